@@ -1,0 +1,28 @@
+# Groklab: the two commands are `make serve` and `make test` (see README.md).
+# Compiled crates live outside the clone so fresh clones (and CI) reuse them.
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/groklab/target
+CARGO := cargo
+
+.PHONY: serve test bench setup setup-web native-test clean
+
+## Build and serve the playground on http://127.0.0.1:8080 (installs what is missing).
+serve: setup-web
+	scripts/serve.sh
+
+## Run every test: Rust unit and integration tests (CPU and wgpu), then the browser tests.
+test: setup-web
+	$(CARGO) test --release --all-targets
+	scripts/browser-tests.sh
+
+## Steps/s on the CPU against PyTorch, measured in the same run.
+bench: setup
+	scripts/bench.sh
+
+setup:
+	@scripts/setup.sh native
+
+setup-web:
+	@scripts/setup.sh web
+
+clean:
+	rm -rf dist node_modules

@@ -1,0 +1,70 @@
+//! `make bench`: training steps/s on the CPU for the modular MLP (p = 97) and the Nanda
+//! transformer (p = 113, full batch), next to PyTorch on the same model, data and optimiser
+//! (benches/torch_ref.py), measured in the same run.
+//!
+//! Usage: cargo bench --bench throughput [-- --steps N]
+
+use groklab::{device, presets, Session};
+use pollster::block_on;
+use std::process::Command;
+use std::time::Instant;
+
+/// (bench name, preset, name in torch_ref.py)
+const MODELS: [(&str, &str, &str); 2] = [
+    ("modular MLP p=97 (4,704 pairs, full batch)", "modular-97", "mlp97"),
+    ("Nanda transformer p=113 (3,830 pairs, full batch)", "nanda-transformer", "transformer113"),
+];
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let steps: u64 = args
+        .iter()
+        .position(|a| a == "--steps")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(30);
+    let python = torch_python();
+    println!("{:<52} {:>14} {:>14} {:>10}", "model (CPU, 2 cores)", "groklab st/s", "pytorch st/s", "ratio");
+    for (label, preset, torch_name) in MODELS {
+        let ours = groklab_steps_per_s(preset, steps);
+        let theirs = python.as_deref().and_then(|py| torch_steps_per_s(py, torch_name, steps));
+        match theirs {
+            Some(t) => println!("{label:<52} {ours:>14.2} {t:>14.2} {:>9.2}x", ours / t),
+            None => println!("{label:<52} {ours:>14.2} {:>14} {:>10}", "n/a", "n/a"),
+        }
+    }
+}
+
+/// Steps/s of Groklab on the CPU backend, after 3 warm-up steps; metrics are off
+/// (recorded only at the end) so both sides time the same work.
+fn groklab_steps_per_s(preset: &str, steps: u64) -> f64 {
+    let mut config = presets::find(preset).expect("bench preset").config;
+    config.train.steps = steps + 3;
+    config.train.eval_every = 1_000_000;
+    let mut session = Session::new(config, &device::cpu()).expect("valid preset");
+    block_on(session.step(3)).expect("warm-up");
+    let start = Instant::now();
+    block_on(session.step(steps - 1)).expect("timed steps");
+    let elapsed = start.elapsed().as_secs_f64();
+    (steps - 1) as f64 / elapsed
+}
+
+/// The Python of the PyTorch reference venv, installed on first use.
+fn torch_python() -> Option<String> {
+    let out = Command::new("bash").arg("benches/torch_setup.sh").output().ok()?;
+    if !out.status.success() {
+        eprintln!("PyTorch reference unavailable:\n{}", String::from_utf8_lossy(&out.stderr));
+        return None;
+    }
+    String::from_utf8_lossy(&out.stdout).lines().last().map(|s| s.trim().to_string())
+}
+
+fn torch_steps_per_s(python: &str, model: &str, steps: u64) -> Option<f64> {
+    let out = Command::new(python)
+        .args(["benches/torch_ref.py", "--model", model, "--steps", &steps.to_string()])
+        .output()
+        .ok()?;
+    let line = String::from_utf8_lossy(&out.stdout).lines().last()?.to_string();
+    let v: serde_json::Value = serde_json::from_str(&line).ok()?;
+    v["steps_per_s"].as_f64()
+}

@@ -1,0 +1,18 @@
+//! Groklab: watch a neural network discover an algorithm.
+//!
+//! One training core for the browser (wasm, WebGPU or CPU) and the command line.
+//! See ARCHITECTURE.md for a map of the modules.
+
+pub mod config;
+pub mod device;
+pub mod model;
+pub mod phase;
+pub mod presets;
+pub mod rng;
+pub mod run;
+pub mod tasks;
+pub mod train;
+
+pub use config::{ConfigError, RunConfig};
+pub use phase::Phase;
+pub use train::{Record, Session, Status, Summary};

@@ -1,0 +1,438 @@
+//! Models: Liu's toy model, an MLP over token embeddings, and a decoder-only transformer.
+//!
+//! Written once, with no backend type parameter: the `Device` is chosen at run time. Initial
+//! weights are drawn on the host from the run's seed (see `rng.rs`) and uploaded, so every
+//! backend starts from bit-identical weights.
+
+use crate::config::{Activation, Combine, ModelConfig, RunConfig, TaskConfig};
+use crate::rng::Rng;
+use crate::tasks::{self, InputKind, OutputKind};
+use burn::module::{Module, Param};
+use burn::tensor::activation::{relu, softmax, tanh};
+use burn::tensor::{Device, Int, Tensor, TensorData};
+
+/// Random stream for initial weights.
+const INIT_STREAM: u64 = 3;
+
+/// A model's input on the device.
+pub enum Input<'a> {
+    /// One index vector per token position, each of length n.
+    Tokens(&'a [Tensor<1, Int>]),
+    /// An n × dim feature matrix.
+    Features(&'a Tensor<2>),
+}
+
+/// Draws initial weights on the host and uploads them.
+pub struct Init<'a> {
+    rng: Rng,
+    scale: f64,
+    device: &'a Device,
+}
+
+impl<'a> Init<'a> {
+    /// Weights for `seed`, multiplied by Omnigrok's initialisation scale α.
+    pub fn new(seed: u64, scale: f64, device: &'a Device) -> Self {
+        Init { rng: Rng::new(seed, INIT_STREAM), scale, device }
+    }
+
+    fn upload<const D: usize>(&self, values: Vec<f32>, shape: [usize; D]) -> Param<Tensor<D>> {
+        Param::from_tensor(Tensor::from_data(TensorData::new(values, shape), self.device))
+    }
+
+    /// N(0, std²)·α.
+    fn normal<const D: usize>(&mut self, shape: [usize; D], std: f64) -> Param<Tensor<D>> {
+        let n = shape.iter().product();
+        let values = self.rng.normals(n, std * self.scale);
+        self.upload(values, shape)
+    }
+
+    /// U(−bound, bound)·α.
+    fn uniform<const D: usize>(&mut self, shape: [usize; D], bound: f64) -> Param<Tensor<D>> {
+        let n = shape.iter().product();
+        let values = self.rng.uniforms(n, bound * self.scale);
+        self.upload(values, shape)
+    }
+
+    /// A constant (LayerNorm's gain and bias are not scaled).
+    fn constant(&self, n: usize, value: f32) -> Param<Tensor<1>> {
+        self.upload(vec![value; n], [n])
+    }
+}
+
+/// A fully connected layer, `x W + b`, with PyTorch's default initialisation U(±1/√fan_in).
+#[derive(Module, Debug)]
+pub struct Dense {
+    /// [fan_in, fan_out]
+    pub weight: Param<Tensor<2>>,
+    /// [fan_out], absent for bias-free maps.
+    pub bias: Option<Param<Tensor<1>>>,
+}
+
+impl Dense {
+    /// A new layer.
+    pub fn new(init: &mut Init, fan_in: usize, fan_out: usize, bias: bool) -> Self {
+        let bound = 1.0 / (fan_in as f64).sqrt();
+        Dense {
+            weight: init.uniform([fan_in, fan_out], bound),
+            bias: bias.then(|| init.uniform([fan_out], bound)),
+        }
+    }
+
+    /// Apply to an n × fan_in matrix.
+    pub fn forward(&self, x: Tensor<2>) -> Tensor<2> {
+        let y = x.matmul(self.weight.val());
+        match &self.bias {
+            Some(b) => y + b.val().unsqueeze_dim(0),
+            None => y,
+        }
+    }
+}
+
+/// Hidden layers with a nonlinearity, then a linear read-out.
+#[derive(Module, Debug)]
+pub struct Decoder {
+    /// Hidden layers.
+    pub hidden: Vec<Dense>,
+    /// Linear read-out.
+    pub out: Dense,
+    /// Nonlinearity after each hidden layer.
+    #[module(skip)]
+    pub activation: Activation,
+}
+
+impl Decoder {
+    /// `fan_in → widths… → fan_out`.
+    pub fn new(init: &mut Init, fan_in: usize, widths: &[usize], fan_out: usize, activation: Activation) -> Self {
+        let mut dims = vec![fan_in];
+        dims.extend_from_slice(widths);
+        let hidden = dims.windows(2).map(|w| Dense::new(init, w[0], w[1], true)).collect();
+        let out = Dense::new(init, *dims.last().expect("non-empty"), fan_out, true);
+        Decoder { hidden, out, activation }
+    }
+
+    /// Apply to an n × fan_in matrix.
+    pub fn forward(&self, mut x: Tensor<2>) -> Tensor<2> {
+        for layer in &self.hidden {
+            x = activate(self.activation, layer.forward(x));
+        }
+        self.out.forward(x)
+    }
+}
+
+fn activate<const D: usize>(activation: Activation, x: Tensor<D>) -> Tensor<D> {
+    match activation {
+        Activation::Relu => relu(x),
+        Activation::Tanh => tanh(x),
+    }
+}
+
+/// Token (and position) embedding tables: the "embed" parameter group of the optimiser.
+#[derive(Module, Debug)]
+pub struct Embeddings {
+    /// [vocab, d]: the table for the first operand (and for both when tied).
+    pub tokens: Param<Tensor<2>>,
+    /// [vocab, d]: a second table for the second operand when untied.
+    pub second: Option<Param<Tensor<2>>>,
+    /// [seq_len, d]: learned positions (transformer only).
+    pub positions: Option<Param<Tensor<2>>>,
+}
+
+impl Embeddings {
+    /// The embedding of each example's token at `pos`, n × d.
+    pub fn lookup(&self, columns: &[Tensor<1, Int>], pos: usize) -> Tensor<2> {
+        let table = match (&self.second, pos) {
+            (Some(second), 1) => second,
+            _ => &self.tokens,
+        };
+        table.val().select(0, columns[pos].clone())
+    }
+}
+
+/// Liu's toy model: Dec(E_a + E_b).
+#[derive(Module, Debug)]
+pub struct Toy {
+    /// E
+    pub embed: Embeddings,
+    /// Dec
+    pub decoder: Decoder,
+}
+
+/// An MLP over the combined operand embeddings, or over raw features.
+#[derive(Module, Debug)]
+pub struct Mlp {
+    /// Absent for feature tasks.
+    pub embed: Option<Embeddings>,
+    /// The MLP.
+    pub decoder: Decoder,
+    /// Sum or concatenate the operands.
+    #[module(skip)]
+    pub combine: Combine,
+}
+
+/// LayerNorm over the last dimension, with learned gain and bias.
+#[derive(Module, Debug)]
+pub struct Norm {
+    /// Gain, initialised to 1.
+    pub gain: Param<Tensor<1>>,
+    /// Bias, initialised to 0.
+    pub bias: Param<Tensor<1>>,
+}
+
+impl Norm {
+    fn new(init: &Init, d: usize) -> Self {
+        Norm { gain: init.constant(d, 1.0), bias: init.constant(d, 0.0) }
+    }
+
+    fn forward<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
+        let mean = x.clone().mean_dim(D - 1);
+        let centred = x - mean;
+        let var = centred.clone().powi_scalar(2).mean_dim(D - 1);
+        centred / (var + 1e-5).sqrt() * self.gain.val().unsqueeze() + self.bias.val().unsqueeze()
+    }
+}
+
+/// One attention + MLP block of a residual stream.
+#[derive(Module, Debug)]
+pub struct Block {
+    /// Query map, no bias (Nanda et al.).
+    pub w_q: Param<Tensor<2>>,
+    /// Key map.
+    pub w_k: Param<Tensor<2>>,
+    /// Value map.
+    pub w_v: Param<Tensor<2>>,
+    /// Output map.
+    pub w_o: Param<Tensor<2>>,
+    /// MLP in (with bias).
+    pub mlp_in: Dense,
+    /// MLP out (with bias).
+    pub mlp_out: Dense,
+    /// Pre-attention LayerNorm, when enabled.
+    pub norm_attn: Option<Norm>,
+    /// Pre-MLP LayerNorm, when enabled.
+    pub norm_mlp: Option<Norm>,
+    /// Number of heads.
+    #[module(skip)]
+    pub heads: usize,
+}
+
+impl Block {
+    fn new(init: &mut Init, d: usize, heads: usize, d_mlp: usize, layer_norm: bool) -> Self {
+        let std = 1.0 / (d as f64).sqrt();
+        Block {
+            w_q: init.normal([d, d], std),
+            w_k: init.normal([d, d], std),
+            w_v: init.normal([d, d], std),
+            w_o: init.normal([d, d], std),
+            mlp_in: Dense::new(init, d, d_mlp, true),
+            mlp_out: Dense::new(init, d_mlp, d, true),
+            norm_attn: layer_norm.then(|| Norm::new(init, d)),
+            norm_mlp: layer_norm.then(|| Norm::new(init, d)),
+            heads,
+        }
+    }
+
+    fn forward(&self, x: Tensor<3>) -> Tensor<3> {
+        let x = x.clone() + self.attention(maybe_norm(&self.norm_attn, x));
+        let [n, t, d] = x.dims();
+        let h = maybe_norm(&self.norm_mlp, x.clone()).reshape([n * t, d]);
+        let h = self.mlp_out.forward(relu(self.mlp_in.forward(h)));
+        x + h.reshape([n, t, d])
+    }
+
+    /// Causal multi-head self-attention.
+    fn attention(&self, x: Tensor<3>) -> Tensor<3> {
+        let [n, t, d] = x.dims();
+        let (h, dh) = (self.heads, d / self.heads);
+        let flat = x.reshape([n * t, d]);
+        let heads = |w: &Param<Tensor<2>>| flat.clone().matmul(w.val()).reshape([n, t, h, dh]).swap_dims(1, 2);
+        let (q, k, v) = (heads(&self.w_q), heads(&self.w_k), heads(&self.w_v));
+        let scores = q.matmul(k.swap_dims(2, 3)).div_scalar((dh as f64).sqrt());
+        let pattern = softmax(scores + causal_mask(t, &flat.device()), 3);
+        let z = pattern.matmul(v).swap_dims(1, 2).reshape([n * t, d]);
+        z.matmul(self.w_o.val()).reshape([n, t, d])
+    }
+}
+
+fn maybe_norm<const D: usize>(norm: &Option<Norm>, x: Tensor<D>) -> Tensor<D> {
+    match norm {
+        Some(norm) => norm.forward(x),
+        None => x,
+    }
+}
+
+/// 0 where position i may attend to j ≤ i, a large negative number elsewhere.
+fn causal_mask(t: usize, device: &Device) -> Tensor<4> {
+    let values: Vec<f32> = (0..t * t).map(|ij| if ij % t <= ij / t { 0.0 } else { -1e9 }).collect();
+    Tensor::from_data(TensorData::new(values, [1, 1, t, t]), device)
+}
+
+/// A decoder-only transformer reading (a, b, =) and predicting from the last position.
+#[derive(Module, Debug)]
+pub struct Transformer {
+    /// Token and position embeddings.
+    pub embed: Embeddings,
+    /// Residual blocks.
+    pub blocks: Vec<Block>,
+    /// Final LayerNorm, when enabled.
+    pub norm_final: Option<Norm>,
+    /// Unembedding, no bias.
+    pub unembed: Dense,
+}
+
+/// Any of Groklab's networks.
+#[derive(Module, Debug)]
+pub enum Network {
+    /// Liu's toy model.
+    Toy(Toy),
+    /// MLP over embeddings or features.
+    Mlp(Mlp),
+    /// Decoder-only transformer.
+    Transformer(Transformer),
+}
+
+/// The width of the network's output for a task and model.
+pub fn output_width(model: &ModelConfig, output: OutputKind) -> usize {
+    match (model, output) {
+        (ModelConfig::Toy { mse_target_dim: Some(d), .. }, _) => *d,
+        (_, OutputKind::Classes(c)) => c,
+        (_, OutputKind::Values(d)) => d,
+    }
+}
+
+impl Network {
+    /// A freshly initialised network for a run config and its data shapes.
+    pub fn new(config: &RunConfig, input: InputKind, output: OutputKind, device: &Device) -> Network {
+        let mut init = Init::new(config.seed, config.train.init_scale, device);
+        let out = output_width(&config.model, output);
+        let vocab = match input {
+            InputKind::Tokens { vocab, .. } => vocab,
+            InputKind::Features { .. } => 0,
+        };
+        let emb_std = |d: usize| 1.0 / (d as f64).sqrt();
+        match (&config.model, input) {
+            (ModelConfig::Toy { d_emb, widths, activation, .. }, _) => Network::Toy(Toy {
+                embed: Embeddings { tokens: init.normal([vocab, *d_emb], emb_std(*d_emb)), second: None, positions: None },
+                decoder: Decoder::new(&mut init, *d_emb, widths, out, *activation),
+            }),
+            (ModelConfig::Mlp { widths, activation, .. }, InputKind::Features { dim }) => Network::Mlp(Mlp {
+                embed: None,
+                decoder: Decoder::new(&mut init, dim, widths, out, *activation),
+                combine: Combine::Concat,
+            }),
+            (ModelConfig::Mlp { d_emb, combine, tied, widths, activation }, InputKind::Tokens { .. }) => {
+                let tokens = init.normal([vocab, *d_emb], emb_std(*d_emb));
+                let second = (!tied).then(|| init.normal([vocab, *d_emb], emb_std(*d_emb)));
+                let fan_in = match combine {
+                    Combine::Sum => *d_emb,
+                    Combine::Concat => 2 * d_emb,
+                };
+                Network::Mlp(Mlp {
+                    embed: Some(Embeddings { tokens, second, positions: None }),
+                    decoder: Decoder::new(&mut init, fan_in, widths, out, *activation),
+                    combine: *combine,
+                })
+            }
+            (ModelConfig::Transformer { layers, d_model, heads, d_mlp, layer_norm }, InputKind::Tokens { seq_len, .. }) => {
+                let d = *d_model;
+                let embed = Embeddings {
+                    tokens: init.normal([vocab, d], emb_std(d)),
+                    second: None,
+                    positions: Some(init.normal([seq_len, d], emb_std(d))),
+                };
+                let blocks = (0..*layers).map(|_| Block::new(&mut init, d, *heads, *d_mlp, *layer_norm)).collect();
+                Network::Transformer(Transformer {
+                    embed,
+                    blocks,
+                    norm_final: layer_norm.then(|| Norm::new(&init, d)),
+                    unembed: Dense::new(&mut init, d, out, false),
+                })
+            }
+            (ModelConfig::Transformer { .. }, InputKind::Features { .. }) => {
+                unreachable!("validation refuses a transformer on a feature task")
+            }
+        }
+    }
+
+    /// The embedding tables, if the network has any (the optimiser's "embed" group).
+    pub fn embeddings(&self) -> Option<&Embeddings> {
+        match self {
+            Network::Toy(m) => Some(&m.embed),
+            Network::Mlp(m) => m.embed.as_ref(),
+            Network::Transformer(m) => Some(&m.embed),
+        }
+    }
+
+    /// The network's output for a batch: logits, or predicted vectors.
+    pub fn forward(&self, input: Input) -> Tensor<2> {
+        match (self, input) {
+            (Network::Toy(m), Input::Tokens(cols)) => {
+                m.decoder.forward(m.embed.lookup(cols, 0) + m.embed.lookup(cols, 1))
+            }
+            (Network::Mlp(m), Input::Features(x)) => m.decoder.forward(x.clone()),
+            (Network::Mlp(m), Input::Tokens(cols)) => {
+                let embed = m.embed.as_ref().expect("token MLPs have embeddings");
+                let (ea, eb) = (embed.lookup(cols, 0), embed.lookup(cols, 1));
+                let x = match m.combine {
+                    Combine::Sum => ea + eb,
+                    Combine::Concat => Tensor::cat(vec![ea, eb], 1),
+                };
+                m.decoder.forward(x)
+            }
+            (Network::Transformer(m), Input::Tokens(cols)) => m.forward(cols),
+            _ => unreachable!("validation matches models to tasks"),
+        }
+    }
+}
+
+impl Transformer {
+    fn forward(&self, cols: &[Tensor<1, Int>]) -> Tensor<2> {
+        let positions = self.embed.positions.as_ref().expect("transformers have positions").val();
+        let tokens: Vec<Tensor<2>> = (0..cols.len()).map(|j| self.embed.lookup(cols, j)).collect();
+        let mut x = Tensor::stack::<3>(tokens, 1) + positions.unsqueeze_dim(0);
+        for block in &self.blocks {
+            x = block.forward(x);
+        }
+        let [n, t, d] = x.dims();
+        let last = x.slice([0..n, t - 1..t, 0..d]).reshape([n, d]);
+        self.unembed.forward(maybe_norm(&self.norm_final, last))
+    }
+}
+
+/// Rough bytes a run needs: parameters with gradients and AdamW moments, plus the
+/// activations of a full forward and backward pass over the largest batch.
+pub fn memory_estimate(config: &RunConfig) -> f64 {
+    let (total, input, output) = tasks::shape(&config.task);
+    let batch = match config.train.batch_size {
+        0 => total,
+        b => b.min(total),
+    } as f64;
+    let out = output_width(&config.model, output) as f64;
+    let (vocab, fan_in) = match input {
+        InputKind::Tokens { vocab, .. } => (vocab as f64, 0.0),
+        InputKind::Features { dim } => (0.0, dim as f64),
+    };
+    let (params, per_example) = match &config.model {
+        ModelConfig::Toy { d_emb, widths, .. } | ModelConfig::Mlp { d_emb, widths, .. } => {
+            let d_in = if fan_in > 0.0 { fan_in } else { 2.0 * *d_emb as f64 };
+            let mut dims = vec![d_in];
+            dims.extend(widths.iter().map(|&w| w as f64));
+            dims.push(out);
+            let weights: f64 = dims.windows(2).map(|w| w[0] * w[1] + w[1]).sum();
+            (weights + 2.0 * vocab * *d_emb as f64, dims.iter().sum::<f64>())
+        }
+        ModelConfig::Transformer { layers, d_model, heads, d_mlp, .. } => {
+            let (l, d, h, m) = (*layers as f64, *d_model as f64, *heads as f64, *d_mlp as f64);
+            let params = l * (4.0 * d * d + 2.0 * d * m) + (vocab + 3.0) * d + d * out;
+            (params, 3.0 * l * (8.0 * d + 2.0 * m + 3.0 * h * 3.0) + out)
+        }
+    };
+    // Parameters, gradients, two moments (and the Grokfast EMA); activations kept for the
+    // backward pass plus their gradients; one-hot targets of the whole data set.
+    4.0 * (5.0 * params + 3.0 * batch * per_example + total as f64 * out)
+}
+
+/// Whether this task/model pair has one-hot class targets.
+pub fn is_classification(task: &TaskConfig, model: &ModelConfig) -> bool {
+    let (_, _, output) = tasks::shape(task);
+    matches!(output, OutputKind::Classes(_)) && !matches!(model, ModelConfig::Toy { mse_target_dim: Some(_), .. })
+}

@@ -1,0 +1,223 @@
+//! The presets of science.md §7, each a complete config with its seed.
+
+use crate::config::*;
+
+/// A named, documented, complete run config.
+#[derive(Clone, Debug)]
+pub struct Preset {
+    /// Short name used by `--preset` and in links.
+    pub name: &'static str,
+    /// One line: what it shows and where it comes from.
+    pub about: &'static str,
+    /// The run.
+    pub config: RunConfig,
+}
+
+/// AdamW as in Nanda et al. and the PAIR explorable: lr 1e-3, wd 1, β = (0.9, 0.98).
+fn adamw(lr: f64, weight_decay: f64, warmup_steps: u64) -> OptimConfig {
+    let group = GroupConfig { lr, weight_decay };
+    OptimConfig {
+        embed: group.clone(),
+        rest: group,
+        beta1: 0.9,
+        beta2: 0.98,
+        eps: 1e-8,
+        warmup_steps,
+    }
+}
+
+fn full_batch(steps: u64, eval_every: u64) -> TrainConfig {
+    TrainConfig {
+        steps,
+        batch_size: 0,
+        init_scale: 1.0,
+        eval_every,
+        grokfast: None,
+    }
+}
+
+fn modular(p: u32, train_fraction: f64) -> TaskConfig {
+    TaskConfig::Modular {
+        p,
+        op: ModOp::Add,
+        train_fraction,
+        symmetric_split: false,
+    }
+}
+
+fn mlp(d_emb: usize, widths: Vec<usize>) -> ModelConfig {
+    ModelConfig::Mlp {
+        d_emb,
+        combine: Combine::Concat,
+        tied: true,
+        widths,
+        activation: Activation::Relu,
+    }
+}
+
+fn toy(widths: Vec<usize>, mse_target_dim: Option<usize>) -> ModelConfig {
+    ModelConfig::Toy {
+        d_emb: 32,
+        widths,
+        activation: Activation::Tanh,
+        mse_target_dim,
+    }
+}
+
+fn teacher_student(weight_decay: f64) -> RunConfig {
+    RunConfig {
+        seed: 0,
+        task: TaskConfig::TeacherStudent {
+            dims: vec![5, 100, 100, 5],
+            train_count: 1000,
+            test_count: 1000,
+        },
+        model: ModelConfig::Mlp {
+            d_emb: 1,
+            combine: Combine::Concat,
+            tied: true,
+            widths: vec![100, 100],
+            activation: Activation::Tanh,
+        },
+        optim: adamw(1e-3, weight_decay, 0),
+        train: TrainConfig {
+            init_scale: 2.0,
+            ..full_batch(20_000, 100)
+        },
+    }
+}
+
+/// Every preset, flagship first.
+pub fn all() -> Vec<Preset> {
+    vec![
+        Preset {
+            name: "quick-grok",
+            about: "a + b mod 23 with an MLP: memorises in ~100 steps, groks a few thousand steps later (seconds on a CPU)",
+            config: RunConfig {
+                seed: 1,
+                task: modular(23, 0.5),
+                model: mlp(128, vec![256]),
+                optim: adamw(1e-3, 1.0, 0),
+                train: full_batch(6000, 50),
+            },
+        },
+        Preset {
+            name: "toy-addition",
+            about: "Liu et al.: a + b (no modulus) for a, b < 10, 45 of 55 pairs, Dec(E_a + E_b) with MSE to random 30-d targets",
+            config: RunConfig {
+                seed: 58,
+                task: TaskConfig::Addition { p: 10, train_fraction: 0.8, train_count: Some(45) },
+                model: toy(vec![200, 200], Some(30)),
+                optim: OptimConfig {
+                    embed: GroupConfig { lr: 1e-3, weight_decay: 0.0 },
+                    rest: GroupConfig { lr: 1e-4, weight_decay: 0.0 },
+                    ..adamw(1e-3, 0.0, 0)
+                },
+                train: full_batch(5000, 50),
+            },
+        },
+        Preset {
+            name: "modular-mlp",
+            about: "PAIR explorable: a + b mod 67, 40 % of symmetric pairs, tied 500-d embedding, 24 ReLU hidden units",
+            config: RunConfig {
+                seed: 0,
+                task: TaskConfig::Modular { p: 67, op: ModOp::Add, train_fraction: 0.4, symmetric_split: true },
+                model: ModelConfig::Mlp {
+                    d_emb: 500,
+                    combine: Combine::Sum,
+                    tied: true,
+                    widths: vec![24],
+                    activation: Activation::Relu,
+                },
+                optim: adamw(1e-3, 1.0, 0),
+                train: full_batch(20_000, 100),
+            },
+        },
+        Preset {
+            name: "nanda-transformer",
+            about: "Nanda et al.: a + b mod 113, 30 % (3,830 pairs), 1-layer transformer d 128, 4 heads, MLP 512, no LayerNorm",
+            config: RunConfig {
+                seed: 0,
+                task: modular(113, 0.3),
+                model: ModelConfig::Transformer { layers: 1, d_model: 128, heads: 4, d_mlp: 512, layer_norm: false },
+                optim: adamw(1e-3, 1.0, 10),
+                train: full_batch(20_000, 100),
+            },
+        },
+        Preset {
+            name: "modular-97",
+            about: "Power et al.'s classic curves: a + b mod 97, half the pairs, embedding + MLP (try task.op = sub, mul, div, quad_form)",
+            config: RunConfig {
+                seed: 0,
+                task: modular(97, 0.5),
+                model: mlp(128, vec![256]),
+                optim: adamw(1e-3, 1.0, 0),
+                train: full_batch(10_000, 100),
+            },
+        },
+        Preset {
+            name: "sparse-parity",
+            about: "parity of 3 hidden bits among 30, 500 training examples, MLP 64: delayed generalisation",
+            config: RunConfig {
+                seed: 0,
+                task: TaskConfig::SparseParity { bits: 30, k: 3, train_count: 500, test_count: 1000 },
+                model: ModelConfig::Mlp {
+                    d_emb: 1,
+                    combine: Combine::Concat,
+                    tied: true,
+                    widths: vec![64],
+                    activation: Activation::Relu,
+                },
+                optim: adamw(3e-3, 1.0, 0),
+                train: full_batch(20_000, 100),
+            },
+        },
+        Preset {
+            name: "omnigrok-wd0",
+            about: "Omnigrok teacher–student, init scale α = 2, no weight decay: no generalisation",
+            config: teacher_student(0.0),
+        },
+        Preset {
+            name: "omnigrok-wd0.03",
+            about: "Omnigrok teacher–student, α = 2, weight decay 0.03: grokking (t_gen ∝ 1/wd)",
+            config: teacher_student(0.03),
+        },
+        Preset {
+            name: "omnigrok-wd1",
+            about: "Omnigrok teacher–student, α = 2, weight decay 1: fast generalisation",
+            config: teacher_student(1.0),
+        },
+        Preset {
+            name: "permutations-s3",
+            about: "composition in S3 (36 pairs), toy model, 60 % of pairs (critical fraction ≈ 0.5)",
+            config: RunConfig {
+                seed: 0,
+                task: TaskConfig::Permutation { n: 3, train_fraction: 0.6 },
+                model: toy(vec![200, 200], None),
+                optim: adamw(1e-3, 0.0, 0),
+                train: full_batch(5000, 50),
+            },
+        },
+        Preset {
+            name: "permutations-s5",
+            about: "composition in S5 (14,400 pairs) with a 1-layer transformer, half the pairs",
+            config: RunConfig {
+                seed: 0,
+                task: TaskConfig::Permutation { n: 5, train_fraction: 0.5 },
+                model: ModelConfig::Transformer { layers: 1, d_model: 128, heads: 4, d_mlp: 512, layer_norm: false },
+                optim: adamw(1e-3, 1.0, 10),
+                train: full_batch(20_000, 100),
+            },
+        },
+    ]
+}
+
+/// The preset called `name`.
+pub fn find(name: &str) -> Option<Preset> {
+    all().into_iter().find(|p| p.name == name)
+}
+
+/// The flagship preset, shown first in the playground.
+pub fn flagship() -> Preset {
+    all().remove(0)
+}

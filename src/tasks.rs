@@ -1,0 +1,322 @@
+//! Tasks: finite, enumerable data sets, split into train and test by the run's seed.
+//!
+//! Everything here is plain host data (no tensors), so it is the same on every backend.
+
+use crate::config::{ModOp, TaskConfig};
+use crate::rng::Rng;
+
+/// Random stream for the train/test split.
+const SPLIT_STREAM: u64 = 1;
+/// Random stream for drawn examples (sparse parity, teacher–student).
+const DATA_STREAM: u64 = 2;
+
+/// What one example's input is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InputKind {
+    /// `seq_len` token ids below `vocab`: (a, b, =) where `=` is the last id.
+    Tokens {
+        /// Number of distinct tokens, `=` included.
+        vocab: usize,
+        /// Tokens per example.
+        seq_len: usize,
+    },
+    /// A real vector.
+    Features {
+        /// Its length.
+        dim: usize,
+    },
+}
+
+/// What the network predicts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutputKind {
+    /// One of `n` classes.
+    Classes(usize),
+    /// A real vector of this length (regression).
+    Values(usize),
+}
+
+/// One side of the split, as flat row-major arrays.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Examples {
+    /// Token ids, `len × seq_len` (token tasks).
+    pub tokens: Vec<u32>,
+    /// Features, `len × dim` (feature tasks).
+    pub features: Vec<f32>,
+    /// Class labels, `len` (classification tasks).
+    pub labels: Vec<u32>,
+    /// Regression targets, `len × dim` (regression tasks).
+    pub targets: Vec<f32>,
+    /// Number of examples.
+    pub len: usize,
+}
+
+/// A task's data: train and test examples and their shapes.
+#[derive(Clone, Debug)]
+pub struct Dataset {
+    /// Input shape.
+    pub input: InputKind,
+    /// Output shape.
+    pub output: OutputKind,
+    /// Training examples.
+    pub train: Examples,
+    /// Held-out examples.
+    pub test: Examples,
+}
+
+impl Dataset {
+    /// Total number of examples (train + test).
+    pub fn total(&self) -> usize {
+        self.train.len + self.test.len
+    }
+}
+
+/// Build the data set of a task for a seed.
+pub fn build(task: &TaskConfig, seed: u64) -> Dataset {
+    match task {
+        TaskConfig::Modular { p, op, train_fraction, symmetric_split } => {
+            let pairs = modular_pairs(*p, *op);
+            let split = if *symmetric_split {
+                Split::Symmetric(*train_fraction)
+            } else {
+                Split::Count(fraction_count(*train_fraction, pairs.len()))
+            };
+            pair_dataset(*p as usize + 1, *p as usize, pairs, split, seed)
+        }
+        TaskConfig::Addition { p, train_fraction, train_count } => {
+            let p = *p as usize;
+            let pairs: Vec<(u32, u32, u32)> = (0..p)
+                .flat_map(|a| (a..p).map(move |b| (a as u32, b as u32, (a + b) as u32)))
+                .collect();
+            let n_train = train_count.unwrap_or_else(|| fraction_count(*train_fraction, pairs.len()));
+            pair_dataset(p + 1, 2 * p - 1, pairs, Split::Count(n_train), seed)
+        }
+        TaskConfig::Permutation { n, train_fraction } => {
+            let perms = permutations(*n as usize);
+            let m = perms.len();
+            let pairs: Vec<(u32, u32, u32)> = (0..m)
+                .flat_map(|s| (0..m).map(move |t| (s, t)))
+                .map(|(s, t)| (s as u32, t as u32, compose_index(&perms, s, t) as u32))
+                .collect();
+            let n_train = fraction_count(*train_fraction, pairs.len());
+            pair_dataset(m + 1, m, pairs, Split::Count(n_train), seed)
+        }
+        TaskConfig::SparseParity { bits, k, train_count, test_count } => {
+            sparse_parity(*bits as usize, *k as usize, *train_count, *test_count, seed)
+        }
+        TaskConfig::TeacherStudent { dims, train_count, test_count } => {
+            teacher_student(dims, *train_count, *test_count, seed)
+        }
+    }
+}
+
+/// How many examples of `total` a fraction selects (at least 1, at most total − 1).
+pub fn fraction_count(fraction: f64, total: usize) -> usize {
+    ((fraction * total as f64).round() as usize).clamp(1, total.saturating_sub(1).max(1))
+}
+
+/// How to choose the training pairs.
+enum Split {
+    /// The first `n` pairs after a seeded shuffle.
+    Count(usize),
+    /// Shuffle unordered pairs {a, b} and keep both orders together.
+    Symmetric(f64),
+}
+
+/// Every (a, b, a op b mod p) with the operation defined (b ≠ 0 for division).
+pub fn modular_pairs(p: u32, op: ModOp) -> Vec<(u32, u32, u32)> {
+    let p64 = p as u64;
+    let mut out = Vec::with_capacity((p * p) as usize);
+    for a in 0..p64 {
+        for b in 0..p64 {
+            let c = match op {
+                ModOp::Add => (a + b) % p64,
+                ModOp::Sub => (a + p64 - b) % p64,
+                ModOp::Mul => a * b % p64,
+                ModOp::Div if b == 0 => continue,
+                ModOp::Div => a * pow_mod(b, p64 - 2, p64) % p64,
+                ModOp::SquareSum => (a * a + b * b) % p64,
+                ModOp::QuadForm => (a * a + a * b + b * b) % p64,
+                ModOp::CubicMix => (a * a % p64 * a + a * b) % p64,
+            };
+            out.push((a as u32, b as u32, c as u32));
+        }
+    }
+    out
+}
+
+/// b^e mod m by repeated squaring (Fermat inverse for division).
+fn pow_mod(mut b: u64, mut e: u64, m: u64) -> u64 {
+    let mut r = 1 % m;
+    b %= m;
+    while e > 0 {
+        if e & 1 == 1 {
+            r = r * b % m;
+        }
+        b = b * b % m;
+        e >>= 1;
+    }
+    r
+}
+
+/// All permutations of 0..n in lexicographic order.
+pub fn permutations(n: usize) -> Vec<Vec<usize>> {
+    if n == 0 {
+        return vec![vec![]];
+    }
+    let mut out = Vec::new();
+    for first in 0..n {
+        for rest in permutations(n - 1) {
+            let mut p = vec![first];
+            p.extend(rest.into_iter().map(|x| if x >= first { x + 1 } else { x }));
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// Index of σ∘τ, where (σ∘τ)(i) = σ(τ(i)).
+fn compose_index(perms: &[Vec<usize>], s: usize, t: usize) -> usize {
+    let composed: Vec<usize> = perms[t].iter().map(|&i| perms[s][i]).collect();
+    perms.iter().position(|p| *p == composed).expect("a group is closed")
+}
+
+/// Split (a, b, label) triples into train and test and encode them as tokens (a, b, =).
+fn pair_dataset(vocab: usize, classes: usize, pairs: Vec<(u32, u32, u32)>, split: Split, seed: u64) -> Dataset {
+    let mut rng = Rng::new(seed, SPLIT_STREAM);
+    let (train, test): (Vec<_>, Vec<_>) = match split {
+        Split::Count(n) => {
+            let mut order = pairs;
+            rng.shuffle(&mut order);
+            let n = n.min(order.len());
+            let test = order.split_off(n);
+            (order, test)
+        }
+        Split::Symmetric(f) => {
+            let mut unordered: Vec<(u32, u32)> =
+                pairs.iter().filter(|(a, b, _)| a <= b).map(|&(a, b, _)| (a, b)).collect();
+            rng.shuffle(&mut unordered);
+            let chosen: std::collections::HashSet<(u32, u32)> =
+                unordered.iter().take(fraction_count(f, unordered.len())).copied().collect();
+            pairs.into_iter().partition(|(a, b, _)| chosen.contains(&(*a.min(b), *a.max(b))))
+        }
+    };
+    let eq = vocab as u32 - 1;
+    let encode = |rows: Vec<(u32, u32, u32)>| Examples {
+        tokens: rows.iter().flat_map(|&(a, b, _)| [a, b, eq]).collect(),
+        labels: rows.iter().map(|&(_, _, c)| c).collect(),
+        len: rows.len(),
+        ..Examples::default()
+    };
+    Dataset {
+        input: InputKind::Tokens { vocab, seq_len: 3 },
+        output: OutputKind::Classes(classes),
+        train: encode(train),
+        test: encode(test),
+    }
+}
+
+/// Random ±1 bit strings labelled by the parity of `k` fixed, seed-chosen bits.
+fn sparse_parity(bits: usize, k: usize, n_train: usize, n_test: usize, seed: u64) -> Dataset {
+    let mut rng = Rng::new(seed, DATA_STREAM);
+    let mut all: Vec<usize> = (0..bits).collect();
+    rng.shuffle(&mut all);
+    let relevant = &all[..k];
+    let mut draw = |n: usize| {
+        let mut ex = Examples { len: n, ..Examples::default() };
+        for _ in 0..n {
+            let row: Vec<f32> = (0..bits).map(|_| if rng.next_u64() & 1 == 1 { 1.0 } else { -1.0 }).collect();
+            let odd = relevant.iter().filter(|&&i| row[i] < 0.0).count() % 2;
+            ex.features.extend(row);
+            ex.labels.push(odd as u32);
+        }
+        ex
+    };
+    let train = draw(n_train);
+    let test = draw(n_test);
+    Dataset { input: InputKind::Features { dim: bits }, output: OutputKind::Classes(2), train, test }
+}
+
+/// A fixed random tanh network: hidden layers tanh, output linear, weights N(0, 1/fan_in).
+pub struct Teacher {
+    layers: Vec<(Vec<f32>, usize, usize)>,
+}
+
+impl Teacher {
+    /// The teacher for these widths and this seed.
+    pub fn new(dims: &[usize], rng: &mut Rng) -> Teacher {
+        let layers = dims
+            .windows(2)
+            .map(|w| (rng.normals(w[0] * w[1], 1.0 / (w[0] as f64).sqrt()), w[0], w[1]))
+            .collect();
+        Teacher { layers }
+    }
+
+    /// The teacher's output for one input.
+    pub fn apply(&self, x: &[f32]) -> Vec<f32> {
+        let mut h = x.to_vec();
+        for (i, (w, n_in, n_out)) in self.layers.iter().enumerate() {
+            let mut out = vec![0f32; *n_out];
+            for (r, hr) in h.iter().enumerate().take(*n_in) {
+                for (c, o) in out.iter_mut().enumerate() {
+                    *o += hr * w[r * n_out + c];
+                }
+            }
+            if i + 1 < self.layers.len() {
+                out.iter_mut().for_each(|v| *v = v.tanh());
+            }
+            h = out;
+        }
+        h
+    }
+}
+
+fn teacher_student(dims: &[usize], n_train: usize, n_test: usize, seed: u64) -> Dataset {
+    let mut rng = Rng::new(seed, DATA_STREAM);
+    let teacher = Teacher::new(dims, &mut rng);
+    let (d_in, d_out) = (dims[0], *dims.last().expect("validated: ≥ 2 dims"));
+    let mut draw = |n: usize| {
+        let mut ex = Examples { len: n, ..Examples::default() };
+        for _ in 0..n {
+            let x = rng.normals(d_in, 1.0);
+            ex.targets.extend(teacher.apply(&x));
+            ex.features.extend(x);
+        }
+        ex
+    };
+    let train = draw(n_train);
+    let test = draw(n_test);
+    Dataset { input: InputKind::Features { dim: d_in }, output: OutputKind::Values(d_out), train, test }
+}
+
+/// A task's size and shapes without building it: (examples, input, output).
+pub fn shape(task: &TaskConfig) -> (usize, InputKind, OutputKind) {
+    let pairs = |vocab: usize, n: usize, classes: usize| {
+        (n, InputKind::Tokens { vocab, seq_len: 3 }, OutputKind::Classes(classes))
+    };
+    match task {
+        TaskConfig::Modular { p, op, .. } => {
+            let p = *p as usize;
+            let n = if *op == ModOp::Div { p * (p - 1) } else { p * p };
+            pairs(p + 1, n, p)
+        }
+        TaskConfig::Addition { p, .. } => {
+            let p = *p as usize;
+            pairs(p + 1, p * (p + 1) / 2, 2 * p - 1)
+        }
+        TaskConfig::Permutation { n, .. } => {
+            let m: usize = (1..=*n as usize).product();
+            pairs(m + 1, m * m, m)
+        }
+        TaskConfig::SparseParity { bits, train_count, test_count, .. } => (
+            train_count + test_count,
+            InputKind::Features { dim: *bits as usize },
+            OutputKind::Classes(2),
+        ),
+        TaskConfig::TeacherStudent { dims, train_count, test_count } => (
+            train_count + test_count,
+            InputKind::Features { dim: dims[0] },
+            OutputKind::Values(*dims.last().unwrap_or(&1)),
+        ),
+    }
+}

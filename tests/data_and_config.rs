@@ -1,0 +1,213 @@
+//! Data sets, splits, presets and config validation: no training here.
+
+use groklab::config::{ModOp, RunConfig, TaskConfig};
+use groklab::presets;
+use groklab::tasks::{self, InputKind, OutputKind};
+use std::collections::HashSet;
+
+fn modular(p: u32, op: ModOp, train_fraction: f64) -> TaskConfig {
+    TaskConfig::Modular { p, op, train_fraction, symmetric_split: false }
+}
+
+#[test]
+fn modular_sizes_and_split() {
+    let data = tasks::build(&modular(97, ModOp::Add, 0.3), 0);
+    assert_eq!(data.total(), 9_409, "p = 97 has 97² ordered pairs");
+    assert_eq!(data.train.len, 2_823, "30 % of 9,409, rounded");
+    assert_eq!(data.input, InputKind::Tokens { vocab: 98, seq_len: 3 });
+    assert_eq!(data.output, OutputKind::Classes(97));
+    // Division skips b = 0.
+    assert_eq!(tasks::build(&modular(7, ModOp::Div, 0.5), 0).total(), 42);
+}
+
+#[test]
+fn nanda_split_has_3830_training_pairs() {
+    let data = tasks::build(&modular(113, ModOp::Add, 0.3), 0);
+    assert_eq!(data.train.len, 3_830);
+}
+
+#[test]
+fn labels_are_the_operation() {
+    let data = tasks::build(&modular(11, ModOp::Div, 0.5), 3);
+    for (i, &c) in data.train.labels.iter().enumerate() {
+        let (a, b) = (data.train.tokens[3 * i] as u64, data.train.tokens[3 * i + 1] as u64);
+        assert_eq!((c as u64 * b) % 11, a, "c = a / b means c·b = a (mod 11)");
+        assert_eq!(data.train.tokens[3 * i + 2], 11, "the third token is '='");
+    }
+    let quad = tasks::modular_pairs(13, ModOp::QuadForm);
+    assert!(quad.contains(&(3, 5, (9 + 15 + 25) % 13)));
+    let cubic = tasks::modular_pairs(13, ModOp::CubicMix);
+    assert!(cubic.contains(&(4, 6, (64 + 24) % 13)));
+}
+
+#[test]
+fn split_is_a_partition_that_depends_on_the_seed() {
+    let a = tasks::build(&modular(23, ModOp::Add, 0.5), 1);
+    let b = tasks::build(&modular(23, ModOp::Add, 0.5), 1);
+    let c = tasks::build(&modular(23, ModOp::Add, 0.5), 2);
+    assert_eq!(a.train, b.train, "same seed, same split");
+    assert_ne!(a.train.tokens, c.train.tokens, "another seed, another split");
+    let pairs = |ex: &tasks::Examples| -> HashSet<(u32, u32)> {
+        ex.tokens.chunks(3).map(|t| (t[0], t[1])).collect()
+    };
+    let (train, test) = (pairs(&a.train), pairs(&a.test));
+    assert!(train.is_disjoint(&test));
+    assert_eq!(train.len() + test.len(), 529);
+}
+
+#[test]
+fn symmetric_split_keeps_both_orders_together() {
+    let task = TaskConfig::Modular { p: 67, op: ModOp::Add, train_fraction: 0.4, symmetric_split: true };
+    let data = tasks::build(&task, 0);
+    let train: HashSet<(u32, u32)> = data.train.tokens.chunks(3).map(|t| (t[0], t[1])).collect();
+    assert!(train.iter().all(|&(a, b)| train.contains(&(b, a))));
+    // 40 % of the 2,278 unordered pairs, 67 of them diagonal (a = a).
+    let unordered = train.iter().filter(|(a, b)| a <= b).count();
+    assert_eq!(unordered, 911);
+}
+
+#[test]
+fn liu_addition_sizes_match_science_check_values() {
+    // science.md §2: p = 4 → |D0| = 10, p = 6 → 21, p = 10 → 55.
+    for (p, n) in [(4, 10), (6, 21), (10, 55)] {
+        let data = tasks::build(&TaskConfig::Addition { p, train_fraction: 0.5, train_count: None }, 0);
+        assert_eq!(data.total(), n, "p = {p}");
+        assert_eq!(data.output, OutputKind::Classes(2 * p as usize - 1));
+    }
+    let toy = presets::find("toy-addition").unwrap().config;
+    let data = tasks::build(&toy.task, toy.seed);
+    assert_eq!((data.train.len, data.test.len), (45, 10), "45 of 55 pairs");
+}
+
+#[test]
+fn permutation_group_sizes_and_closure() {
+    for (n, order) in [(3u32, 6usize), (4, 24), (5, 120)] {
+        let data = tasks::build(&TaskConfig::Permutation { n, train_fraction: 0.5 }, 0);
+        assert_eq!(data.total(), order * order, "S{n}");
+        assert_eq!(data.output, OutputKind::Classes(order));
+    }
+    // Composition in S3 is not commutative, and the identity (index 0) is neutral.
+    let perms = tasks::permutations(3);
+    assert_eq!(perms[0], vec![0, 1, 2]);
+    let data = tasks::build(&TaskConfig::Permutation { n: 3, train_fraction: 0.99 }, 0);
+    let mut table = std::collections::HashMap::new();
+    for ex in [&data.train, &data.test] {
+        for (i, t) in ex.tokens.chunks(3).enumerate() {
+            table.insert((t[0], t[1]), ex.labels[i]);
+        }
+    }
+    assert!((0..6).all(|s| table[&(0, s)] == s && table[&(s, 0)] == s));
+    assert!((0..6).any(|s| (0..6).any(|t| table[&(s, t)] != table[&(t, s)])));
+}
+
+#[test]
+fn sparse_parity_labels_are_a_parity_of_k_bits() {
+    let data = tasks::build(&TaskConfig::SparseParity { bits: 12, k: 3, train_count: 400, test_count: 100 }, 5);
+    assert_eq!((data.train.len, data.test.len), (400, 100));
+    // Exactly one 3-subset of the 12 bits explains every label.
+    let rows: Vec<&[f32]> = data.train.features.chunks(12).collect();
+    let mut explaining = 0;
+    for i in 0..12 {
+        for j in i + 1..12 {
+            for k in j + 1..12 {
+                let ok = rows.iter().zip(&data.train.labels).all(|(r, &l)| {
+                    ([i, j, k].iter().filter(|&&b| r[b] < 0.0).count() % 2) as u32 == l
+                });
+                explaining += ok as usize;
+            }
+        }
+    }
+    assert_eq!(explaining, 1);
+}
+
+#[test]
+fn teacher_student_targets_come_from_the_teacher() {
+    let task = TaskConfig::TeacherStudent { dims: vec![5, 100, 100, 5], train_count: 50, test_count: 20 };
+    let data = tasks::build(&task, 9);
+    assert_eq!(data.output, OutputKind::Values(5));
+    assert_eq!(data.train.targets.len(), 250);
+    let spread = data.train.targets.iter().map(|x| x.abs()).sum::<f32>() / 250.0;
+    assert!(spread > 0.05 && spread < 5.0, "targets are O(1): {spread}");
+}
+
+#[test]
+fn every_preset_is_valid_and_round_trips() {
+    let all = presets::all();
+    assert!(all.len() >= 9);
+    for p in &all {
+        p.config.validate().unwrap_or_else(|e| panic!("{}: {e}", p.name));
+        let json = serde_json::to_string(&p.config).unwrap();
+        assert_eq!(RunConfig::from_json(&json).unwrap(), p.config, "{}", p.name);
+    }
+    let names: HashSet<&str> = all.iter().map(|p| p.name).collect();
+    assert_eq!(names.len(), all.len(), "names are unique");
+}
+
+/// Apply one override to the flagship preset and return the error text.
+fn refused(key: &str, value: &str) -> String {
+    let base = presets::flagship().config;
+    match base.with_override(key, value) {
+        Ok(_) => panic!("{key}={value} was accepted"),
+        Err(e) => {
+            assert_eq!(e.field, key, "the error names the field: {e}");
+            e.to_string()
+        }
+    }
+}
+
+#[test]
+fn validation_names_field_value_and_range() {
+    let msg = refused("task.p", "100");
+    assert!(msg.contains("100") && msg.contains("prime"), "{msg}");
+    assert!(refused("task.p", "2003").contains("1009"));
+    assert!(refused("task.train_fraction", "1.5").contains("between 0 and 1"));
+    assert!(refused("task.train_fraction", "0").contains("between 0 and 1"));
+    assert!(refused("optim.rest.lr", "-0.001").contains("-0.001"));
+    assert!(refused("optim.embed.lr", "NaN").contains("optim.embed.lr"));
+    assert!(refused("optim.beta2", "1").contains("optim.beta2"));
+    assert!(refused("train.steps", "0").contains("between 1"));
+    assert!(refused("train.init_scale", "0").contains("train.init_scale"));
+    assert!(refused("model.widths", "[0]").contains("model.widths[0]"));
+    assert!(refused("train.grokfast.alpha", "1.5").contains("train.grokfast.alpha"));
+}
+
+#[test]
+fn validation_refuses_models_that_do_not_fit_and_bad_shapes() {
+    let base = presets::find("nanda-transformer").unwrap().config;
+    let e = base.with_override("model.heads", "5").unwrap_err();
+    assert_eq!(e.field, "model.heads");
+    assert!(e.to_string().contains("divide"));
+    let e = presets::flagship().config.with_override("model.widths", "[4096, 4096, 4096, 4096]").unwrap();
+    let e = e.with_override("task.p", "1009").unwrap_err();
+    assert_eq!(e.field, "model", "too big for the memory budget: {e}");
+    assert!(e.to_string().contains("GB"));
+    let parity = presets::find("sparse-parity").unwrap().config;
+    let mut v = parity.to_value();
+    v["model"] = presets::find("nanda-transformer").unwrap().config.to_value()["model"].clone();
+    let e = RunConfig::from_value(v).unwrap_err();
+    assert_eq!(e.field, "model.kind");
+}
+
+#[test]
+fn unknown_keys_are_refused_by_name() {
+    let e = presets::flagship().config.with_override("optim.rest.learning_rate", "1").unwrap_err();
+    assert_eq!(e.field, "optim.rest.learning_rate");
+    assert!(e.to_string().contains("unknown"));
+    let mut v = presets::flagship().config.to_value();
+    v["train"]["epochs"] = serde_json::json!(3);
+    let e = RunConfig::from_value(v).unwrap_err();
+    assert_eq!(e.field, "epochs", "{e}");
+    let e = RunConfig::from_json("{not json").unwrap_err();
+    assert!(e.to_string().contains("key must be a string") || e.to_string().contains("expected"), "{e}");
+}
+
+#[test]
+fn overrides_switch_operation_and_enable_grokfast() {
+    let c = presets::flagship().config.with_override("task.op", "mul").unwrap();
+    assert!(matches!(c.task, TaskConfig::Modular { op: ModOp::Mul, .. }));
+    let e = presets::flagship().config.with_override("task.op", "pow").unwrap_err();
+    assert!(e.to_string().contains("pow"), "{e}");
+    let c = presets::flagship().config.with_override("train.grokfast.lambda", "5").unwrap();
+    let g = c.train.grokfast.unwrap();
+    assert_eq!((g.alpha, g.lambda), (0.98, 5.0));
+}
