@@ -55,9 +55,9 @@ fn mlp(d_emb: usize, widths: Vec<usize>) -> ModelConfig {
     }
 }
 
-fn toy(widths: Vec<usize>, mse_target_dim: Option<usize>) -> ModelConfig {
+fn toy(d_emb: usize, widths: Vec<usize>, mse_target_dim: Option<usize>) -> ModelConfig {
     ModelConfig::Toy {
-        d_emb: 32,
+        d_emb,
         widths,
         activation: Activation::Tanh,
         mse_target_dim,
@@ -92,22 +92,22 @@ pub fn all() -> Vec<Preset> {
     vec![
         Preset {
             name: "quick-grok",
-            about: "a + b mod 23 with an MLP: memorises in ~100 steps, groks a few thousand steps later (seconds on a CPU)",
+            about: "a + b mod 23, 70 % of pairs, embedding + MLP: memorises by step 100, groks near step 3,000 (seconds on a CPU)",
             config: RunConfig {
                 seed: 1,
-                task: modular(23, 0.5),
+                task: modular(23, 0.7),
                 model: mlp(128, vec![256]),
                 optim: adamw(1e-3, 1.0, 0),
-                train: full_batch(6000, 50),
+                train: full_batch(4000, 50),
             },
         },
         Preset {
             name: "toy-addition",
-            about: "Liu et al.: a + b (no modulus) for a, b < 10, 45 of 55 pairs, Dec(E_a + E_b) with MSE to random 30-d targets",
+            about: "Liu et al.: a + b (no modulus) for a, b < 10, 45 of 55 pairs, 1-d embeddings, Dec(E_a + E_b) with MSE to random 30-d targets: the embeddings line up, test passes 90 % near step 2,500",
             config: RunConfig {
                 seed: 58,
                 task: TaskConfig::Addition { p: 10, train_fraction: 0.8, train_count: Some(45) },
-                model: toy(vec![200, 200], Some(30)),
+                model: toy(1, vec![200, 200], Some(30)),
                 optim: OptimConfig {
                     embed: GroupConfig { lr: 1e-3, weight_decay: 0.0 },
                     rest: GroupConfig { lr: 1e-4, weight_decay: 0.0 },
@@ -189,11 +189,11 @@ pub fn all() -> Vec<Preset> {
         },
         Preset {
             name: "permutations-s3",
-            about: "composition in S3 (36 pairs), toy model, 60 % of pairs (critical fraction ≈ 0.5)",
+            about: "composition in S3 (36 pairs), 80 % of pairs, MLP over concatenated embeddings (S3 is not commutative, so E_a + E_b cannot fit it)",
             config: RunConfig {
                 seed: 0,
-                task: TaskConfig::Permutation { n: 3, train_fraction: 0.6 },
-                model: toy(vec![200, 200], None),
+                task: TaskConfig::Permutation { n: 3, train_fraction: 0.8 },
+                model: mlp(32, vec![128]),
                 optim: adamw(1e-3, 0.0, 0),
                 train: full_batch(5000, 50),
             },

@@ -240,16 +240,28 @@ struct ParamInfo {
     layer: usize,
 }
 
-/// Collects every float parameter with its layer (its module path without the last part).
+/// Collects every float parameter with its layer (the path of the module that owns it).
 #[derive(Default)]
 struct ParamCollector {
+    path: Vec<String>,
     params: Vec<ParamInfo>,
     layers: Vec<String>,
 }
 
 impl ModuleVisitor for ParamCollector {
-    fn visit_float_with_path<const D: usize>(&mut self, path: &[String], id: ParamId, _tensor: &Tensor<D>) {
-        let layer = path[..path.len().saturating_sub(1)].join(".");
+    fn enter_module(&mut self, name: &str, _container_type: &str) {
+        self.path.push(name.to_string());
+    }
+
+    fn exit_module(&mut self, _name: &str, _container_type: &str) {
+        self.path.pop();
+    }
+
+    fn visit_float<const D: usize>(&mut self, param: &burn::module::Param<Tensor<D>>) {
+        // The path ends with the parameter's own name and starts with the model variant:
+        // "Mlp.decoder.hidden.0.weight" belongs to the layer "decoder.hidden.0".
+        let parts = &self.path[..self.path.len().saturating_sub(1)];
+        let layer = parts.iter().skip(1).cloned().collect::<Vec<_>>().join(".");
         let index = match self.layers.iter().position(|l| *l == layer) {
             Some(i) => i,
             None => {
@@ -257,7 +269,7 @@ impl ModuleVisitor for ParamCollector {
                 self.layers.len() - 1
             }
         };
-        self.params.push(ParamInfo { id, rank: D, layer: index });
+        self.params.push(ParamInfo { id: param.id, rank: D, layer: index });
     }
 }
 
@@ -531,7 +543,7 @@ impl Session {
                 break;
             }
             let data = metrics.into_data_async().await.map_err(|e| format!("reading metrics back failed: {e:?}"))?;
-            let v: Vec<f32> = data.to_vec().map_err(|e| format!("metrics have an unexpected type: {e:?}"))?;
+            let v: Vec<f32> = data.try_to_vec().map_err(|e| format!("metrics have an unexpected type: {e:?}"))?;
             let record = Record {
                 step,
                 train_loss: v[0] as f64,
@@ -556,7 +568,7 @@ impl Session {
         let table = embed.tokens.val().without_autodiff();
         let [rows, cols] = table.dims();
         let data = table.into_data_async().await.map_err(|e| format!("reading embeddings failed: {e:?}"))?;
-        let flat: Vec<f32> = data.to_vec().map_err(|e| format!("{e:?}"))?;
+        let flat: Vec<f32> = data.try_to_vec().map_err(|e| format!("{e:?}"))?;
         Ok(Some((0..rows).map(|r| flat[r * cols..(r + 1) * cols].to_vec()).collect()))
     }
 

@@ -66,9 +66,11 @@ fn quick_grok_memorises_first_then_groks() {
     let summary = session.summary();
     assert_eq!(summary.phase, groklab::Phase::Grokking, "{summary:?}");
     assert_eq!(summary.status, Status::Finished);
-    // Weight decay shrinks the weights while the network generalises.
-    let norm_at = |step| h.iter().find(|r| r.step >= step).unwrap().weight_norm;
-    assert!(norm_at(test_95) < norm_at(train_99), "weight norm falls during grokking");
+    // The weight norm grows while memorising, then weight decay shrinks it as the network
+    // generalises (Omnigrok's picture).
+    let peak = h.iter().filter(|r| r.step < test_95).map(|r| r.weight_norm).fold(0.0, f64::max);
+    let at_test_95 = h.iter().find(|r| r.step == test_95).unwrap().weight_norm;
+    assert!(at_test_95 < 0.95 * peak, "weight norm falls during grokking: {at_test_95} vs peak {peak}");
 }
 
 #[test]
@@ -101,6 +103,7 @@ fn records_carry_per_layer_gradient_norms() {
     block_on(s.step(3)).unwrap();
     let layers = s.layer_names().to_vec();
     assert_eq!(layers.len(), 3, "embedding, hidden, read-out: {layers:?}");
+    assert_eq!(layers, ["embed", "decoder.hidden.0", "decoder.out"]);
     for r in s.history() {
         assert_eq!(r.grad_norms.len(), 3);
         assert!(r.grad_norms.iter().all(|g| g.is_finite() && *g > 0.0), "{r:?}");
