@@ -1,6 +1,6 @@
 # Groklab: the two commands are `make serve` and `make test` (see README.md).
 # Compiled crates live outside the clone so fresh clones (and CI) reuse them.
-export CARGO_TARGET_DIR ?= $(HOME)/.cache/groklab/target
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/groklab-target
 CARGO := cargo
 
 .PHONY: serve test bench setup setup-web native-test clean

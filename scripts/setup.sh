@@ -35,3 +35,23 @@ apt_need pkg-config libvulkan1 mesa-vulkan-drivers
 [ "$what" = native ] && exit 0
 
 apt_need chromium binaryen
+
+# Pinned build tools, at the versions Cargo.lock and Trunk.toml name; nothing is downloaded
+# at build time. Trunk 0.22.1 needs rustc >= 1.96.1: the toolchain of rust-toolchain.toml.
+toolchain=$(sed -n 's/^channel *= *"\(.*\)"/\1/p' rust-toolchain.toml)
+bindgen=$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/^version = "\(.*\)"/\1/p')
+if [ "$(wasm-bindgen --version 2>/dev/null | cut -d' ' -f2)" != "$bindgen" ]; then
+  say "installing wasm-bindgen-cli $bindgen (about 3 minutes, once)"
+  cargo +"$toolchain" install wasm-bindgen-cli --version "$bindgen" --force >&2
+fi
+if [ "$(trunk --version 2>/dev/null | cut -d' ' -f2)" != "0.22.1" ]; then
+  say "installing trunk 0.22.1 (about 9 minutes, once)"
+  cargo +"$toolchain" install trunk --version 0.22.1 --locked --force >&2
+fi
+
+# Front-end libraries (uPlot) and the browser-test driver (playwright-core, which never
+# downloads a browser: the tests use Debian's Chromium).
+if [ ! -d node_modules/uplot ] || [ ! -d node_modules/playwright-core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm packages"
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund >&2
+fi

@@ -294,7 +294,10 @@ impl RunConfig {
     /// otherwise. The result is validated as a whole.
     pub fn with_override(&self, key: &str, raw: &str) -> Result<RunConfig, ConfigError> {
         let mut value = self.to_value();
-        set_path(&mut value, key, parse_scalar(raw))?;
+        set_path(&mut value, key, parse_scalar(raw)).map_err(|mut e| {
+            e.value = raw.to_string();
+            e
+        })?;
         RunConfig::from_value(value).map_err(|mut e| {
             if e.field == "config" {
                 e.field = key.to_string();

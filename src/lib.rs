@@ -12,6 +12,8 @@ pub mod rng;
 pub mod run;
 pub mod tasks;
 pub mod train;
+#[cfg(target_arch = "wasm32")]
+pub mod web;
 
 pub use config::{ConfigError, RunConfig};
 pub use phase::Phase;

@@ -1,0 +1,175 @@
+//! The browser bridge: a thin `#[wasm_bindgen]` facade over the training core.
+//!
+//! It runs inside a module Web Worker (www/worker.js). Errors come back as JS errors carrying
+//! the message the CLI would print; panics are reported to the console by
+//! console_error_panic_hook.
+
+use crate::config::RunConfig;
+use crate::device;
+use crate::presets;
+use crate::train::Session;
+use burn::tensor::Device;
+use serde::Serialize;
+use std::cell::RefCell;
+use wasm_bindgen::prelude::*;
+
+thread_local! {
+    /// burn's wgpu runtime can be initialised once per worker; later sessions reuse it.
+    static GPU: RefCell<Option<Device>> = const { RefCell::new(None) };
+}
+
+/// Installs the panic hook when the module is instantiated.
+#[wasm_bindgen(start)]
+pub fn start() {
+    console_error_panic_hook::set_once();
+}
+
+fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| JsError::new(&e.to_string()))
+}
+
+fn from_js(value: JsValue) -> Result<serde_json::Value, JsError> {
+    serde_wasm_bindgen::from_value(value).map_err(|e| JsError::new(&format!("config: {e}")))
+}
+
+/// Every preset as `[{name, about, config}]`, flagship first.
+#[wasm_bindgen]
+pub fn presets() -> Result<JsValue, JsError> {
+    #[derive(Serialize)]
+    struct Entry {
+        name: &'static str,
+        about: &'static str,
+        config: RunConfig,
+    }
+    let all: Vec<Entry> = presets::all()
+        .into_iter()
+        .map(|p| Entry { name: p.name, about: p.about, config: p.config })
+        .collect();
+    to_js(&all)
+}
+
+/// One refused setting of a link.
+#[derive(Serialize)]
+struct Refusal {
+    key: String,
+    message: String,
+}
+
+/// The result of applying a link's settings.
+#[derive(Serialize)]
+struct Resolved {
+    config: RunConfig,
+    errors: Vec<Refusal>,
+}
+
+/// Apply `[[key, value], …]` (strings, as in a link) to `base` one at a time: a bad key or
+/// value is skipped and reported, and the others still apply.
+#[wasm_bindgen(js_name = resolveConfig)]
+pub fn resolve_config(base: JsValue, overrides: JsValue) -> Result<JsValue, JsError> {
+    let base = RunConfig::from_value(from_js(base)?).map_err(|e| JsError::new(&e.to_string()))?;
+    let pairs: Vec<(String, String)> =
+        serde_wasm_bindgen::from_value(overrides).map_err(|e| JsError::new(&e.to_string()))?;
+    let mut config = base;
+    let mut errors = Vec::new();
+    for (key, value) in pairs {
+        match config.with_override(&key, &value) {
+            Ok(next) => config = next,
+            Err(e) => errors.push(Refusal { key, message: e.to_string() }),
+        }
+    }
+    to_js(&Resolved { config, errors })
+}
+
+/// A training run inside the worker.
+#[wasm_bindgen]
+pub struct Trainer {
+    session: Session,
+    backend: String,
+    sent: usize,
+}
+
+/// The device for "webgpu" or "cpu", initialising WebGPU on first use.
+async fn device_for(backend: &str) -> Result<Device, JsError> {
+    match backend {
+        "cpu" => Ok(device::cpu()),
+        "webgpu" => {
+            if let Some(d) = GPU.with(|g| g.borrow().clone()) {
+                return Ok(d);
+            }
+            let d = device::gpu().await.map_err(|e| JsError::new(&e))?;
+            GPU.with(|g| *g.borrow_mut() = Some(d.clone()));
+            Ok(d)
+        }
+        other => Err(JsError::new(&format!("backend = {other}: must be webgpu or cpu"))),
+    }
+}
+
+#[wasm_bindgen]
+impl Trainer {
+    /// Start a run of `config` (a JS object) on "webgpu" or "cpu".
+    pub async fn create(config: JsValue, backend: String) -> Result<Trainer, JsError> {
+        let config = RunConfig::from_value(from_js(config)?).map_err(|e| JsError::new(&e.to_string()))?;
+        let device = device_for(&backend).await?;
+        let session = Session::new(config, &device).map_err(|e| JsError::new(&e))?;
+        Ok(Trainer { session, backend, sent: 0 })
+    }
+
+    /// Take up to `n` steps; returns the records added since the last call.
+    pub async fn step(&mut self, n: u32) -> Result<JsValue, JsError> {
+        self.session.step(n as u64).await.map_err(|e| JsError::new(&e))?;
+        let fresh = &self.session.history()[self.sent..];
+        self.sent = self.session.history().len();
+        to_js(&fresh)
+    }
+
+    /// Move the run to "webgpu" or "cpu", keeping weights, optimiser state and history.
+    #[wasm_bindgen(js_name = switchBackend)]
+    pub async fn switch_backend(&mut self, backend: String) -> Result<(), JsError> {
+        let device = device_for(&backend).await?;
+        self.session.move_to(&device);
+        self.backend = backend;
+        Ok(())
+    }
+
+    /// "webgpu" or "cpu".
+    #[wasm_bindgen(getter)]
+    pub fn backend(&self) -> String {
+        self.backend.clone()
+    }
+
+    /// Optimiser steps taken.
+    #[wasm_bindgen(getter, js_name = stepCount)]
+    pub fn step_count(&self) -> f64 {
+        self.session.step_count() as f64
+    }
+
+    /// "running", "finished" or "diverged".
+    #[wasm_bindgen(getter)]
+    pub fn status(&self) -> Result<JsValue, JsError> {
+        to_js(&self.session.status())
+    }
+
+    /// Phase, steps to 90 %, final accuracies and status.
+    pub fn summary(&self) -> Result<JsValue, JsError> {
+        to_js(&self.session.summary())
+    }
+
+    /// Names of the layers in each record's `grad_norms`.
+    #[wasm_bindgen(js_name = layerNames)]
+    pub fn layer_names(&self) -> Result<JsValue, JsError> {
+        to_js(&self.session.layer_names())
+    }
+
+    /// The run's complete config.
+    pub fn config(&self) -> Result<JsValue, JsError> {
+        to_js(self.session.config())
+    }
+
+    /// The token embedding matrix (one row per token), or null for feature tasks.
+    pub async fn embeddings(&self) -> Result<JsValue, JsError> {
+        let rows = self.session.embeddings().await.map_err(|e| JsError::new(&e))?;
+        to_js(&rows)
+    }
+}

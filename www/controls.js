@@ -1,0 +1,132 @@
+// The settings panel: one control per config leaf, shown when the current task/model has it.
+
+const num = (label, help, step = 'any') => ({ type: 'number', label, help, step });
+const pick = (label, help, options) => ({ type: 'select', label, help, options });
+
+/** Every editable setting: dotted config key → how to show it. */
+export const FIELDS = {
+  'task.kind': pick('task', 'what the network learns', ['modular', 'addition', 'permutation', 'sparse_parity', 'teacher_student']),
+  'task.op': pick('operation', 'the binary operation, modulo p', ['add', 'sub', 'mul', 'div', 'square_sum', 'quad_form', 'cubic_mix']),
+  'task.p': num('p', 'modulus (a prime for modular tasks; numbers 0…p−1 for addition)', 1),
+  'task.n': num('n', 'the group S_n (3, 4 or 5)', 1),
+  'task.train_fraction': num('train fraction', 'share of all pairs the network trains on; the rest is the test set'),
+  'task.train_count': num('train count', 'exact number of training examples'),
+  'task.symmetric_split': { type: 'checkbox', label: 'symmetric split', help: 'keep (a, b) and (b, a) on the same side' },
+  'task.bits': num('bits', 'input bits per example', 1),
+  'task.k': num('k', 'how many of the bits decide the parity', 1),
+  'task.test_count': num('test count', 'held-out examples', 1),
+  'task.dims': { type: 'list', label: 'teacher widths', help: 'layer widths of the random teacher network' },
+  'model.kind': pick('model', 'toy: Dec(E_a + E_b); mlp: MLP over embeddings; transformer: Nanda et al.', ['toy', 'mlp', 'transformer']),
+  'model.d_emb': num('embedding dim', 'size of each token embedding', 1),
+  'model.combine': pick('combine', 'add the two embeddings, or concatenate them', ['sum', 'concat']),
+  'model.tied': { type: 'checkbox', label: 'tied embedding', help: 'one embedding table for both operands' },
+  'model.widths': { type: 'list', label: 'hidden widths', help: 'widths of the hidden layers, e.g. 256 or 200, 200' },
+  'model.activation': pick('activation', 'hidden nonlinearity', ['relu', 'tanh']),
+  'model.mse_target_dim': num('target dim', 'MSE to fixed random vectors of this size', 1),
+  'model.layers': num('layers', 'transformer blocks', 1),
+  'model.d_model': num('d_model', 'residual stream width', 1),
+  'model.heads': num('heads', 'attention heads (must divide d_model)', 1),
+  'model.d_mlp': num('d_mlp', 'hidden width of each block\'s MLP', 1),
+  'model.layer_norm': { type: 'checkbox', label: 'LayerNorm', help: 'normalise before attention, MLP and read-out' },
+  'optim.embed.lr': num('embedding lr', 'AdamW learning rate of the embeddings'),
+  'optim.embed.weight_decay': num('embedding wd', 'AdamW weight decay of the embeddings'),
+  'optim.rest.lr': num('decoder lr', 'AdamW learning rate of everything else'),
+  'optim.rest.weight_decay': num('decoder wd', 'AdamW weight decay of everything else: the grokking dial'),
+  'optim.beta1': num('β1', 'AdamW first-moment decay'),
+  'optim.beta2': num('β2', 'AdamW second-moment decay'),
+  'optim.warmup_steps': num('warm-up', 'steps of linear learning-rate warm-up', 1),
+  'train.batch_size': num('batch size', '0 = full batch', 1),
+  'train.steps': num('step budget', 'training stops after this many steps', 1),
+  'train.init_scale': num('init scale α', 'multiplies every initial weight (Omnigrok)'),
+  'train.eval_every': num('record every', 'steps between metric records', 1),
+  seed: num('seed', 'seeds the split, the weights and the batches', 1),
+};
+
+/** Group headings, in display order. */
+const GROUPS = [['task', 'Task'], ['model', 'Model'], ['optim', 'Optimiser'], ['train', 'Training'], ['seed', 'Run']];
+
+/** A list shown as "200, 200" and stored as "[200,200]". */
+const listToText = (json) => JSON.parse(json).join(', ');
+const textToList = (text) => JSON.stringify(text.split(/[\s,]+/).filter(Boolean).map(Number));
+
+/**
+ * Render the panel.
+ * @param root element to fill
+ * @param {object} state {presets, presetName, leaves: [[key, value]], backend}
+ * @param {object} on {preset(name), change(key, raw), backend(name), action(name)}
+ */
+export function renderControls(root, state, on) {
+  root.replaceChildren();
+  const buttons = el('div', { class: 'buttons' });
+  for (const [name, label, title] of [
+    ['play', '▶ Play', 'start or pause training (space)'],
+    ['step', 'Step', 'one chunk of training steps'],
+    ['reset', 'Reset', 'start this run again from step 0'],
+    ['seed', 'New seed', 'same settings, another random seed'],
+  ]) {
+    const b = el('button', { id: `btn-${name}`, title }, label);
+    b.addEventListener('click', () => on.action(name));
+    buttons.append(b);
+  }
+  root.append(buttons);
+
+  const presetSel = select('preset', state.presets.map((p) => p.name), state.presetName || '');
+  presetSel.title = state.presets.find((p) => p.name === state.presetName)?.about || '';
+  presetSel.addEventListener('change', () => on.preset(presetSel.value));
+  root.append(row('preset', 'preset', presetSel, 'a complete, pinned run from the literature'));
+
+  const backendSel = select('backend', ['auto', 'webgpu', 'cpu'], state.backend || 'auto');
+  backendSel.addEventListener('change', () => on.backend(backendSel.value));
+  root.append(row('backend', 'backend', backendSel, 'auto: WebGPU when available, else CPU; switching keeps the run'));
+
+  const leaves = new Map(state.leaves);
+  for (const [prefix, heading] of GROUPS) {
+    const keys = Object.keys(FIELDS).filter((k) => (k === prefix || k.startsWith(prefix + '.')) && leaves.has(k));
+    if (!keys.length) continue;
+    root.append(el('h3', {}, heading));
+    for (const key of keys) root.append(field(key, leaves.get(key), on.change));
+  }
+}
+
+function field(key, value, change) {
+  const spec = FIELDS[key];
+  const id = 'ctl-' + key.replace(/\./g, '-');
+  let input;
+  if (spec.type === 'select') {
+    input = select(id, spec.options, value);
+    input.addEventListener('change', () => change(key, input.value));
+  } else if (spec.type === 'checkbox') {
+    input = el('input', { id, type: 'checkbox' });
+    input.checked = value === 'true';
+    input.addEventListener('change', () => change(key, String(input.checked)));
+  } else if (spec.type === 'list') {
+    input = el('input', { id, type: 'text', value: listToText(value) });
+    input.addEventListener('change', () => change(key, textToList(input.value)));
+  } else {
+    input = el('input', { id, type: 'number', step: spec.step, value });
+    input.addEventListener('change', () => change(key, input.value));
+  }
+  input.dataset.key = key;
+  return row(id, spec.label, input, spec.help);
+}
+
+function row(id, label, input, help) {
+  input.id = input.id || id;
+  const r = el('div', { class: 'row', title: help });
+  r.append(el('label', { for: input.id }, label), input);
+  return r;
+}
+
+function select(id, options, value) {
+  const s = el('select', { id });
+  for (const o of options) s.append(el('option', { value: o }, o));
+  s.value = value;
+  return s;
+}
+
+function el(tag, attrs = {}, text) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  if (text !== undefined) e.textContent = text;
+  return e;
+}

@@ -1,0 +1,74 @@
+// Grokking curves: train/test loss and accuracy over steps, drawn with uPlot.
+
+import uPlot from '../vendor/uPlot.esm.js';
+
+const TRAIN = '#1f77b4';
+const TEST = '#d62728';
+
+/** Two live charts (loss, accuracy) sharing a step axis that can be log or linear. */
+export class Curves {
+  constructor(lossEl, accEl) {
+    this.lossEl = lossEl;
+    this.accEl = accEl;
+    this.logX = true;
+    this.clear();
+  }
+
+  /** Forget every point (a new run). */
+  clear() {
+    this.data = { step: [], trainLoss: [], testLoss: [], trainAcc: [], testAcc: [] };
+    this.build();
+  }
+
+  /** Append records ({step, train_loss, …}); drawing happens on the next frame. */
+  push(records) {
+    for (const r of records) {
+      const d = this.data;
+      d.step.push(r.step);
+      // Loss is drawn on a log axis: floor it so a perfect fit (0) stays visible.
+      d.trainLoss.push(finiteOrNull(Math.max(r.train_loss, 1e-12)));
+      d.testLoss.push(finiteOrNull(Math.max(r.test_loss, 1e-12)));
+      d.trainAcc.push(100 * r.train_acc);
+      d.testAcc.push(100 * r.test_acc);
+    }
+    if (!this.frame) this.frame = requestAnimationFrame(() => this.draw());
+  }
+
+  /** Switch the step axis between log and linear. */
+  setLogX(on) {
+    this.logX = on;
+    this.build();
+  }
+
+  draw() {
+    this.frame = 0;
+    const d = this.data;
+    this.loss.setData([d.step, d.trainLoss, d.testLoss]);
+    this.acc.setData([d.step, d.trainAcc, d.testAcc]);
+  }
+
+  build() {
+    this.loss?.destroy();
+    this.acc?.destroy();
+    const width = Math.max(320, this.lossEl.clientWidth || 640);
+    const x = { time: false, distr: this.logX ? 3 : 1 };
+    const series = (unit) => [
+      { label: 'step' },
+      { label: `train ${unit}`, stroke: TRAIN, width: 2 },
+      { label: `test ${unit}`, stroke: TEST, width: 2 },
+    ];
+    this.loss = new uPlot({
+      title: 'loss', width, height: 220, scales: { x, y: { distr: 3 } }, series: series('loss'),
+      axes: [{ label: 'step' }, { label: 'loss' }],
+    }, [[], [], []], this.lossEl);
+    this.acc = new uPlot({
+      title: 'accuracy (%)', width, height: 220, scales: { x, y: { range: [0, 100] } }, series: series('acc'),
+      axes: [{ label: 'step' }, { label: '%' }],
+    }, [[], [], []], this.accEl);
+    this.draw();
+  }
+}
+
+function finiteOrNull(v) {
+  return Number.isFinite(v) ? v : null;
+}

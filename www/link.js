@@ -1,0 +1,54 @@
+// URL state: the hash holds every setting of the run and the seed, so a link reproduces it.
+//
+//   #preset=quick-grok&seed=1&task.kind=modular&task.p=23&…&backend=cpu&autoplay=1
+//
+// Config settings are the config's leaves under dotted keys (arrays as JSON). `preset` picks
+// the starting config; `backend`, `autoplay` and `logx` are page options, not run settings.
+
+/** Page options that live in the link but are not part of the run config. */
+export const PAGE_KEYS = ['preset', 'backend', 'autoplay', 'logx'];
+
+/** The leaves of a config as [dotted key, string value] pairs, in a stable order. */
+export function flatten(value, prefix = '') {
+  if (value === null || value === undefined) return [];
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    return [[prefix, typeof value === 'string' ? value : JSON.stringify(value)]];
+  }
+  // `kind` first: it decides which other keys exist.
+  const keys = Object.keys(value).sort((a, b) => (a === 'kind' ? -1 : b === 'kind' ? 1 : 0));
+  return keys.flatMap((k) => flatten(value[k], prefix ? `${prefix}.${k}` : k));
+}
+
+/** Parse a hash into page options and config overrides, keeping their order. */
+export function parseHash(hash) {
+  const params = new URLSearchParams(hash.replace(/^#/, ''));
+  const page = {};
+  const overrides = [];
+  for (const [key, value] of params) {
+    if (PAGE_KEYS.includes(key)) page[key] = value;
+    else overrides.push([key, value]);
+  }
+  return { page, overrides };
+}
+
+/** The hash for a config plus page options. */
+export function toHash(config, page) {
+  const params = new URLSearchParams();
+  for (const key of PAGE_KEYS) if (page[key] !== undefined && page[key] !== null) params.set(key, String(page[key]));
+  for (const [key, value] of flatten(config)) params.set(key, value);
+  return '#' + params.toString();
+}
+
+/**
+ * Start from `base` and swap in a template for a different task or model kind, so that the
+ * remaining overrides name keys that exist. `templates` maps "task:modular" etc. to objects.
+ */
+export function rebase(base, overrides, templates) {
+  const config = structuredClone(base);
+  for (const part of ['task', 'model']) {
+    const kind = overrides.find(([k]) => k === `${part}.kind`)?.[1];
+    const template = kind && templates[`${part}:${kind}`];
+    if (template && config[part].kind !== kind) config[part] = structuredClone(template);
+  }
+  return config;
+}

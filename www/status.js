@@ -1,0 +1,68 @@
+// Status views: the backend badge, the phase badge, the status line, steps/s, and messages.
+
+const $ = (id) => document.getElementById(id);
+const pct = (x) => `${(100 * x).toFixed(1)} %`;
+
+/** Show where training runs: the WebGPU adapter, or "CPU" and why. */
+export function showBackend({ backend, adapter, reason }) {
+  const badge = $('backend');
+  badge.dataset.backend = backend;
+  badge.textContent = backend === 'webgpu' ? `WebGPU · ${adapter || 'adapter'}` : `CPU${reason ? ` (${reason})` : ''}`;
+}
+
+/** The status line: step, accuracies, and the classifier's phase. */
+export function showProgress({ step, budget, record, summary, status }) {
+  const parts = [`step ${step.toLocaleString('en')} / ${budget.toLocaleString('en')}`];
+  if (record) parts.push(`train ${pct(record.train_acc)}`, `test ${pct(record.test_acc)}`);
+  if (status && status !== 'running') parts.push(status);
+  $('status').textContent = parts.join(' · ');
+  const phase = $('phase');
+  phase.textContent = summary ? summary.phase : '–';
+  phase.dataset.phase = summary ? summary.phase : '';
+  phase.title = summary ? phaseHelp[summary.phase] : '';
+}
+
+const phaseHelp = {
+  comprehension: 'train and test passed 90 % together',
+  grokking: 'test passed 90 % at least 1,000 steps after train: the network grokked',
+  memorization: 'train passed 90 %, test has not (yet)',
+  confusion: 'train has not passed 90 % (yet)',
+};
+
+/** Steps per second of the backend in use. */
+export function showSpeed(stepsPerSecond, backend) {
+  $('speed').textContent = stepsPerSecond ? `${stepsPerSecond.toFixed(stepsPerSecond < 10 ? 2 : 0)} steps/s on ${backend === 'webgpu' ? 'WebGPU' : 'CPU'}` : '';
+}
+
+/**
+ * Show a message until dismissed or replaced under the same `id`.
+ * `actions` are [label, handler] buttons.
+ */
+export function showMessage(id, kind, text, actions = []) {
+  clearMessage(id);
+  const box = document.createElement('div');
+  box.className = `message ${kind}`;
+  box.dataset.id = id;
+  box.append(document.createTextNode(text));
+  for (const [label, handler] of actions) {
+    const b = document.createElement('button');
+    b.textContent = label;
+    b.addEventListener('click', () => {
+      clearMessage(id);
+      handler();
+    });
+    box.append(b);
+  }
+  const close = document.createElement('button');
+  close.className = 'close';
+  close.textContent = '×';
+  close.title = 'dismiss';
+  close.addEventListener('click', () => clearMessage(id));
+  box.append(close);
+  $('messages').append(box);
+}
+
+/** Remove the message with this id, if shown. */
+export function clearMessage(id) {
+  document.querySelector(`#messages [data-id="${id}"]`)?.remove();
+}
