@@ -24,15 +24,20 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(30);
     let python = torch_python();
+    let mut figures = serde_json::Map::new();
     println!("{:<52} {:>14} {:>14} {:>10}", "model (CPU, 2 cores)", "groklab st/s", "pytorch st/s", "ratio");
     for (label, preset, torch_name) in MODELS {
         let ours = groklab_steps_per_s(preset, steps);
         let theirs = python.as_deref().and_then(|py| torch_steps_per_s(py, torch_name, steps));
+        figures.insert(preset.to_string(), serde_json::json!({ "groklab": ours, "pytorch": theirs }));
         match theirs {
             Some(t) => println!("{label:<52} {ours:>14.2} {t:>14.2} {:>9.2}x", ours / t),
             None => println!("{label:<52} {ours:>14.2} {:>14} {:>10}", "n/a", "n/a"),
         }
     }
+    // The browser bench (scripts/bench.sh) prints its figures next to these.
+    std::fs::create_dir_all("test-results").ok();
+    std::fs::write("test-results/bench-native.json", serde_json::Value::Object(figures).to_string()).ok();
 }
 
 /// Steps/s of Groklab on the CPU backend, after 3 warm-up steps; metrics are off
