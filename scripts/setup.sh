@@ -2,7 +2,7 @@
 # Installs whatever `make test`, `make serve` and `make bench` need on a Debian machine, and
 # returns in about a second when everything is already there.
 #   scripts/setup.sh native   Rust toolchain (pinned in rust-toolchain.toml), Vulkan (lavapipe)
-#   scripts/setup.sh web      + Chromium, binaryen, wasm-bindgen-cli, Trunk, npm packages
+#   scripts/setup.sh web      + Chromium, wasm-bindgen-cli, Trunk, npm packages (uPlot, binaryen, playwright-core)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what="${1:-native}"
@@ -34,7 +34,7 @@ apt_need pkg-config libvulkan1 mesa-vulkan-drivers
 
 [ "$what" = native ] && exit 0
 
-apt_need chromium binaryen
+apt_need chromium
 
 # Pinned build tools, at the versions Cargo.lock and Trunk.toml name; nothing is downloaded
 # at build time. Trunk 0.22.1 needs rustc >= 1.96.1: the toolchain of rust-toolchain.toml.
@@ -51,7 +51,7 @@ fi
 
 # Front-end libraries (uPlot) and the browser-test driver (playwright-core, which never
 # downloads a browser: the tests use Debian's Chromium).
-if [ ! -d node_modules/uplot ] || [ ! -d node_modules/playwright-core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+if [ ! -d node_modules/uplot ] || [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/binaryen ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm packages"
   PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund >&2
 fi

@@ -6,12 +6,14 @@
 pub mod config;
 pub mod device;
 pub mod model;
+pub mod optim;
 pub mod phase;
 pub mod presets;
 pub mod rng;
 pub mod run;
 pub mod tasks;
 pub mod train;
+pub mod transfer;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
 

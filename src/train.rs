@@ -9,9 +9,10 @@ use crate::model::{is_classification, Input, Network};
 use crate::phase::{LiuRule, Phase, Point};
 use crate::rng::Rng;
 use crate::tasks::{self, Dataset, Examples, InputKind, OutputKind};
-use burn::module::{Module, ModuleVisitor, ParamGroup, ParamId};
-use burn::optim::{AdamWConfig, GradientsParams, ModuleOptimizer};
-use burn::lr_scheduler::module_lr_scheduler::{ModuleLearningRate, ModuleLrScheduler};
+use crate::optim::{param_ids, AdamW, GroupRates};
+use crate::transfer::{move_module, move_tensor};
+use burn::module::{Module, ModuleVisitor, ParamId};
+use burn::optim::GradientsParams;
 use burn::tensor::activation::log_softmax;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
@@ -323,8 +324,7 @@ pub struct Session {
     device: Device,
     data: Dataset,
     model: Option<Network>,
-    optim: ModuleOptimizer,
-    embed_group: Option<ParamGroup>,
+    optim: AdamW,
     objective: Objective,
     train: DeviceSplit,
     test: DeviceSplit,
@@ -349,8 +349,7 @@ impl Session {
         let objective = objective_for(&config, &data, &device);
         let mut collector = ParamCollector::default();
         model.visit(&mut collector);
-        let embed_group = model.embeddings().map(|e| ParamGroup::ids_from_module(e.clone()));
-        let optim = build_optimizer(&config, embed_group.clone());
+        let optim = AdamW::new(&config.optim, model.embeddings().map(param_ids).unwrap_or_default());
         let inner = device.clone().inner();
         let train = DeviceSplit::upload(&data.train, data.input, data.output, &objective, &inner);
         let test = DeviceSplit::upload(&data.test, data.input, data.output, &objective, &inner);
@@ -361,7 +360,6 @@ impl Session {
             data,
             model: Some(model),
             optim,
-            embed_group,
             objective,
             train,
             test,
@@ -454,7 +452,7 @@ impl Session {
         }
         let grad_sq = record.then(|| self.grad_sq_norms(&grads));
         let lr = self.learning_rates();
-        self.model = Some(self.optim.step(lr, model, grads));
+        self.model = Some(self.optim.step(model, grads, lr));
         grad_sq
     }
 
@@ -511,14 +509,10 @@ impl Session {
     }
 
     /// Learning rates for this step: each group's lr times the linear warm-up factor.
-    fn learning_rates(&self) -> ModuleLearningRate {
+    fn learning_rates(&self) -> GroupRates {
         let o = &self.config.optim;
         let warm = if o.warmup_steps == 0 { 1.0 } else { (self.step as f64 / o.warmup_steps as f64).min(1.0) };
-        let mut policy = ModuleLrScheduler::new(o.rest.lr * warm);
-        if let Some(group) = &self.embed_group {
-            policy = policy.with_group(group.clone(), o.embed.lr * warm);
-        }
-        policy.step()
+        GroupRates { embed: o.embed.lr * warm, rest: o.rest.lr * warm }
     }
 
     /// Queue [train loss, test loss, train correct, test correct, ‖θ‖², ‖∇ℓ‖² per layer…].
@@ -574,28 +568,24 @@ impl Session {
 
     /// Move the run to another device (e.g. WebGPU → CPU), keeping weights, optimiser state,
     /// Grokfast state and history; training goes on from the same step.
-    pub fn move_to(&mut self, device: &Device) {
+    pub async fn move_to(&mut self, device: &Device) -> Result<(), String> {
         let device = device.clone().autodiff();
         let inner = device.clone().inner();
         let model = self.model.take().expect("model present between steps");
-        self.model = Some(model.fork(&device));
-        self.train = DeviceSplit::upload(&self.data.train, self.data.input, self.data.output, &self.objective_on(&inner), &inner);
-        self.test = DeviceSplit::upload(&self.data.test, self.data.input, self.data.output, &self.objective_on(&inner), &inner);
-        self.objective = self.objective_on(&inner);
+        self.model = Some(move_module(model, &device).await?);
+        self.optim.move_to(&inner).await?;
         for h in self.grokfast.values_mut() {
             *h = match h.clone() {
-                AnyTensor::R1(t) => AnyTensor::R1(t.to_device(&inner)),
-                AnyTensor::R2(t) => AnyTensor::R2(t.to_device(&inner)),
+                AnyTensor::R1(t) => AnyTensor::R1(move_tensor(t, &inner).await?),
+                AnyTensor::R2(t) => AnyTensor::R2(move_tensor(t, &inner).await?),
             };
         }
+        // The objective and the data are rebuilt from the seed and the host copy.
+        self.objective = objective_for(&self.config, &self.data, &device);
+        self.train = DeviceSplit::upload(&self.data.train, self.data.input, self.data.output, &self.objective, &inner);
+        self.test = DeviceSplit::upload(&self.data.test, self.data.input, self.data.output, &self.objective, &inner);
         self.device = device;
-    }
-
-    fn objective_on(&self, device: &Device) -> Objective {
-        match &self.objective {
-            Objective::ClassTargets(t) => Objective::ClassTargets(t.clone().to_device(device)),
-            other => other.clone(),
-        }
+        Ok(())
     }
 }
 
@@ -615,22 +605,5 @@ fn objective_for(config: &RunConfig, data: &Dataset, device: &Device) -> Objecti
             debug_assert!(is_classification(&config.task, &config.model));
             Objective::CrossEntropy
         }
-    }
-}
-
-/// AdamW with the "embed" group (its own lr and weight decay) and the rest.
-fn build_optimizer(config: &RunConfig, embed_group: Option<ParamGroup>) -> ModuleOptimizer {
-    let o = &config.optim;
-    let adamw = |weight_decay: f64| {
-        AdamWConfig::new()
-            .with_beta_1(o.beta1 as f32)
-            .with_beta_2(o.beta2 as f32)
-            .with_epsilon(o.eps as f32)
-            .with_weight_decay(weight_decay as f32)
-    };
-    let optim = adamw(o.rest.weight_decay).init();
-    match embed_group {
-        Some(group) => optim.with_group(group, adamw(o.embed.weight_decay).build(), None),
-        None => optim,
     }
 }

@@ -128,7 +128,7 @@ impl Trainer {
     #[wasm_bindgen(js_name = switchBackend)]
     pub async fn switch_backend(&mut self, backend: String) -> Result<(), JsError> {
         let device = device_for(&backend).await?;
-        self.session.move_to(&device);
+        self.session.move_to(&device).await.map_err(|e| JsError::new(&e))?;
         self.backend = backend;
         Ok(())
     }

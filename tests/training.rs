@@ -155,7 +155,7 @@ fn wgpu_matches_cpu_and_a_run_can_move_between_them() {
     // Four steps on the GPU, then four on the CPU, continue the same curve.
     let mut moved = Session::new(config, &gpu_device).unwrap();
     block_on(moved.step(4)).unwrap();
-    moved.move_to(&device::cpu());
+    block_on(moved.move_to(&device::cpu())).unwrap();
     block_on(moved.step(4)).unwrap();
     assert_eq!(moved.step_count(), 8);
     assert_eq!(moved.history().len(), 8);
@@ -164,4 +164,17 @@ fn wgpu_matches_cpu_and_a_run_can_move_between_them() {
         let rel = (c.train_loss - m.train_loss).abs() / c.train_loss.abs().max(1e-6);
         assert!(rel < 1e-3, "step {}: cpu {} vs moved {}", c.step, c.train_loss, m.train_loss);
     }
+}
+
+#[test]
+fn moving_a_run_keeps_weights_and_optimiser_state_exactly() {
+    // CPU → CPU through the host: if any weight, Adam moment or step count were lost or
+    // reset, the curve after the move would differ from the unmoved run's.
+    let config = with(preset("quick-grok"), &[("train.steps", "12"), ("train.eval_every", "1")]);
+    let straight = run_cpu(config.clone());
+    let mut moved = Session::new(config, &device::cpu()).unwrap();
+    block_on(moved.step(6)).unwrap();
+    block_on(moved.move_to(&device::cpu())).unwrap();
+    block_on(moved.step(6)).unwrap();
+    assert_eq!(moved.history(), straight.history());
 }

@@ -70,14 +70,14 @@ export function renderControls(root, state, on) {
   }
   root.append(buttons);
 
-  const presetSel = select('preset', state.presets.map((p) => p.name), state.presetName || '');
+  const presetSel = select('ctl-preset', state.presets.map((p) => p.name), state.presetName || '');
   presetSel.title = state.presets.find((p) => p.name === state.presetName)?.about || '';
   presetSel.addEventListener('change', () => on.preset(presetSel.value));
-  root.append(row('preset', 'preset', presetSel, 'a complete, pinned run from the literature'));
+  root.append(row('ctl-preset', 'preset', presetSel, 'a complete, pinned run from the literature'));
 
-  const backendSel = select('backend', ['auto', 'webgpu', 'cpu'], state.backend || 'auto');
+  const backendSel = select('ctl-backend', ['auto', 'webgpu', 'cpu'], state.backend || 'auto');
   backendSel.addEventListener('change', () => on.backend(backendSel.value));
-  root.append(row('backend', 'backend', backendSel, 'auto: WebGPU when available, else CPU; switching keeps the run'));
+  root.append(row('ctl-backend', 'backend', backendSel, 'auto: WebGPU when available, else CPU; switching keeps the run'));
 
   const leaves = new Map(state.leaves);
   for (const [prefix, heading] of GROUPS) {

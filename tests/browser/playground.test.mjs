@@ -44,7 +44,7 @@ test('WebGPU is correct: a few steps agree with the CPU backend', async () => {
 test('switching backend mid-run continues the curves from the same step', async () => {
   const page = await open(browser, '#preset=quick-grok&train.steps=6&train.eval_every=1&backend=webgpu&autoplay=1');
   await until(page, () => window.groklab.step >= 2, 120_000);
-  await page.selectOption('#backend', 'cpu');
+  await page.selectOption('#ctl-backend', 'cpu');
   await finished(page, 180_000);
   const moved = await records(page);
   assert.deepEqual(moved.map((r) => r.step), [1, 2, 3, 4, 5, 6], 'one record per step, no gap, no repeat');
@@ -60,6 +60,9 @@ test('switching backend mid-run continues the curves from the same step', async 
 
 test('it groks in the browser (CPU backend)', async () => {
   const page = await open(browser, '#preset=quick-grok&backend=cpu&autoplay=1');
+  // Mid-grok: memorised, and the test accuracy on its way up (the README's screenshot).
+  await until(page, () => (window.groklab.records.at(-1)?.test_acc ?? 0) >= 0.4, 600_000);
+  await page.screenshot({ path: `${RESULTS}mid-grok.png` });
   await until(page, () => (window.groklab.records.at(-1)?.test_acc ?? 0) >= 0.9, 600_000);
   await finished(page, 600_000);
   const history = await records(page);

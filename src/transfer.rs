@@ -1,0 +1,58 @@
+//! Moving tensors and modules between devices (WebGPU ⇄ CPU) with asynchronous reads only.
+//!
+//! burn's `to_device` reads a GPU buffer synchronously, which panics in wasm: a browser can
+//! only map GPU memory asynchronously. These helpers read with `into_data_async` and upload
+//! the values to the new device, so switching backend mid-run works in the page too.
+
+use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, ParamId};
+use burn::tensor::{Device, Tensor, TensorData};
+use std::collections::HashMap;
+
+/// Read `tensor` back to the host, asynchronously.
+pub async fn read<const D: usize>(tensor: Tensor<D>) -> Result<TensorData, String> {
+    tensor.into_data_async().await.map_err(|e| format!("reading a tensor back failed: {e:?}"))
+}
+
+/// The same values as `tensor`, on `device` (a plain, non-autodiff tensor).
+pub async fn move_tensor<const D: usize>(tensor: Tensor<D>, device: &Device) -> Result<Tensor<D>, String> {
+    Ok(Tensor::from_data(read(tensor).await?, device))
+}
+
+/// The same module with every parameter's values on `device` (an autodiff device for
+/// trainable modules); parameter ids and the `require_grad` flags are kept.
+pub async fn move_module<M: Module>(module: M, device: &Device) -> Result<M, String> {
+    let mut flat = Flatten(Vec::new());
+    module.visit(&mut flat);
+    let mut values = HashMap::new();
+    for (id, tensor) in flat.0 {
+        values.insert(id, read(tensor).await?);
+    }
+    Ok(module.map(&mut Upload { values, device: device.clone() }))
+}
+
+/// Every float parameter as a flat 1-D tensor (one readback per parameter, any rank).
+struct Flatten(Vec<(ParamId, Tensor<1>)>);
+
+impl ModuleVisitor for Flatten {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        self.0.push((param.id, param.val().without_autodiff().flatten(0, D - 1)));
+    }
+}
+
+/// Replaces each parameter by its read-back values, uploaded to `device`.
+struct Upload {
+    values: HashMap<ParamId, TensorData>,
+    device: Device,
+}
+
+impl ModuleMapper for Upload {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        let (id, tensor, mapper) = param.consume();
+        let values = self.values.remove(&id).expect("every parameter was read back");
+        let mut moved = Tensor::<1>::from_data(values, &self.device).reshape(tensor.dims());
+        if tensor.is_require_grad() {
+            moved = moved.require_grad();
+        }
+        Param::from_mapped_value(id, moved, mapper)
+    }
+}
