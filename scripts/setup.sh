@@ -6,6 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what="${1:-native}"
+# cargo install puts the pinned tools here; the checks below must see them.
+export PATH="$HOME/.cargo/bin:$PATH"
 
 say() { printf '\033[1msetup:\033[0m %s\n' "$*" >&2; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }

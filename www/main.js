@@ -35,7 +35,17 @@ let nextId = 0;
 function startWorker() {
   worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
   worker.onmessage = ({ data }) => handlers[data.type]?.(data);
-  worker.onerror = (e) => view.showMessage('worker', 'error', `The training core failed to load: ${e.message || 'unknown error'}. Reload the page to try again.`);
+  worker.onerror = (e) => {
+    setRunning(false);
+    if (!app.config) {
+      view.showMessage('worker', 'error', `The training core failed to load: ${e.message || 'unknown error'}. Reload the page to try again.`);
+      return;
+    }
+    // A crash mid-run (a lost GPU device can end in one): keep the curves, offer the CPU.
+    const last = app.records.at(-1)?.step ?? 0;
+    view.showMessage('worker', 'error', `The training core stopped (${e.message || 'unknown error'}). The curves up to step ${last} are kept.`,
+      [['Continue on the CPU', () => continueOnCpu(last)]]);
+  };
 }
 
 /** Ask the worker (which has the validator) to apply `overrides` to `base`. */

@@ -9,6 +9,8 @@
 import init, { Trainer, presets, resolveConfig } from '../groklab.js';
 
 let trainer = null;
+/** The backend in use, kept here so an error report never has to ask a broken trainer. */
+let backend = null;
 let running = false;
 let pendingSwitch = null;
 const post = (msg) => self.postMessage(msg);
@@ -30,11 +32,11 @@ async function probeWebGpu() {
 
 let gpu = null;
 
-async function create({ config, backend }) {
+async function create({ config, backend: requested }) {
   trainer?.free();
   trainer = null;
   let fellBack = null;
-  let want = backend === 'cpu' ? 'cpu' : 'webgpu';
+  let want = requested === 'cpu' ? 'cpu' : 'webgpu';
   if (want === 'webgpu' && !gpu.available) {
     fellBack = gpu.reason;
     want = 'cpu';
@@ -46,7 +48,8 @@ async function create({ config, backend }) {
     fellBack = `WebGPU device creation failed: ${e.message || e}`;
     trainer = await Trainer.create(config, 'cpu');
   }
-  post({ type: 'created', backend: trainer.backend, adapter: gpu.label, fellBack, layers: trainer.layerNames() });
+  backend = trainer.backend;
+  post({ type: 'created', backend, adapter: gpu.label, fellBack, layers: trainer.layerNames() });
 }
 
 /** Run `n` steps and report the new records with timing. */
@@ -56,7 +59,7 @@ async function chunk(n) {
   const seconds = (performance.now() - t0) / 1000;
   post({
     type: 'records', records, seconds, steps: n, at: now(),
-    step: trainer.stepCount, status: trainer.status, summary: trainer.summary(), backend: trainer.backend,
+    step: trainer.stepCount, status: trainer.status, summary: trainer.summary(), backend,
   });
   return seconds;
 }
@@ -75,11 +78,12 @@ async function loop() {
 }
 
 async function doSwitch() {
-  const backend = pendingSwitch;
+  const target = pendingSwitch;
   pendingSwitch = null;
-  if (backend === 'webgpu' && !gpu.available) throw Object.assign(new Error(gpu.reason), { during: 'switch' });
-  await trainer.switchBackend(backend);
-  post({ type: 'switched', backend: trainer.backend, step: trainer.stepCount, adapter: gpu.label });
+  if (target === 'webgpu' && !gpu.available) throw Object.assign(new Error(gpu.reason), { during: 'switch' });
+  await trainer.switchBackend(target);
+  backend = target;
+  post({ type: 'switched', backend, step: trainer.stepCount, adapter: gpu.label });
 }
 
 /** Run handlers one after another (the trainer is used by one call at a time), reporting
@@ -91,7 +95,7 @@ function enqueue(during, fn) {
       await fn();
     } catch (e) {
       running = false;
-      post({ type: 'error', during: e.during || during, message: String(e.message || e), backend: trainer?.backend });
+      post({ type: 'error', during: e.during || during, message: String(e.message || e), backend });
     }
   });
 }

@@ -60,6 +60,12 @@ test('switching backend mid-run continues the curves from the same step', async 
 
 test('it groks in the browser (CPU backend)', async () => {
   const page = await open(browser, '#preset=quick-grok&backend=cpu&autoplay=1');
+  // Main-thread tasks over 50 ms while training (the worker trains; the page only draws).
+  await page.evaluate(() => {
+    window.longTasks = [];
+    new PerformanceObserver((list) => window.longTasks.push(...list.getEntries().map((e) => Math.round(e.duration))))
+      .observe({ type: 'longtask' });
+  });
   // Mid-grok: memorised, and the test accuracy on its way up (the README's screenshot).
   await until(page, () => (window.groklab.records.at(-1)?.test_acc ?? 0) >= 0.4, 600_000);
   await page.screenshot({ path: `${RESULTS}mid-grok.png` });
@@ -71,6 +77,9 @@ test('it groks in the browser (CPU backend)', async () => {
   assert.ok(testPass - trainPass >= 1000, `test passed ${testPass}, train ${trainPass}`);
   assert.equal(await text(page, '#phase'), 'grokking');
   assert.match(await text(page, '#status'), /step 4,000 \/ 4,000 · train 100\.0 % · test (9\d|100)\.\d %/);
+  const longTasks = await page.evaluate(() => window.longTasks);
+  console.log(`main-thread long tasks while training: ${JSON.stringify(longTasks)}`);
+  assert.deepEqual(longTasks, [], 'no main-thread task over 50 ms while training');
   const timings = await page.evaluate(() => window.groklab.timings);
   assert.ok(timings.firstStep > 0 && timings.wasmReady > 0);
   await page.screenshot({ path: `${RESULTS}grokked.png`, fullPage: true });
