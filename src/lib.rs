@@ -17,6 +17,11 @@ pub mod transfer;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
 
+/// Natively, mimalloc (see Cargo.toml: glibc's malloc page-faulted half of each step away).
+#[cfg(not(target_arch = "wasm32"))]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub use config::{ConfigError, RunConfig};
 pub use phase::Phase;
 pub use train::{Record, Session, Status, Summary};

@@ -12,6 +12,15 @@ export class Curves {
     this.accEl = accEl;
     this.logX = true;
     this.clear();
+    window.addEventListener('resize', () => {
+      const size = { width: this.width(), height: 220 };
+      this.loss.setSize(size);
+      this.acc.setSize(size);
+    });
+  }
+
+  width() {
+    return Math.max(320, this.lossEl.clientWidth || 640);
   }
 
   /** Forget every point (a new run). */
@@ -50,7 +59,7 @@ export class Curves {
   build() {
     this.loss?.destroy();
     this.acc?.destroy();
-    const width = Math.max(320, this.lossEl.clientWidth || 640);
+    const width = this.width();
     const x = { time: false, distr: this.logX ? 3 : 1 };
     const series = (unit) => [
       { label: 'step' },
@@ -59,7 +68,7 @@ export class Curves {
     ];
     this.loss = new uPlot({
       title: 'loss', width, height: 220, scales: { x, y: { distr: 3 } }, series: series('loss'),
-      axes: [{ label: 'step' }, { label: 'loss' }],
+      axes: [{ label: 'step' }, { label: 'loss', values: (u, ticks) => ticks.map(logTick) }],
     }, [[], [], []], this.lossEl);
     this.acc = new uPlot({
       title: 'accuracy (%)', width, height: 220, scales: { x, y: { range: [0, 100] } }, series: series('acc'),
@@ -67,6 +76,12 @@ export class Curves {
     }, [[], [], []], this.accEl);
     this.draw();
   }
+}
+
+/** A log-axis tick label: 0.01 … 100 as decimals, anything else as 1e-5. */
+function logTick(v) {
+  if (v == null) return '';
+  return v >= 0.01 && v <= 100 ? String(+v.toPrecision(2)) : v.toExponential(0);
 }
 
 function finiteOrNull(v) {
