@@ -11,7 +11,8 @@ serve: setup-web
 
 ## Run every test: Rust unit and integration tests (CPU and wgpu), then the browser tests.
 test: setup-web
-	$(CARGO) test --release --all-targets
+	$(CARGO) test --release --lib --bins --tests
+	$(CARGO) bench --no-run  # the bench must compile; running it is `make bench`
 	scripts/browser-tests.sh
 
 ## Steps/s on the CPU against PyTorch, measured in the same run.
