@@ -22,6 +22,16 @@ A run starts from a preset (default: the flagship), or from a config file (a run
 `config` works too), then applies --set overrides such as optim.rest.lr=3e-3 or task.op=mul.
 Exit codes: 0 ok, 1 the run failed (diverged or a device error), 2 bad arguments or config.";
 
+/// End quietly, like other Unix tools, when whoever reads our output goes away
+/// (`groklab presets | head -1`): Rust ignores SIGPIPE, so `println!` would panic instead.
+fn restore_default_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: called first thing in main, before any thread exists; SIG_DFL is a valid handler.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 /// Parsed `train`/`config` arguments.
 struct Args {
     preset: Option<String>,
@@ -33,6 +43,7 @@ struct Args {
 }
 
 fn main() -> ExitCode {
+    restore_default_sigpipe();
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let result = match argv.first().map(String::as_str) {
         Some("presets") => {

@@ -98,3 +98,14 @@ fn a_diverging_run_exits_1_and_keeps_its_history() {
     assert_eq!(run["summary"]["status"], "diverged");
     assert!(!run["history"].as_array().unwrap().is_empty());
 }
+
+#[test]
+#[cfg(unix)]
+fn output_into_a_closed_pipe_ends_quietly_without_a_panic() {
+    use std::os::unix::process::ExitStatusExt;
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader); // as `| head -1` does once it has its line
+    let out = Command::new(env!("CARGO_BIN_EXE_groklab")).arg("presets").stdout(writer).output().unwrap();
+    assert!(!text(&out.stderr).contains("panicked"), "{}", text(&out.stderr));
+    assert_eq!(out.status.signal(), Some(libc::SIGPIPE), "{:?}", out.status);
+}
