@@ -9,4 +9,12 @@ server=$!
 trap 'kill $server 2>/dev/null' EXIT
 for _ in $(seq 50); do (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
 mkdir -p test-results
+# A diverged run written by the real CLI (built by `cargo test`), for the page to open.
+bin="${CARGO_TARGET_DIR:-$HOME/.cache/groklab-target}/release/groklab"
+[ -x "$bin" ] || { echo "browser-tests: $bin is missing (cargo test --release --bins builds it)" >&2; exit 1; }
+rm -f test-results/diverged.json
+"$bin" train --preset omnigrok-wd0 --quiet --set 'model.widths=[256,256,256,256,256,256,256,256]' \
+  --set model.activation=relu --set optim.rest.lr=10 --set train.eval_every=1 --steps 300 \
+  --out test-results/diverged.json >/dev/null 2>&1 || true  # exit 1: it diverges, as meant
+[ -s test-results/diverged.json ] || { echo "browser-tests: the CLI wrote no diverged run" >&2; exit 1; }
 GROKLAB_URL="http://127.0.0.1:$port/" node --test --test-concurrency=1 tests/browser/

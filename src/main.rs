@@ -1,26 +1,80 @@
 //! The `groklab` command line: headless runs of the same training core the browser uses.
 
-use groklab::config::RunConfig;
+use clap::{Args, Parser, Subcommand};
+use groklab::config::{resolve, RunConfig};
 use groklab::device::{self, Backend};
 use groklab::presets;
-use groklab::run::{RunFile, RunSummary};
+use groklab::run::{RunFile, RunSummary, RUN_FILE_VERSION};
 use groklab::train::{Session, Status};
-use std::io::Write;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Instant;
 
-const USAGE: &str = "\
-groklab — watch a neural network discover an algorithm
+/// Watch a neural network discover an algorithm: train grokking experiments headless.
+///
+/// A run starts from a preset (default: the flagship), or from a config file (a run.json's
+/// `config` works too), then applies --set overrides such as optim.rest.lr=3e-3, task.op=mul
+/// or task.kind=sparse_parity (a kind switch fills that kind's defaults). Overrides are
+/// validated together, so their order never matters.
+///
+/// Exit codes: 0 ok, 1 the run failed (diverged or a device error), 2 bad arguments or config.
+#[derive(Parser)]
+#[command(name = "groklab", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
 
-USAGE:
-  groklab presets
-  groklab train [--preset NAME] [--config FILE] [--set key=value]... [--steps N]
-                [--seed S] [--device cpu|gpu] [--out run.json] [--quiet]
-  groklab config [--preset NAME] [--set key=value]...   print the resolved config as JSON
+#[derive(Subcommand)]
+enum Command {
+    /// List the presets, one per line.
+    Presets,
+    /// Train a run and print its phase, steps to 90 % and final accuracies.
+    Train(TrainArgs),
+    /// Print the resolved config as JSON (nothing is trained).
+    Config(ConfigArgs),
+}
 
-A run starts from a preset (default: the flagship), or from a config file (a run.json's
-`config` works too), then applies --set overrides such as optim.rest.lr=3e-3 or task.op=mul.
-Exit codes: 0 ok, 1 the run failed (diverged or a device error), 2 bad arguments or config.";
+/// Where a run's config comes from.
+#[derive(Args)]
+struct ConfigArgs {
+    /// Start from this preset (see `groklab presets`).
+    #[arg(long, value_name = "NAME")]
+    preset: Option<String>,
+    /// Start from this config file, or a run.json (its `config` is rerun).
+    #[arg(long, value_name = "FILE", conflicts_with = "preset")]
+    config: Option<String>,
+    /// Override one setting by its dotted key, e.g. --set optim.rest.lr=3e-3 (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    sets: Vec<(String, String)>,
+    /// Step budget (same as --set train.steps=N).
+    #[arg(long, value_name = "N")]
+    steps: Option<String>,
+    /// Seed (same as --set seed=S).
+    #[arg(long, value_name = "S")]
+    seed: Option<String>,
+}
+
+#[derive(Args)]
+struct TrainArgs {
+    #[command(flatten)]
+    config: ConfigArgs,
+    /// Where to train: the CPU, or wgpu (a GPU, or Mesa's lavapipe without one).
+    #[arg(long, value_name = "DEVICE", default_value = "cpu", value_parser = ["cpu", "gpu"])]
+    device: String,
+    /// Write the run (config, history, summary, embeddings) to this run.json.
+    #[arg(long, value_name = "FILE")]
+    out: Option<String>,
+    /// No progress output.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+fn parse_key_value(s: &str) -> Result<(String, String), String> {
+    let (k, v) = s.split_once('=').ok_or_else(|| format!("{s}: expected key=value"))?;
+    Ok((k.trim().to_string(), v.trim().to_string()))
+}
 
 /// End quietly, like other Unix tools, when whoever reads our output goes away
 /// (`groklab presets | head -1`): Rust ignores SIGPIPE, so `println!` would panic instead.
@@ -32,35 +86,29 @@ fn restore_default_sigpipe() {
     }
 }
 
-/// Parsed `train`/`config` arguments.
-struct Args {
-    preset: Option<String>,
-    config: Option<String>,
-    sets: Vec<(String, String)>,
-    out: Option<String>,
-    backend: Backend,
-    quiet: bool,
+/// Why the command failed, which decides the exit code.
+enum Failure {
+    /// Bad arguments or config: exit 2.
+    Usage(String),
+    /// The run itself failed: exit 1.
+    Run(String),
 }
 
 fn main() -> ExitCode {
     restore_default_sigpipe();
-    let argv: Vec<String> = std::env::args().skip(1).collect();
-    let result = match argv.first().map(String::as_str) {
-        Some("presets") => {
-            list_presets();
+    // clap prints help (exit 0) and usage errors with suggestions (exit 2) itself.
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Presets => {
+            for p in presets::all() {
+                println!("{:<18} {}", p.name, p.about);
+            }
             Ok(())
         }
-        Some("train") => parse_args(&argv[1..]).and_then(|a| train(&a)),
-        Some("config") => parse_args(&argv[1..]).and_then(|a| {
-            let config = resolve_config(&a)?;
+        Command::Train(args) => train(&args),
+        Command::Config(args) => resolve_config(&args).map(|config| {
             println!("{}", serde_json::to_string_pretty(&config).expect("serialisable"));
-            Ok(())
         }),
-        Some("-h" | "--help" | "help") => {
-            println!("{USAGE}");
-            Ok(())
-        }
-        other => Err(Failure::Usage(format!("unknown command {:?}\n\n{USAGE}", other.unwrap_or("")))),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -75,56 +123,11 @@ fn main() -> ExitCode {
     }
 }
 
-/// Why the command failed, which decides the exit code.
-enum Failure {
-    /// Bad arguments or config: exit 2.
-    Usage(String),
-    /// The run itself failed: exit 1.
-    Run(String),
-}
-
-fn list_presets() {
-    for p in presets::all() {
-        println!("{:<18} {}", p.name, p.about);
-    }
-}
-
-fn parse_args(argv: &[String]) -> Result<Args, Failure> {
-    let mut args = Args { preset: None, config: None, sets: Vec::new(), out: None, backend: Backend::Cpu, quiet: false };
-    let mut it = argv.iter();
-    while let Some(flag) = it.next() {
-        let mut value = |name: &str| it.next().cloned().ok_or_else(|| Failure::Usage(format!("{name} needs a value")));
-        match flag.as_str() {
-            "--preset" => args.preset = Some(value("--preset")?),
-            "--config" => args.config = Some(value("--config")?),
-            "--set" => {
-                let kv = value("--set")?;
-                let (k, v) = kv.split_once('=').ok_or_else(|| Failure::Usage(format!("--set {kv}: expected key=value")))?;
-                args.sets.push((k.trim().to_string(), v.trim().to_string()));
-            }
-            "--steps" => args.sets.push(("train.steps".into(), value("--steps")?)),
-            "--seed" => args.sets.push(("seed".into(), value("--seed")?)),
-            "--device" => args.backend = value("--device")?.parse().map_err(Failure::Usage)?,
-            "--out" => args.out = Some(value("--out")?),
-            "--quiet" | "-q" => args.quiet = true,
-            other => return Err(Failure::Usage(format!("unknown argument {other}\n\n{USAGE}"))),
-        }
-    }
-    Ok(args)
-}
-
-/// The base config (config file, else preset, else flagship) with the overrides applied.
-fn resolve_config(args: &Args) -> Result<RunConfig, Failure> {
+/// The base config (config file, else preset, else flagship) with the overrides applied
+/// by the same rules as a link's ([`groklab::config::resolve`]).
+fn resolve_config(args: &ConfigArgs) -> Result<RunConfig, Failure> {
     let base = match (&args.config, &args.preset) {
-        (Some(path), _) => {
-            let text = std::fs::read_to_string(path).map_err(|e| Failure::Usage(format!("--config {path}: {e}")))?;
-            let mut value: serde_json::Value =
-                serde_json::from_str(&text).map_err(|e| Failure::Usage(format!("--config {path}: {e}")))?;
-            if let Some(inner) = value.get("config").cloned() {
-                value = inner; // a run.json: rerun its config
-            }
-            RunConfig::from_value(value).map_err(|e| Failure::Usage(format!("--config {path}: {e}")))?
-        }
+        (Some(path), _) => read_config_file(path)?,
         (None, Some(name)) => presets::find(name)
             .ok_or_else(|| {
                 let names: Vec<&str> = presets::all().iter().map(|p| p.name).collect();
@@ -133,32 +136,52 @@ fn resolve_config(args: &Args) -> Result<RunConfig, Failure> {
             .config,
         (None, None) => presets::flagship().config,
     };
-    base.with_overrides(&args.sets).map_err(|e| Failure::Usage(e.to_string()))
+    let mut sets = args.sets.clone();
+    sets.extend(args.steps.clone().map(|s| ("train.steps".to_string(), s)));
+    sets.extend(args.seed.clone().map(|s| ("seed".to_string(), s)));
+    let resolution = resolve(&base, &sets);
+    if let Some(e) = resolution.refused.first() {
+        return Err(Failure::Usage(e.to_string()));
+    }
+    for note in &resolution.notes {
+        eprintln!("note: {note}");
+    }
+    Ok(resolution.config)
 }
 
-fn train(args: &Args) -> Result<(), Failure> {
-    let config = resolve_config(args)?;
-    let device = match args.backend {
+/// A config file: a bare config, or a run.json (any version this build reads).
+fn read_config_file(path: &str) -> Result<RunConfig, Failure> {
+    let bad = |e: String| Failure::Usage(format!("--config {path}: {e}"));
+    let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| bad(format!("not JSON: {e}")))?;
+    if value.get("config").is_some() {
+        return RunFile::from_json(&text).map(|f| f.config).map_err(bad);
+    }
+    RunConfig::from_value(value).map_err(|e| bad(e.to_string()))
+}
+
+fn train(args: &TrainArgs) -> Result<(), Failure> {
+    let config = resolve_config(&args.config)?;
+    let backend: Backend = args.device.parse().map_err(Failure::Usage)?;
+    let device = match backend {
         Backend::Cpu => device::cpu(),
         Backend::Gpu => pollster::block_on(device::gpu()).map_err(Failure::Run)?,
     };
     let mut session = Session::new(config.clone(), &device).map_err(Failure::Usage)?;
+    let mut progress = Progress::new(config.train.steps, args.quiet);
     let started = Instant::now();
     let chunk = config.train.eval_every.clamp(1, 200);
     while session.status() == Status::Running {
         pollster::block_on(session.step(chunk)).map_err(Failure::Run)?;
-        if !args.quiet {
-            progress(&session, started.elapsed().as_secs_f64());
-        }
+        progress.show(&session, started.elapsed().as_secs_f64());
     }
+    progress.finish();
     let wall = started.elapsed().as_secs_f64();
-    if !args.quiet {
-        eprintln!();
-    }
     let summary = session.summary();
     print_summary(&summary, wall);
     if let Some(path) = &args.out {
         let file = RunFile {
+            version: RUN_FILE_VERSION,
             config: config.clone(),
             history: session.history().to_vec(),
             layers: session.layer_names().to_vec(),
@@ -166,7 +189,7 @@ fn train(args: &Args) -> Result<(), Failure> {
                 summary: summary.clone(),
                 wall_time_s: wall,
                 steps_per_s: session.step_count() as f64 / wall.max(1e-9),
-                backend: format!("{:?}", args.backend).to_lowercase(),
+                backend: format!("{backend:?}").to_lowercase(),
             },
             embeddings: pollster::block_on(session.embeddings()).map_err(Failure::Run)?,
         };
@@ -183,21 +206,52 @@ fn train(args: &Args) -> Result<(), Failure> {
     }
 }
 
-fn progress(session: &Session, elapsed: f64) {
-    let total = session.config().train.steps;
-    let done = session.step_count();
-    let width = 30;
-    let filled = (done as usize * width / total.max(1) as usize).min(width);
-    let (train, test) = session.history().last().map_or((0.0, 0.0), |r| (r.train_acc, r.test_acc));
-    eprint!(
-        "\r[{}{}] {done}/{total}  {:.0} steps/s  train {:5.1}%  test {:5.1}% ",
-        "#".repeat(filled),
-        ".".repeat(width - filled),
-        done as f64 / elapsed.max(1e-9),
-        100.0 * train,
-        100.0 * test,
-    );
-    let _ = std::io::stderr().flush();
+/// Progress on stderr: a bar on a terminal; on a pipe or file, a line every 5 % of the budget.
+struct Progress {
+    bar: Option<ProgressBar>,
+    lines: bool,
+    total: u64,
+    next_line: u64,
+}
+
+impl Progress {
+    fn new(total: u64, quiet: bool) -> Progress {
+        let terminal = std::io::stderr().is_terminal();
+        let bar = (!quiet && terminal).then(|| {
+            let bar = ProgressBar::new(total);
+            bar.set_style(
+                ProgressStyle::with_template("[{bar:30}] {pos}/{len}  {per_sec}  {msg}")
+                    .expect("a valid template")
+                    .progress_chars("#>."),
+            );
+            bar
+        });
+        Progress { bar, lines: !quiet && !terminal, total, next_line: 0 }
+    }
+
+    fn show(&mut self, session: &Session, elapsed: f64) {
+        let done = session.step_count();
+        let (train, test) = session.history().last().map_or((0.0, 0.0), |r| (r.train_acc, r.test_acc));
+        let accuracies = format!("train {:5.1} %  test {:5.1} %", 100.0 * train, 100.0 * test);
+        if let Some(bar) = &self.bar {
+            bar.set_position(done);
+            bar.set_message(accuracies);
+        } else if self.lines && (done >= self.next_line || session.status() != Status::Running) {
+            eprintln!(
+                "step {done}/{} ({:.0} %)  {:.0} steps/s  {accuracies}",
+                self.total,
+                100.0 * done as f64 / self.total.max(1) as f64,
+                done as f64 / elapsed.max(1e-9)
+            );
+            self.next_line = done + (self.total / 20).max(1);
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish();
+        }
+    }
 }
 
 fn print_summary(s: &groklab::Summary, wall: f64) {

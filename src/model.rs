@@ -78,6 +78,12 @@ impl Dense {
         }
     }
 
+    /// A layer with weights N(0, 1/fan_in) (Haiku's default, used by the PAIR model).
+    pub fn new_normal(init: &mut Init, fan_in: usize, fan_out: usize, bias: bool) -> Self {
+        let std = 1.0 / (fan_in as f64).sqrt();
+        Dense { weight: init.normal([fan_in, fan_out], std), bias: bias.then(|| init.normal([fan_out], std)) }
+    }
+
     /// Apply to an n × fan_in matrix.
     pub fn forward(&self, x: Tensor<2>) -> Tensor<2> {
         let y = x.matmul(self.weight.val());
@@ -101,12 +107,24 @@ pub struct Decoder {
 }
 
 impl Decoder {
-    /// `fan_in → widths… → fan_out`.
+    /// `fan_in → widths… → fan_out`, PyTorch's default initialisation, with biases.
     pub fn new(init: &mut Init, fan_in: usize, widths: &[usize], fan_out: usize, activation: Activation) -> Self {
+        Self::build(init, fan_in, widths, fan_out, activation, |init, a, b| Dense::new(init, a, b, true))
+    }
+
+    /// The same shape with every layer made by `layer(init, fan_in, fan_out)`.
+    pub fn build(
+        init: &mut Init,
+        fan_in: usize,
+        widths: &[usize],
+        fan_out: usize,
+        activation: Activation,
+        mut layer: impl FnMut(&mut Init, usize, usize) -> Dense,
+    ) -> Self {
         let mut dims = vec![fan_in];
         dims.extend_from_slice(widths);
-        let hidden = dims.windows(2).map(|w| Dense::new(init, w[0], w[1], true)).collect();
-        let out = Dense::new(init, *dims.last().expect("non-empty"), fan_out, true);
+        let hidden = dims.windows(2).map(|w| layer(init, w[0], w[1])).collect();
+        let out = layer(init, *dims.last().expect("non-empty"), fan_out);
         Decoder { hidden, out, activation }
     }
 
@@ -167,6 +185,10 @@ pub struct Mlp {
     /// Sum or concatenate the operands.
     #[module(skip)]
     pub combine: Combine,
+    /// Read out through the transposed token table (the decoder ends at the embedding
+    /// width): logits = decoder(x) · E[classes]ᵀ, as in the PAIR explorable.
+    #[module(skip)]
+    pub unembed: bool,
 }
 
 /// LayerNorm over the last dimension, with learned gain and bias.
@@ -314,22 +336,33 @@ impl Network {
                 embed: Embeddings { tokens: init.normal([vocab, *d_emb], emb_std(*d_emb)), second: None, positions: None },
                 decoder: Decoder::new(&mut init, *d_emb, widths, out, *activation),
             }),
-            (ModelConfig::Mlp { widths, activation, .. }, InputKind::Features { dim }) => Network::Mlp(Mlp {
+            (ModelConfig::Mlp { widths, activation, bias, .. }, InputKind::Features { dim }) => Network::Mlp(Mlp {
                 embed: None,
-                decoder: Decoder::new(&mut init, dim, widths, out, *activation),
+                decoder: Decoder::build(&mut init, dim, widths, out, *activation, |i, a, b| Dense::new(i, a, b, *bias)),
                 combine: Combine::Concat,
+                unembed: false,
             }),
-            (ModelConfig::Mlp { d_emb, combine, tied, widths, activation }, InputKind::Tokens { .. }) => {
-                let tokens = init.normal([vocab, *d_emb], emb_std(*d_emb));
-                let second = (!tied).then(|| init.normal([vocab, *d_emb], emb_std(*d_emb)));
+            (ModelConfig::Mlp { d_emb, combine, tied, widths, activation, unembed, bias }, InputKind::Tokens { .. }) => {
+                // The PAIR model keeps its notebook's initialisation: E ~ N(0, 2/vocab) (Haiku's
+                // VarianceScaling(2) over the 67-row table), layers N(0, 1/fan_in).
+                let std = if *unembed { (2.0 / vocab as f64).sqrt() } else { emb_std(*d_emb) };
+                let tokens = init.normal([vocab, *d_emb], std);
+                let second = (!tied).then(|| init.normal([vocab, *d_emb], std));
                 let fan_in = match combine {
                     Combine::Sum => *d_emb,
                     Combine::Concat => 2 * d_emb,
                 };
+                let (fan_out, bias) = if *unembed { (*d_emb, *bias) } else { (out, *bias) };
+                let decoder = if *unembed {
+                    Decoder::build(&mut init, fan_in, widths, fan_out, *activation, |i, a, b| Dense::new_normal(i, a, b, bias))
+                } else {
+                    Decoder::build(&mut init, fan_in, widths, fan_out, *activation, |i, a, b| Dense::new(i, a, b, bias))
+                };
                 Network::Mlp(Mlp {
                     embed: Some(Embeddings { tokens, second, positions: None }),
-                    decoder: Decoder::new(&mut init, fan_in, widths, out, *activation),
+                    decoder,
                     combine: *combine,
+                    unembed: *unembed,
                 })
             }
             (ModelConfig::Transformer { layers, d_model, heads, d_mlp, layer_norm }, InputKind::Tokens { seq_len, .. }) => {
@@ -376,7 +409,13 @@ impl Network {
                     Combine::Sum => ea + eb,
                     Combine::Concat => Tensor::cat(vec![ea, eb], 1),
                 };
-                m.decoder.forward(x)
+                let y = m.decoder.forward(x);
+                if !m.unembed {
+                    return y;
+                }
+                // The last token is '=', which is never an answer.
+                let [vocab, d] = embed.tokens.val().dims();
+                y.matmul(embed.tokens.val().slice([0..vocab - 1, 0..d]).transpose())
             }
             (Network::Transformer(m), Input::Tokens(cols)) => m.forward(cols),
             _ => unreachable!("validation matches models to tasks"),

@@ -20,6 +20,9 @@ struct Moments {
     v: Tensor<1>,
 }
 
+/// The optimiser's moment estimates, moved to another device and not yet swapped in.
+pub struct MomentState(HashMap<ParamId, Moments>);
+
 /// Decoupled-weight-decay Adam (Loshchilov & Hutter) with an embedding group.
 pub struct AdamW {
     beta1: f32,
@@ -59,13 +62,22 @@ impl AdamW {
         module.map(&mut Update { adam: self, grads, lr })
     }
 
-    /// Move the moment estimates to `device` (a plain device), reading asynchronously.
-    pub async fn move_to(&mut self, device: &Device) -> Result<(), String> {
-        for moments in self.state.values_mut() {
-            moments.m = move_tensor(moments.m.clone(), device).await?;
-            moments.v = move_tensor(moments.v.clone(), device).await?;
+    /// A copy of the moment estimates on `device` (a plain device), read asynchronously;
+    /// the optimiser itself is untouched until [`AdamW::set_state`], so a failed copy loses
+    /// nothing.
+    pub async fn moved_state(&self, device: &Device) -> Result<MomentState, String> {
+        let mut moved = HashMap::new();
+        for (id, moments) in &self.state {
+            let m = move_tensor(moments.m.clone(), device).await?;
+            let v = move_tensor(moments.v.clone(), device).await?;
+            moved.insert(*id, Moments { time: moments.time, m, v });
         }
-        Ok(())
+        Ok(MomentState(moved))
+    }
+
+    /// Replace the moment estimates by ones made with [`AdamW::moved_state`].
+    pub fn set_state(&mut self, state: MomentState) {
+        self.state = state.0;
     }
 
     /// The Adam direction m̂ / (√v̂ + ε) for one flattened gradient, advancing its moments.

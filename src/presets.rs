@@ -1,6 +1,7 @@
 //! The presets of science.md §7, each a complete config with its seed.
 
 use crate::config::*;
+use crate::phase::Phase;
 
 /// A named, documented, complete run config.
 #[derive(Clone, Debug)]
@@ -11,6 +12,9 @@ pub struct Preset {
     pub about: &'static str,
     /// The run.
     pub config: RunConfig,
+    /// What the run promises (Liu's phase at the end of its budget), checked by
+    /// `make presets` and, for the quick ones, by the tests.
+    pub promise: Phase,
 }
 
 /// AdamW as in Nanda et al. and the PAIR explorable: lr 1e-3, wd 1, β = (0.9, 0.98).
@@ -52,6 +56,8 @@ fn mlp(d_emb: usize, widths: Vec<usize>) -> ModelConfig {
         tied: true,
         widths,
         activation: Activation::Relu,
+        unembed: false,
+        bias: true,
     }
 }
 
@@ -78,6 +84,8 @@ fn teacher_student(weight_decay: f64) -> RunConfig {
             tied: true,
             widths: vec![100, 100],
             activation: Activation::Tanh,
+            unembed: false,
+            bias: true,
         },
         optim: adamw(1e-3, weight_decay, 0),
         train: TrainConfig {
@@ -100,6 +108,7 @@ pub fn all() -> Vec<Preset> {
                 optim: adamw(1e-3, 1.0, 0),
                 train: full_batch(4000, 50),
             },
+            promise: Phase::Grokking,
         },
         Preset {
             name: "toy-addition",
@@ -115,10 +124,11 @@ pub fn all() -> Vec<Preset> {
                 },
                 train: full_batch(5000, 50),
             },
+            promise: Phase::Comprehension,
         },
         Preset {
             name: "modular-mlp",
-            about: "PAIR explorable: a + b mod 67, 40 % of symmetric pairs, tied 500-d embedding, 24 ReLU hidden units",
+            about: "PAIR explorable: a + b mod 67, 40 % of symmetric pairs; logits = ReLU((E_a + E_b)·H)·O·Eᵀ with one 500-d table E, 24 neurons, no biases (the notebook's model): memorises, then groks late",
             config: RunConfig {
                 seed: 0,
                 task: TaskConfig::Modular { p: 67, op: ModOp::Add, train_fraction: 0.4, symmetric_split: true },
@@ -128,10 +138,13 @@ pub fn all() -> Vec<Preset> {
                     tied: true,
                     widths: vec![24],
                     activation: Activation::Relu,
+                    unembed: true,
+                    bias: false,
                 },
                 optim: adamw(1e-3, 1.0, 0),
-                train: full_batch(20_000, 100),
+                train: full_batch(50_000, 250),
             },
+            promise: Phase::Grokking,
         },
         Preset {
             name: "nanda-transformer",
@@ -143,6 +156,7 @@ pub fn all() -> Vec<Preset> {
                 optim: adamw(1e-3, 1.0, 10),
                 train: full_batch(20_000, 100),
             },
+            promise: Phase::Grokking,
         },
         Preset {
             name: "modular-97",
@@ -154,6 +168,7 @@ pub fn all() -> Vec<Preset> {
                 optim: adamw(1e-3, 1.0, 0),
                 train: full_batch(10_000, 100),
             },
+            promise: Phase::Grokking,
         },
         Preset {
             name: "sparse-parity",
@@ -167,25 +182,31 @@ pub fn all() -> Vec<Preset> {
                     tied: true,
                     widths: vec![64],
                     activation: Activation::Relu,
+                    unembed: false,
+                    bias: true,
                 },
                 optim: adamw(3e-3, 1.0, 0),
                 train: full_batch(20_000, 100),
             },
+            promise: Phase::Grokking,
         },
         Preset {
             name: "omnigrok-wd0",
             about: "Omnigrok teacher–student, init scale α = 2, no weight decay: no generalisation",
             config: teacher_student(0.0),
+            promise: Phase::Memorization,
         },
         Preset {
             name: "omnigrok-wd0.03",
             about: "Omnigrok teacher–student, α = 2, weight decay 0.03: grokking (t_gen ∝ 1/wd)",
             config: teacher_student(0.03),
+            promise: Phase::Grokking,
         },
         Preset {
             name: "omnigrok-wd1",
             about: "Omnigrok teacher–student, α = 2, weight decay 1: fast generalisation",
             config: teacher_student(1.0),
+            promise: Phase::Comprehension,
         },
         Preset {
             name: "permutations-s3",
@@ -197,6 +218,7 @@ pub fn all() -> Vec<Preset> {
                 optim: adamw(1e-3, 0.0, 0),
                 train: full_batch(5000, 50),
             },
+            promise: Phase::Comprehension,
         },
         Preset {
             name: "permutations-s5",
@@ -208,6 +230,7 @@ pub fn all() -> Vec<Preset> {
                 optim: adamw(1e-3, 1.0, 10),
                 train: full_batch(20_000, 100),
             },
+            promise: Phase::Grokking,
         },
     ]
 }

@@ -4,12 +4,19 @@ use crate::config::RunConfig;
 use crate::train::{Record, Summary};
 use serde::{Deserialize, Serialize};
 
+/// The run.json format this build writes. Version 1 had no `version` field; version 2 added
+/// it (the records are the same).
+pub const RUN_FILE_VERSION: u32 = 2;
+
 /// Everything a run produced, self-describing: `config` alone reruns it.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RunFile {
+    /// The format version ([`RUN_FILE_VERSION`]); files without one are version 1.
+    #[serde(default = "version_1")]
+    pub version: u32,
     /// The complete config (every hyperparameter and the seed).
     pub config: RunConfig,
-    /// One record per recorded step.
+    /// One record per recorded step (a diverged run's last losses are `null`: NaN).
     pub history: Vec<Record>,
     /// Layer names, in the order of each record's `grad_norms`.
     pub layers: Vec<String>,
@@ -18,6 +25,24 @@ pub struct RunFile {
     /// Final token embedding matrix, one row per token (token tasks only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub embeddings: Option<Vec<Vec<f32>>>,
+}
+
+fn version_1() -> u32 {
+    1
+}
+
+impl RunFile {
+    /// Read a run.json, refusing versions newer than this build understands.
+    pub fn from_json(text: &str) -> Result<RunFile, String> {
+        let file: RunFile = serde_json::from_str(text).map_err(|e| format!("not a Groklab run file: {e}"))?;
+        if file.version > RUN_FILE_VERSION {
+            return Err(format!(
+                "run file version {} is newer than this Groklab understands ({RUN_FILE_VERSION})",
+                file.version
+            ));
+        }
+        Ok(file)
+    }
 }
 
 /// The summary plus timing, which only the caller can measure.

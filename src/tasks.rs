@@ -217,30 +217,53 @@ fn pair_dataset(vocab: usize, classes: usize, pairs: Vec<(u32, u32, u32)>, split
     }
 }
 
-/// Random ±1 bit strings labelled by the parity of `k` fixed, seed-chosen bits.
+/// Distinct random ±1 bit strings labelled by the parity of `k` fixed, seed-chosen bits; the
+/// train and test sets never share an input (validation keeps train + test ≤ 2^bits).
 fn sparse_parity(bits: usize, k: usize, n_train: usize, n_test: usize, seed: u64) -> Dataset {
     let mut rng = Rng::new(seed, DATA_STREAM);
     let mut all: Vec<usize> = (0..bits).collect();
     rng.shuffle(&mut all);
-    let relevant = &all[..k];
-    let mut draw = |n: usize| {
-        let mut ex = Examples { len: n, ..Examples::default() };
-        for _ in 0..n {
-            let row: Vec<f32> = (0..bits).map(|_| if rng.next_u64() & 1 == 1 { 1.0 } else { -1.0 }).collect();
-            let odd = relevant.iter().filter(|&&i| row[i] < 0.0).count() % 2;
-            ex.features.extend(row);
-            ex.labels.push(odd as u32);
+    let relevant = all[..k].to_vec();
+    let rows = distinct_bit_rows(bits, n_train + n_test, &mut rng);
+    let encode = |rows: &[Vec<bool>]| {
+        let mut ex = Examples { len: rows.len(), ..Examples::default() };
+        for row in rows {
+            ex.features.extend(row.iter().map(|&b| if b { -1.0f32 } else { 1.0 }));
+            ex.labels.push((relevant.iter().filter(|&&i| row[i]).count() % 2) as u32);
         }
         ex
     };
-    let train = draw(n_train);
-    let test = draw(n_test);
-    Dataset { input: InputKind::Features { dim: bits }, output: OutputKind::Classes(2), train, test }
+    let (train, test) = rows.split_at(n_train);
+    Dataset { input: InputKind::Features { dim: bits }, output: OutputKind::Classes(2), train: encode(train), test: encode(test) }
+}
+
+/// `n` distinct random bit strings of length `bits` (true = a −1 bit). Small spaces are
+/// enumerated and shuffled; large ones are sampled, redrawing the rare repeat.
+fn distinct_bit_rows(bits: usize, n: usize, rng: &mut Rng) -> Vec<Vec<bool>> {
+    if bits <= 20 && n * 2 > 1 << bits {
+        let mut codes: Vec<u64> = (0..1u64 << bits).collect();
+        rng.shuffle(&mut codes);
+        return codes[..n].iter().map(|&c| (0..bits).map(|i| c >> i & 1 == 1).collect()).collect();
+    }
+    let mut seen = std::collections::HashSet::with_capacity(n);
+    let mut rows = Vec::with_capacity(n);
+    while rows.len() < n {
+        let row: Vec<bool> = (0..bits).map(|_| rng.next_u64() & 1 == 1).collect();
+        if seen.insert(row.clone()) {
+            rows.push(row);
+        }
+    }
+    rows
 }
 
 /// A fixed random tanh network: hidden layers tanh, output linear, weights N(0, 1/fan_in).
 pub struct Teacher {
     layers: Vec<(Vec<f32>, usize, usize)>,
+}
+
+/// The teacher network of a teacher–student task with these widths and seed.
+pub fn teacher(dims: &[usize], seed: u64) -> Teacher {
+    Teacher::new(dims, &mut Rng::new(seed, DATA_STREAM))
 }
 
 impl Teacher {
@@ -251,6 +274,11 @@ impl Teacher {
             .map(|w| (rng.normals(w[0] * w[1], 1.0 / (w[0] as f64).sqrt()), w[0], w[1]))
             .collect();
         Teacher { layers }
+    }
+
+    /// Each layer as (row-major fan_in × fan_out weights, fan_in, fan_out), input first.
+    pub fn layers(&self) -> &[(Vec<f32>, usize, usize)] {
+        &self.layers
     }
 
     /// The teacher's output for one input.
@@ -273,6 +301,7 @@ impl Teacher {
 }
 
 fn teacher_student(dims: &[usize], n_train: usize, n_test: usize, seed: u64) -> Dataset {
+    // The inputs are drawn from the same stream, after the teacher's weights.
     let mut rng = Rng::new(seed, DATA_STREAM);
     let teacher = Teacher::new(dims, &mut rng);
     let (d_in, d_out) = (dims[0], *dims.last().expect("validated: ≥ 2 dims"));

@@ -10,7 +10,39 @@ use std::collections::HashMap;
 
 /// Read `tensor` back to the host, asynchronously.
 pub async fn read<const D: usize>(tensor: Tensor<D>) -> Result<TensorData, String> {
+    #[cfg(test)]
+    fault::check()?;
     tensor.into_data_async().await.map_err(|e| format!("reading a tensor back failed: {e:?}"))
+}
+
+/// Test-only fault injection: make the n-th next read fail, as a lost device would.
+#[cfg(test)]
+pub(crate) mod fault {
+    use std::cell::Cell;
+    thread_local! {
+        static READS_LEFT: Cell<Option<usize>> = const { Cell::new(None) };
+    }
+
+    /// Let `n` more reads succeed, then fail every read until [`clear`].
+    pub(crate) fn fail_after(n: usize) {
+        READS_LEFT.with(|c| c.set(Some(n)));
+    }
+
+    /// Reads succeed again.
+    pub(crate) fn clear() {
+        READS_LEFT.with(|c| c.set(None));
+    }
+
+    pub(super) fn check() -> Result<(), String> {
+        READS_LEFT.with(|c| match c.get() {
+            Some(0) => Err("injected device failure".to_string()),
+            Some(n) => {
+                c.set(Some(n - 1));
+                Ok(())
+            }
+            None => Ok(()),
+        })
+    }
 }
 
 /// The same values as `tensor`, on `device` (a plain, non-autodiff tensor).

@@ -4,7 +4,7 @@
 //! the message the CLI would print; panics are reported to the console by
 //! console_error_panic_hook.
 
-use crate::config::RunConfig;
+use crate::config::{self, RunConfig};
 use crate::device;
 use crate::presets;
 use crate::train::Session;
@@ -57,29 +57,28 @@ struct Refusal {
     message: String,
 }
 
-/// The result of applying a link's settings.
+/// The result of applying a link's (or a control's) settings.
 #[derive(Serialize)]
 struct Resolved {
     config: RunConfig,
     errors: Vec<Refusal>,
+    notes: Vec<String>,
+    /// Settings of `config` that cannot change the run: the page hides their controls.
+    inactive: Vec<&'static str>,
 }
 
-/// Apply `[[key, value], …]` (strings, as in a link) to `base` one at a time: a bad key or
-/// value is skipped and reported, and the others still apply.
+/// Apply `[[key, value], …]` (strings, as in a link) to `base` by the rules of
+/// [`config::resolve`]: kind switches first, all validated together, and a setting that
+/// cannot apply is reported while the others still do.
 #[wasm_bindgen(js_name = resolveConfig)]
 pub fn resolve_config(base: JsValue, overrides: JsValue) -> Result<JsValue, JsError> {
     let base = RunConfig::from_value(from_js(base)?).map_err(|e| JsError::new(&e.to_string()))?;
     let pairs: Vec<(String, String)> =
         serde_wasm_bindgen::from_value(overrides).map_err(|e| JsError::new(&e.to_string()))?;
-    let mut config = base;
-    let mut errors = Vec::new();
-    for (key, value) in pairs {
-        match config.with_override(&key, &value) {
-            Ok(next) => config = next,
-            Err(e) => errors.push(Refusal { key, message: e.to_string() }),
-        }
-    }
-    to_js(&Resolved { config, errors })
+    let r = config::resolve(&base, &pairs);
+    let errors = r.refused.iter().map(|e| Refusal { key: e.field.clone(), message: e.to_string() }).collect();
+    let inactive = r.config.inactive_settings();
+    to_js(&Resolved { config: r.config, errors, notes: r.notes, inactive })
 }
 
 /// A training run inside the worker.
@@ -131,6 +130,12 @@ impl Trainer {
         self.session.move_to(&device).await.map_err(|e| JsError::new(&e))?;
         self.backend = backend;
         Ok(())
+    }
+
+    /// Change the step budget without restarting (raising it continues a finished run).
+    #[wasm_bindgen(js_name = setStepBudget)]
+    pub fn set_step_budget(&mut self, steps: f64) -> Result<(), JsError> {
+        self.session.set_step_budget(steps as u64).map_err(|e| JsError::new(&e))
     }
 
     /// "webgpu" or "cpu".

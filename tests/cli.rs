@@ -39,6 +39,7 @@ fn train_writes_a_run_file_that_reruns_exactly() {
         assert!(stdout.contains(line), "summary lacks {line:?}:\n{stdout}");
     }
     let run: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(run["version"], groklab::run::RUN_FILE_VERSION);
     assert_eq!(run["config"]["seed"], 4);
     assert_eq!(run["config"]["train"]["steps"], 120);
     let history = run["history"].as_array().unwrap();
@@ -94,9 +95,70 @@ fn a_diverging_run_exits_1_and_keeps_its_history() {
     ]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("NaN or infinite"));
-    let run: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let run: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(run["summary"]["status"], "diverged");
     assert!(!run["history"].as_array().unwrap().is_empty());
+    // The file reads back, with the diverged losses as NaN...
+    let file = groklab::run::RunFile::from_json(&text).expect("a diverged run.json reads back");
+    assert!(file.history.last().unwrap().train_loss.is_nan());
+    // ...and reruns from --config.
+    let out = groklab(&["config", "--config", path.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text_of(&out.stderr));
+    assert!(text_of(&out.stdout).contains("\"omnigrok") || text_of(&out.stdout).contains("teacher_student"));
+}
+
+fn text_of(out: &[u8]) -> String {
+    text(out)
+}
+
+#[test]
+fn help_is_per_subcommand_and_typos_get_a_suggestion() {
+    let out = groklab(&["train", "--help"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let help = text(&out.stdout);
+    for flag in ["--preset", "--config", "--set", "--steps", "--seed", "--device", "--out", "--quiet"] {
+        assert!(help.contains(flag), "{flag} in:\n{help}");
+    }
+    let out = groklab(&["train", "--sed", "3"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--seed"), "suggests --seed: {}", text(&out.stderr));
+    let out = groklab(&["trian"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("train"), "suggests train: {}", text(&out.stderr));
+    assert_eq!(groklab(&["--help"]).status.code(), Some(0));
+}
+
+#[test]
+fn piped_progress_is_a_line_every_few_percent_not_a_wall_of_carriage_returns() {
+    let out = groklab(&["train", "--preset", "quick-grok", "--steps", "400", "--set", "train.eval_every=10"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(!err.contains('\r'), "no carriage returns on a pipe: {err:?}");
+    let lines: Vec<&str> = err.lines().filter(|l| l.starts_with("step ")).collect();
+    assert!((10..=25).contains(&lines.len()), "about one line per 5 %: {lines:?}");
+    assert!(lines.last().unwrap().starts_with("step 400/400"), "{lines:?}");
+    let quiet = groklab(&["train", "--preset", "quick-grok", "--steps", "40", "--quiet"]);
+    assert!(text(&quiet.stderr).is_empty(), "{}", text(&quiet.stderr));
+}
+
+#[test]
+fn kind_switches_work_from_the_command_line_as_in_a_link() {
+    let out = groklab(&["config", "--preset", "toy-addition", "--set", "task.kind=teacher_student", "--set", "task.train_count=300"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let config: serde_json::Value = serde_json::from_str(&text(&out.stdout)).unwrap();
+    assert_eq!(config["task"]["kind"], "teacher_student");
+    assert_eq!(config["task"]["train_count"], 300);
+    assert_eq!(config["model"]["kind"], "mlp");
+    assert!(text(&out.stderr).contains("note:"), "the model swap is reported: {}", text(&out.stderr));
+    let out = groklab(&["config", "--preset", "sparse-parity", "--set", "model.kind=transformer"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("model.kind"), "{}", text(&out.stderr));
+    // Order of overrides does not matter (validated together).
+    for sets in [["optim.rest.lr=10", "optim.rest.weight_decay=0"], ["optim.rest.weight_decay=0", "optim.rest.lr=10"]] {
+        let out = groklab(&["config", "--set", sets[0], "--set", sets[1]]);
+        assert!(out.status.success(), "{sets:?}: {}", text(&out.stderr));
+    }
 }
 
 #[test]

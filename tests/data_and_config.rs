@@ -122,12 +122,73 @@ fn sparse_parity_labels_are_a_parity_of_k_bits() {
 
 #[test]
 fn teacher_student_targets_come_from_the_teacher() {
-    let task = TaskConfig::TeacherStudent { dims: vec![5, 100, 100, 5], train_count: 50, test_count: 20 };
+    let dims = vec![5, 100, 100, 5];
+    let task = TaskConfig::TeacherStudent { dims: dims.clone(), train_count: 50, test_count: 20 };
     let data = tasks::build(&task, 9);
     assert_eq!(data.output, OutputKind::Values(5));
     assert_eq!(data.train.targets.len(), 250);
+    // target = teacher(input) for every example, by an f64 forward pass written here from
+    // the teacher's weights: tanh on hidden layers, linear output.
+    let teacher = tasks::teacher(&dims, 9);
+    assert_eq!(teacher.layers().len(), 3);
+    for split in [&data.train, &data.test] {
+        for i in 0..split.len {
+            let mut h: Vec<f64> = split.features[i * 5..(i + 1) * 5].iter().map(|&x| x as f64).collect();
+            for (l, (w, fan_in, fan_out)) in teacher.layers().iter().enumerate() {
+                let mut out = vec![0.0f64; *fan_out];
+                for r in 0..*fan_in {
+                    for c in 0..*fan_out {
+                        out[c] += h[r] * w[r * fan_out + c] as f64;
+                    }
+                }
+                if l + 1 < teacher.layers().len() {
+                    out.iter_mut().for_each(|v| *v = v.tanh());
+                }
+                h = out;
+            }
+            for (j, want) in h.iter().enumerate() {
+                let got = split.targets[i * 5 + j] as f64;
+                assert!((got - want).abs() < 1e-4 * (1.0 + want.abs()), "example {i}, output {j}: {got} vs {want}");
+            }
+        }
+    }
     let spread = data.train.targets.iter().map(|x| x.abs()).sum::<f32>() / 250.0;
     assert!(spread > 0.05 && spread < 5.0, "targets are O(1): {spread}");
+    // Another seed, another teacher: the check above could fail.
+    assert_ne!(tasks::build(&task, 10).train.targets, data.train.targets);
+}
+
+#[test]
+fn sparse_parity_train_and_test_never_share_an_input() {
+    // 8 bits have 256 inputs; 150 + 100 of them leave almost no room, so independent draws
+    // would collide many times over.
+    let data = tasks::build(&TaskConfig::SparseParity { bits: 8, k: 3, train_count: 150, test_count: 100 }, 3);
+    let rows = |ex: &tasks::Examples, bits: usize| -> Vec<Vec<i8>> {
+        ex.features.chunks(bits).map(|r| r.iter().map(|&x| x as i8).collect()).collect()
+    };
+    let (train, test) = (rows(&data.train, 8), rows(&data.test, 8));
+    let train_set: HashSet<Vec<i8>> = train.iter().cloned().collect();
+    assert_eq!(train_set.len(), 150, "no repeats within train");
+    assert!(test.iter().all(|r| !train_set.contains(r)), "no test input is a training input");
+    assert_eq!(test.iter().cloned().collect::<HashSet<_>>().len(), 100);
+    // Large input spaces too (sampled, not enumerated).
+    let big = tasks::build(&TaskConfig::SparseParity { bits: 30, k: 3, train_count: 500, test_count: 1000 }, 0);
+    let all: HashSet<Vec<i8>> = rows(&big.train, 30).into_iter().chain(rows(&big.test, 30)).collect();
+    assert_eq!(all.len(), 1500);
+}
+
+#[test]
+fn sparse_parity_refuses_more_examples_than_inputs() {
+    let base = presets::find("sparse-parity").unwrap().config;
+    let e = base.with_overrides(&[("task.bits".into(), "8".into()), ("task.k".into(), "3".into())]).unwrap_err();
+    assert_eq!(e.field, "task.bits", "the setting that cannot apply: 500 + 1000 > 2^8: {e}");
+    assert!(e.to_string().contains("256") && e.to_string().contains("task.train_count"), "{e}");
+    let ok = base.with_overrides(&[
+        ("task.bits".into(), "8".into()),
+        ("task.train_count".into(), "156".into()),
+        ("task.test_count".into(), "100".into()),
+    ]);
+    assert!(ok.is_ok(), "exactly 256 fits: {ok:?}");
 }
 
 #[test]
@@ -179,7 +240,7 @@ fn validation_refuses_models_that_do_not_fit_and_bad_shapes() {
     assert!(e.to_string().contains("divide"));
     let e = presets::flagship().config.with_override("model.widths", "[4096, 4096, 4096, 4096]").unwrap();
     let e = e.with_override("task.p", "1009").unwrap_err();
-    assert_eq!(e.field, "model", "too big for the memory budget: {e}");
+    assert_eq!(e.field, "task.p", "the setting that made it too big for the memory budget: {e}");
     assert!(e.to_string().contains("GB"));
     let parity = presets::find("sparse-parity").unwrap().config;
     let mut v = parity.to_value();

@@ -1,44 +1,57 @@
-// The settings panel: one control per config leaf, shown when the current task/model has it.
+// The settings panel: one control per config leaf, shown when the current task/model has it
+// and it can change the run (the core lists the settings that cannot: `inactive`).
+// Each control's help text is on the page, tied to it with aria-describedby and shown while
+// the control has focus or the pointer, so it is reachable without a mouse.
 
 const num = (label, help, step = 'any') => ({ type: 'number', label, help, step });
 const pick = (label, help, options) => ({ type: 'select', label, help, options });
+const check = (label, help) => ({ type: 'checkbox', label, help });
+
+/** Settings that change the current run in place; every other edit starts a new run. */
+export const LIVE_KEYS = ['train.steps'];
 
 /** Every editable setting: dotted config key → how to show it. */
 export const FIELDS = {
-  'task.kind': pick('task', 'what the network learns', ['modular', 'addition', 'permutation', 'sparse_parity', 'teacher_student']),
+  'task.kind': pick('task', 'what the network learns; switching fills the new task\'s defaults', ['modular', 'addition', 'permutation', 'sparse_parity', 'teacher_student']),
   'task.op': pick('operation', 'the binary operation, modulo p', ['add', 'sub', 'mul', 'div', 'square_sum', 'quad_form', 'cubic_mix']),
   'task.p': num('p', 'modulus (a prime for modular tasks; numbers 0…p−1 for addition)', 1),
   'task.n': num('n', 'the group S_n (3, 4 or 5)', 1),
   'task.train_fraction': num('train fraction', 'share of all pairs the network trains on; the rest is the test set'),
   'task.train_count': num('train count', 'exact number of training examples'),
-  'task.symmetric_split': { type: 'checkbox', label: 'symmetric split', help: 'keep (a, b) and (b, a) on the same side' },
+  'task.symmetric_split': check('symmetric split', 'keep (a, b) and (b, a) on the same side of the split'),
   'task.bits': num('bits', 'input bits per example', 1),
   'task.k': num('k', 'how many of the bits decide the parity', 1),
-  'task.test_count': num('test count', 'held-out examples', 1),
-  'task.dims': { type: 'list', label: 'teacher widths', help: 'layer widths of the random teacher network' },
-  'model.kind': pick('model', 'toy: Dec(E_a + E_b); mlp: MLP over embeddings; transformer: Nanda et al.', ['toy', 'mlp', 'transformer']),
+  'task.test_count': num('test count', 'held-out examples (never also training examples)', 1),
+  'task.dims': { type: 'list', label: 'teacher widths', help: 'layer widths of the random teacher network, input first' },
+  'model.kind': pick('model', 'toy: Dec(E_a + E_b); mlp: MLP over embeddings; transformer: Nanda et al.; switching fills the new model\'s defaults', ['toy', 'mlp', 'transformer']),
   'model.d_emb': num('embedding dim', 'size of each token embedding', 1),
   'model.combine': pick('combine', 'add the two embeddings, or concatenate them', ['sum', 'concat']),
-  'model.tied': { type: 'checkbox', label: 'tied embedding', help: 'one embedding table for both operands' },
+  'model.tied': check('tied embedding', 'one embedding table for both operands'),
   'model.widths': { type: 'list', label: 'hidden widths', help: 'widths of the hidden layers, e.g. 256 or 200, 200' },
   'model.activation': pick('activation', 'hidden nonlinearity', ['relu', 'tanh']),
+  'model.unembed': check('unembed', 'read out through the transposed embedding table, as the PAIR explorable\'s model does'),
+  'model.bias': check('biases', 'bias terms in the hidden and read-out layers'),
   'model.mse_target_dim': num('target dim', 'MSE to fixed random vectors of this size', 1),
   'model.layers': num('layers', 'transformer blocks', 1),
   'model.d_model': num('d_model', 'residual stream width', 1),
   'model.heads': num('heads', 'attention heads (must divide d_model)', 1),
   'model.d_mlp': num('d_mlp', 'hidden width of each block\'s MLP', 1),
-  'model.layer_norm': { type: 'checkbox', label: 'LayerNorm', help: 'normalise before attention, MLP and read-out' },
+  'model.layer_norm': check('LayerNorm', 'normalise before attention, MLP and read-out'),
   'optim.embed.lr': num('embedding lr', 'AdamW learning rate of the embeddings'),
   'optim.embed.weight_decay': num('embedding wd', 'AdamW weight decay of the embeddings'),
   'optim.rest.lr': num('decoder lr', 'AdamW learning rate of everything else'),
   'optim.rest.weight_decay': num('decoder wd', 'AdamW weight decay of everything else: the grokking dial'),
   'optim.beta1': num('β1', 'AdamW first-moment decay'),
   'optim.beta2': num('β2', 'AdamW second-moment decay'),
+  'optim.eps': num('ε', 'AdamW\'s ε, added to √v̂ before dividing'),
   'optim.warmup_steps': num('warm-up', 'steps of linear learning-rate warm-up', 1),
   'train.batch_size': num('batch size', '0 = full batch', 1),
   'train.steps': num('step budget', 'training stops after this many steps', 1),
   'train.init_scale': num('init scale α', 'multiplies every initial weight (Omnigrok)'),
   'train.eval_every': num('record every', 'steps between metric records', 1),
+  'train.grokfast': check('Grokfast', 'amplify the slow part of the gradient: h ← αh + (1 − α)g; g ← g + λh (arXiv 2405.20233)'),
+  'train.grokfast.alpha': num('Grokfast α', 'EMA momentum of the gradient filter, in [0, 1)'),
+  'train.grokfast.lambda': num('Grokfast λ', 'how much of the filtered gradient is added'),
   seed: num('seed', 'seeds the split, the weights and the batches', 1),
 };
 
@@ -49,39 +62,47 @@ const GROUPS = [['task', 'Task'], ['model', 'Model'], ['optim', 'Optimiser'], ['
 const listToText = (json) => JSON.parse(json).join(', ');
 const textToList = (text) => JSON.stringify(text.split(/[\s,]+/).filter(Boolean).map(Number));
 
+/** What editing a setting does to the run, said in its help. */
+const effect = (key) => (LIVE_KEYS.includes(key) ? 'Changes the run in place (raising it continues a finished run).' : 'Editing it starts the run again.');
+
 /**
  * Render the panel.
  * @param root element to fill
- * @param {object} state {presets, presetName, leaves: [[key, value]], backend}
+ * @param {object} state {presets, presetName, leaves: [[key, value]], backend, inactive: [key]}
  * @param {object} on {preset(name), change(key, raw), backend(name), action(name)}
  */
 export function renderControls(root, state, on) {
   root.replaceChildren();
   const buttons = el('div', { class: 'buttons' });
-  for (const [name, label, title] of [
-    ['play', '▶ Play', 'start or pause training (space)'],
-    ['step', 'Step', 'one chunk of training steps'],
-    ['reset', 'Reset', 'start this run again from step 0'],
-    ['seed', 'New seed', 'same settings, another random seed'],
+  for (const [name, label, help] of [
+    ['play', '▶ Play', 'Start or pause training (space bar). After the budget is spent, Play raises it and goes on.'],
+    ['step', 'Step', 'Take one training step.'],
+    ['reset', 'Reset', 'Start this run again from step 0.'],
+    ['seed', 'New seed', 'Same settings, another random seed: another split and initialisation.'],
   ]) {
-    const b = el('button', { id: `btn-${name}`, title }, label);
+    const b = el('button', { id: `btn-${name}`, type: 'button', 'aria-describedby': 'buttons-help' }, label);
+    b.title = help;
     b.addEventListener('click', () => on.action(name));
     buttons.append(b);
   }
   root.append(buttons);
+  root.append(el('p', { id: 'buttons-help', class: 'help-line' }, 'Space bar: play or pause. Each setting shows its help while it has focus.'));
 
   const presetSel = select('ctl-preset', state.presets.map((p) => p.name), state.presetName || '');
-  presetSel.title = state.presets.find((p) => p.name === state.presetName)?.about || '';
   presetSel.addEventListener('change', () => on.preset(presetSel.value));
-  root.append(row('ctl-preset', 'preset', presetSel, 'a complete, pinned run from the literature'));
+  const about = state.presets.find((p) => p.name === state.presetName)?.about || '';
+  root.append(row('ctl-preset', 'preset', presetSel, `A complete, pinned run from the literature. ${about}`));
 
   const backendSel = select('ctl-backend', ['auto', 'webgpu', 'cpu'], state.backend || 'auto');
   backendSel.addEventListener('change', () => on.backend(backendSel.value));
-  root.append(row('ctl-backend', 'backend', backendSel, 'auto: WebGPU when available, else CPU; switching keeps the run'));
+  root.append(row('ctl-backend', 'backend', backendSel, 'auto: WebGPU when available, else the CPU. Switching keeps the run and goes on from the same step.'));
 
   const leaves = new Map(state.leaves);
+  // Grokfast is one switch in the panel; its α and λ exist only while it is on.
+  leaves.set('train.grokfast', String(leaves.has('train.grokfast.alpha')));
+  const inactive = new Set(state.inactive || []);
   for (const [prefix, heading] of GROUPS) {
-    const keys = Object.keys(FIELDS).filter((k) => (k === prefix || k.startsWith(prefix + '.')) && leaves.has(k));
+    const keys = Object.keys(FIELDS).filter((k) => (k === prefix || k.startsWith(prefix + '.')) && leaves.has(k) && !inactive.has(k));
     if (!keys.length) continue;
     root.append(el('h3', {}, heading));
     for (const key of keys) root.append(field(key, leaves.get(key), on.change));
@@ -98,7 +119,7 @@ function field(key, value, change) {
   } else if (spec.type === 'checkbox') {
     input = el('input', { id, type: 'checkbox' });
     input.checked = value === 'true';
-    input.addEventListener('change', () => change(key, String(input.checked)));
+    input.addEventListener('change', () => change(key, key === 'train.grokfast' ? (input.checked ? 'on' : 'off') : String(input.checked)));
   } else if (spec.type === 'list') {
     input = el('input', { id, type: 'text', value: listToText(value) });
     input.addEventListener('change', () => change(key, textToList(input.value)));
@@ -107,13 +128,16 @@ function field(key, value, change) {
     input.addEventListener('change', () => change(key, input.value));
   }
   input.dataset.key = key;
-  return row(id, spec.label, input, spec.help);
+  return row(id, spec.label, input, `${spec.help}. ${effect(key)}`);
 }
 
+/** A labelled control with its help text below it. */
 function row(id, label, input, help) {
   input.id = input.id || id;
-  const r = el('div', { class: 'row', title: help });
-  r.append(el('label', { for: input.id }, label), input);
+  const helpId = `${input.id}-help`;
+  input.setAttribute('aria-describedby', helpId);
+  const r = el('div', { class: 'row' });
+  r.append(el('label', { for: input.id }, label), input, el('div', { id: helpId, class: 'help' }, help));
   return r;
 }
 

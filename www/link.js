@@ -38,17 +38,3 @@ export function toHash(config, page) {
   for (const [key, value] of flatten(config)) params.set(key, value);
   return '#' + params.toString();
 }
-
-/**
- * Start from `base` and swap in a template for a different task or model kind, so that the
- * remaining overrides name keys that exist. `templates` maps "task:modular" etc. to objects.
- */
-export function rebase(base, overrides, templates) {
-  const config = structuredClone(base);
-  for (const part of ['task', 'model']) {
-    const kind = overrides.find(([k]) => k === `${part}.kind`)?.[1];
-    const template = kind && templates[`${part}:${kind}`];
-    if (template && config[part].kind !== kind) config[part] = structuredClone(template);
-  }
-  return config;
-}

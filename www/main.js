@@ -1,80 +1,45 @@
 // The page: wires the link, the controls, the curves and the training worker together.
-// Training never runs here; the worker (worker.js) owns the wasm core.
+// Training never runs here; the worker (worker.js) owns the wasm core, and protocol.js is
+// the only way to talk to it.
 
-import { parseHash, toHash, flatten, rebase } from './link.js';
-import { renderControls } from './controls.js';
+import { parseHash, toHash, flatten } from './link.js';
+import { renderControls, LIVE_KEYS } from './controls.js';
 import { Curves } from './curves.js';
+import { WorkerLink } from './protocol.js';
 import * as view from './status.js';
+import { parseRunFile } from './runfile.js';
 
 /** Everything the page knows; exposed as `window.groklab` for tests and the curious. */
 const app = {
   presets: [],
-  templates: {},
   presetName: null,
   config: null,
+  inactive: [],
   page: { backend: 'auto', autoplay: '0', logx: '1' },
   gpu: null,
   backend: null,
   running: false,
+  run: 0,
   records: [],
   step: 0,
   status: 'idle',
   summary: null,
-  resumeFrom: 0,
+  replay: null,
   timings: {},
-  requests: [],
 };
 window.groklab = app;
 
 const curves = new Curves(document.getElementById('loss-chart'), document.getElementById('acc-chart'));
-let worker = null;
 let onReady = null;
-const waiting = new Map();
-let nextId = 0;
-
-function startWorker() {
-  worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
-  worker.onmessage = ({ data }) => handlers[data.type]?.(data);
-  worker.onerror = (e) => {
-    setRunning(false);
-    if (!app.config) {
-      view.showMessage('worker', 'error', `The training core failed to load: ${e.message || 'unknown error'}. Reload the page to try again.`);
-      return;
-    }
-    // A crash mid-run (a lost GPU device can end in one): keep the curves, offer the CPU.
-    const last = app.records.at(-1)?.step ?? 0;
-    view.showMessage('worker', 'error', `The training core stopped (${e.message || 'unknown error'}). The curves up to step ${last} are kept.`,
-      [['Continue on the CPU', () => continueOnCpu(last)]]);
-  };
-}
-
-/** Ask the worker (which has the validator) to apply `overrides` to `base`. */
-function resolve(base, overrides) {
-  return new Promise((done) => {
-    const id = ++nextId;
-    waiting.set(id, done);
-    worker.postMessage({ type: 'resolve', id, base, overrides });
-  });
-}
 
 const handlers = {
   ready(msg) {
     app.gpu = msg.gpu;
     app.timings.wasmReady = msg.loadedAt - performance.timeOrigin;
-    if (!app.presets.length) {
-      app.presets = msg.presets;
-      for (const p of msg.presets) {
-        app.templates[`task:${p.config.task.kind}`] ??= p.config.task;
-        app.templates[`model:${p.config.model.kind}`] ??= p.config.model;
-      }
-    }
+    if (!app.presets.length) app.presets = msg.presets;
     const next = onReady || loadFromLink;
     onReady = null;
     next();
-  },
-  resolved(msg) {
-    waiting.get(msg.id)?.(msg);
-    waiting.delete(msg.id);
   },
   created(msg) {
     app.backend = msg.backend;
@@ -83,23 +48,26 @@ const handlers = {
     app.layers = msg.layers;
     app.status = 'ready';
     showProgress();
-    if (app.afterCreate) {
-      const next = app.afterCreate;
-      app.afterCreate = null;
-      next();
-    }
+    const next = app.afterCreate;
+    app.afterCreate = null;
+    next?.();
   },
   records(msg) {
     app.timings.firstStep ??= msg.at - performance.timeOrigin;
-    const fresh = msg.records.filter((r) => r.step > app.resumeFrom);
+    // While replaying a run on the CPU, the steps already on the curves are not drawn twice.
+    const fresh = app.replay ? msg.records.filter((r) => r.step > app.replay.until) : msg.records;
     app.records.push(...fresh);
     curves.push(fresh);
     app.step = msg.step;
     app.status = msg.status;
     app.summary = msg.summary;
-    app.stepsPerSecond = smooth(app.stepsPerSecond, msg.steps / Math.max(msg.seconds, 1e-6));
-    view.showSpeed(app.stepsPerSecond, msg.backend);
+    if (msg.steps > 0) {
+      app.stepsPerSecond = smooth(app.stepsPerSecond, msg.steps / Math.max(msg.seconds, 1e-6));
+      view.showSpeed(app.stepsPerSecond, msg.backend);
+    }
+    if (app.replay) showReplay();
     showProgress();
+    if (fresh.length) view.showLatest(fresh.at(-1));
     if (msg.status !== 'running') setRunning(false);
     if (msg.status === 'diverged') {
       view.showMessage('diverged', 'error', `The run diverged at step ${msg.step}: the loss became NaN or infinite. The curves so far are kept; a smaller learning rate usually helps.`);
@@ -108,10 +76,18 @@ const handlers = {
   switched(msg) {
     app.backend = msg.backend;
     view.showBackend({ backend: msg.backend, adapter: msg.adapter, reason: msg.backend === 'cpu' ? 'switched in the settings' : null });
-    view.showMessage('switch', 'info', `Switched to ${msg.backend === 'cpu' ? 'the CPU' : 'WebGPU'} at step ${msg.step}; the run goes on from there.`);
+    view.showMessage('switch', 'info', `Switched to ${deviceName(msg.backend)} at step ${msg.step}; the run goes on from there.`);
+  },
+  switchFailed(msg) {
+    app.page.backend = msg.backend === 'cpu' ? 'cpu' : 'auto';
+    writeLink();
+    render();
+    view.showMessage('switch', 'error', `Could not move the run to ${deviceName(msg.target)} (${msg.message}). It stays on ${deviceName(msg.backend)} and goes on from where it was.`);
   },
   error(msg) {
     setRunning(false);
+    app.afterCreate = null;
+    if (msg.during === 'create') app.status = 'failed';
     if (msg.during === 'step' && msg.backend === 'webgpu') {
       const last = app.records.at(-1)?.step ?? 0;
       view.showMessage('device', 'error',
@@ -122,6 +98,25 @@ const handlers = {
     }
   },
 };
+
+/** The worker itself died (a lost GPU device can end in a crash): keep what we have. */
+function onCrash(e) {
+  setRunning(false);
+  if (!app.config) {
+    view.showMessage('worker', 'error', `The training core failed to load: ${e.message || 'unknown error'}. Reload the page to try again.`);
+    return;
+  }
+  const last = app.records.at(-1)?.step ?? 0;
+  view.showMessage('worker', 'error', `The training core stopped (${e.message || 'unknown error'}). The curves up to step ${last} are kept.`,
+    [['Continue on the CPU', () => continueOnCpu(last)]]);
+}
+
+const link = new WorkerLink(new URL('./worker.js', import.meta.url), handlers, onCrash);
+app.link = link;
+// What the page does when the GPU device is lost, callable from the console and the tests.
+app.continueOnCpu = (step) => continueOnCpu(step);
+
+const deviceName = (b) => (b === 'cpu' ? 'the CPU' : 'WebGPU');
 
 function smooth(prev, x) {
   return prev ? 0.7 * prev + 0.3 * x : x;
@@ -149,14 +144,24 @@ async function loadFromLink() {
     problems.push(`backend = ${page.backend}: must be auto, webgpu or cpu`);
     delete page.backend;
   }
-  const { config, errors } = await resolve(rebase(preset.config, overrides, app.templates), overrides);
-  problems.push(...errors.map((e) => e.message));
+  for (const key of ['autoplay', 'logx']) {
+    if (page[key] !== undefined && !['0', '1'].includes(page[key])) {
+      problems.push(`${key} = ${page[key]}: must be 0 or 1`);
+      delete page[key];
+    }
+  }
+  const resolved = await link.resolve(preset.config, overrides);
+  problems.push(...resolved.errors.map((e) => e.message));
   app.presetName = preset.name;
-  app.config = config;
-  app.page = { ...app.page, ...page, preset: preset.name };
+  app.config = resolved.config || preset.config;
+  app.inactive = resolved.inactive || [];
+  app.page = { backend: 'auto', autoplay: '0', logx: '1', ...page, preset: preset.name };
+  view.clearMessage('link');
+  view.clearMessage('link-notes');
   if (problems.length) {
     view.showMessage('link', 'warning', `Some settings in this link could not be used, so their defaults stand in: ${problems.join('; ')}.`);
   }
+  if (resolved.notes?.length) view.showMessage('link-notes', 'info', resolved.notes.join('; ') + '.');
   curves.setLogX(app.page.logx !== '0');
   document.getElementById('log-x').checked = app.page.logx !== '0';
   writeLink();
@@ -168,11 +173,14 @@ function writeLink() {
   history.replaceState(null, '', toHash(app.config, app.page));
 }
 
+/** Draw the settings panel, keeping the keyboard focus where it was. */
 function render() {
+  const focused = document.activeElement?.id;
   renderControls(document.getElementById('controls'), {
-    presets: app.presets, presetName: app.presetName, leaves: flatten(app.config), backend: app.page.backend,
+    presets: app.presets, presetName: app.presetName, leaves: flatten(app.config), backend: app.page.backend, inactive: app.inactive,
   }, { preset: choosePreset, change, backend: chooseBackend, action });
-  document.getElementById('btn-play').textContent = app.running ? '❚❚ Pause' : '▶ Play';
+  setRunning(app.running);
+  if (focused) document.getElementById(focused)?.focus();
 }
 
 /** The backend to ask the worker for. */
@@ -180,95 +188,230 @@ function wantedBackend() {
   return app.page.backend === 'cpu' ? 'cpu' : 'webgpu'; // the worker falls back to the CPU
 }
 
-/** Start the current config from step 0. */
+/** Start the current config from step 0, training at once if `autoplay`. */
 function newRun(autoplay) {
   setRunning(false);
-  worker.postMessage({ type: 'pause' });
+  app.run = link.create(app.config, wantedBackend());
   app.records = [];
   app.step = 0;
   app.summary = null;
-  app.resumeFrom = 0;
+  app.replay = null;
+  app.loaded = null;
   app.status = 'starting';
   curves.clear();
   view.clearMessage('diverged');
+  view.clearMessage('replay');
+  view.showLatest(null);
   app.afterCreate = autoplay ? play : null;
-  worker.postMessage({ type: 'create', config: app.config, backend: wantedBackend() });
+  showProgress();
+}
+
+
+/** A run opened from a file is shown until Play or Step trains its config afresh. */
+function dropLoaded() {
+  if (!app.loaded) return;
+  app.loaded = null;
+  app.records = [];
+  app.step = 0;
+  app.summary = null;
+  curves.clear();
+  view.clearMessage('open');
 }
 
 function play() {
+  if (app.status === 'starting') {
+    // Play as soon as the run exists.
+    app.afterCreate = play;
+    setRunning(true);
+    return;
+  }
+  dropLoaded();
+  if (app.status === 'finished') {
+    // Play after the budget is spent continues the run: the budget doubles.
+    const steps = Math.min(10_000_000, Math.max(app.config.train.steps * 2, app.step + 1));
+    setBudget(steps);
+    view.showMessage('budget', 'info', `The step budget was raised to ${steps.toLocaleString('en')}; the run goes on from step ${app.step.toLocaleString('en')}.`);
+  }
   if (app.status !== 'running' && app.status !== 'ready') return;
   setRunning(true);
-  worker.postMessage({ type: 'run' });
+  link.play();
 }
 
 function pause() {
   setRunning(false);
-  worker.postMessage({ type: 'pause' });
+  if (app.afterCreate === play) app.afterCreate = null;
+  link.pause();
+}
+
+/** Change the budget of the current run in place (no restart). */
+function setBudget(steps) {
+  app.config = { ...app.config, train: { ...app.config.train, steps } };
+  link.setBudget(steps);
+  if (app.status === 'finished' || app.status === 'running') app.status = steps > app.step ? 'running' : 'finished';
+  if (app.status === 'finished') setRunning(false);
+  writeLink();
+  render();
+  showProgress();
 }
 
 function setRunning(on) {
   app.running = on;
   const b = document.getElementById('btn-play');
-  if (b) b.textContent = on ? '❚❚ Pause' : '▶ Play';
+  if (b) {
+    b.textContent = on ? '❚❚ Pause' : '▶ Play';
+    b.setAttribute('aria-label', on ? 'Pause training' : 'Start training');
+  }
 }
 
 function action(name) {
   if (name === 'play') (app.running ? pause : play)();
-  if (name === 'step' && !app.running) worker.postMessage({ type: 'step', n: 1 });
-  if (name === 'reset') newRun(false);
+  if (name === 'step' && !app.running) {
+    dropLoaded();
+    link.step(1);
+  }
+  if (name === 'reset') newRun(keepPlaying());
   if (name === 'seed') change('seed', String(Math.floor(Math.random() * 2 ** 31)));
 }
 
-function choosePreset(name) {
+async function choosePreset(name) {
   const preset = app.presets.find((p) => p.name === name);
+  const config = structuredClone(preset.config);
+  app.config = config;
+  const r = await link.resolve(config, []);
+  if (app.config !== config) return; // another choice came first
   app.presetName = name;
   app.page.preset = name;
-  app.config = structuredClone(preset.config);
+  app.inactive = r.inactive || [];
   view.clearMessage('edit');
   writeLink();
   render();
-  newRun(false);
+  newRun(keepPlaying());
 }
 
-/** Apply one edited setting; a refused value is explained and the control reverts. */
+/** Apply one edited setting; a refused value is explained and the control reverts. Only the
+ * settings in LIVE_KEYS change a run in place; every other edit starts a new run. */
 async function change(key, raw) {
-  const base = rebase(app.config, [[key, raw]], app.templates);
-  const { config, errors } = await resolve(base, [[key, raw]]);
-  if (errors.length) {
+  const base = app.config;
+  const { config, errors, notes, inactive } = await link.resolve(base, [[key, raw]]);
+  if (app.config !== base) return; // another edit or a preset came first; this one is stale
+  if (errors.length || !config) {
     view.showMessage('edit', 'error', errors.map((e) => e.message).join('; '));
     render();
     return;
   }
   view.clearMessage('edit');
+  if (notes?.length) view.showMessage('edit-notes', 'info', notes.join('; ') + '.');
+  const live = LIVE_KEYS.includes(key) && sameExcept(config, app.config, key) && app.status !== 'starting';
+  app.inactive = inactive || [];
+  if (live && key === 'train.steps') {
+    setBudget(config.train.steps);
+    return;
+  }
   app.config = config;
   writeLink();
   render();
-  newRun(false);
+  newRun(keepPlaying());
+}
+
+/** Whether training should go on in a new run: it was playing, or about to. */
+function keepPlaying() {
+  return app.running || app.afterCreate === play;
+}
+
+/** Whether two configs differ at most in the setting `key`. */
+function sameExcept(a, b, key) {
+  const without = (c) => JSON.stringify(flatten(c).filter(([k]) => k !== key));
+  return without(a) === without(b);
 }
 
 function chooseBackend(name) {
   app.page.backend = name;
   writeLink();
-  if (app.status === 'starting') return;
-  worker.postMessage({ type: 'switch', backend: wantedBackend() });
+  // A run still being created (or that failed to be) is simply created again there.
+  if (app.status === 'starting' || app.status === 'failed') newRun(keepPlaying());
+  else link.switchBackend(wantedBackend());
 }
 
-/** After a lost GPU: a fresh worker replays the run on the CPU up to `step`, then goes on. */
+/** After a lost GPU: a fresh worker replays the run on the CPU up to `step`, in chunks that
+ * show their progress and can be paused like any training, then goes on. */
 function continueOnCpu(step) {
-  worker.terminate();
   app.page.backend = 'cpu';
   writeLink();
   render();
   onReady = () => {
-    app.resumeFrom = step;
-    app.afterCreate = () => {
-      if (step > 0) worker.postMessage({ type: 'step', n: step });
-      play();
-    };
-    worker.postMessage({ type: 'create', config: app.config, backend: 'cpu' });
+    app.run = link.create(app.config, 'cpu');
+    app.replay = { until: step, shown: -1 };
+    app.step = 0;
+    app.summary = null;
+    app.status = 'starting';
+    app.afterCreate = play;
+    showReplay();
   };
-  startWorker();
+  link.start();
 }
+
+function showReplay() {
+  if (!app.replay) return;
+  if (app.step >= app.replay.until) {
+    view.showMessage('replay', 'info', `Replayed the run on the CPU up to step ${app.replay.until.toLocaleString('en')}; training goes on from there.`);
+    app.replay = null;
+    return;
+  }
+  // The live region announces a changed message: update it every 10 %, not every chunk.
+  const pct = Math.floor(10 * app.step / app.replay.until) * 10;
+  if (pct === app.replay.shown) return;
+  app.replay.shown = pct;
+  view.showMessage('replay', 'info', `Replaying the run on the CPU to get back to step ${app.replay.until.toLocaleString('en')}: step ${app.step.toLocaleString('en')} so far (${pct} %). Pause stops it; Play goes on.`);
+}
+
+/** Show a run.json: its config becomes the page's run (Play trains it from step 0) and its
+ * history is drawn, so a saved or diverged run can be looked at again. */
+async function openRunFile(file) {
+  if (!app.presets.length) return; // the core is still loading
+  let parsed;
+  try {
+    parsed = parseRunFile(await file.text());
+  } catch (e) {
+    view.showMessage('open', 'error', `${file.name} could not be opened: ${e.message}. The current run is kept.`);
+    return;
+  }
+  const r = await resolveWhole(parsed.config);
+  if (!r.config) {
+    view.showMessage('open', 'error', `${file.name} could not be opened: ${r.errors.map((e) => e.message).join('; ')}. The current run is kept.`);
+    return;
+  }
+  app.config = r.config;
+  app.inactive = r.inactive || [];
+  writeLink();
+  render();
+  newRun(false);
+  app.loaded = file.name;
+  app.records = parsed.history;
+  app.step = parsed.history.at(-1)?.step ?? 0;
+  app.summary = parsed.summary;
+  curves.push(parsed.history);
+  showProgress();
+  if (parsed.history.length) view.showLatest(parsed.history.at(-1));
+  const status = parsed.summary?.status;
+  view.showMessage('open', status === 'diverged' ? 'warning' : 'info',
+    `Opened ${file.name}: ${parsed.history.length} records up to step ${app.step.toLocaleString('en')}${status ? ` (${status})` : ''}. Play trains this config again from step 0.`);
+}
+
+/** Resolve a whole config (from a file): as it is when it is valid, else every leaf as a
+ * setting on the flagship, so a file with a bad value still opens, the bad setting named. */
+async function resolveWhole(config) {
+  const exact = await link.resolve(config, []);
+  if (exact.config && !exact.errors?.length) return exact;
+  const r = await link.resolve(app.presets[0].config, flatten(config));
+  if (r.errors?.length) view.showMessage('open-settings', 'warning', `Some settings of the file could not be used: ${r.errors.map((e) => e.message).join('; ')}.`);
+  return r;
+}
+
+document.getElementById('open-run').addEventListener('change', (e) => {
+  const file = e.target.files?.[0];
+  if (file) openRunFile(file);
+  e.target.value = '';
+});
 
 document.getElementById('log-x').addEventListener('change', (e) => {
   curves.setLogX(e.target.checked);
@@ -283,19 +426,17 @@ document.addEventListener('visibilitychange', () => {
     pause();
   } else if (!document.hidden && app.resumeWhenVisible) {
     app.resumeWhenVisible = false;
-    play();
+    if (app.status === 'running' || app.status === 'ready') play();
   }
 });
 
 document.addEventListener('keydown', (e) => {
-  if (e.code === 'Space' && !['INPUT', 'SELECT', 'BUTTON'].includes(e.target.tagName)) {
+  if (e.code === 'Space' && !['INPUT', 'SELECT', 'BUTTON', 'TEXTAREA', 'SUMMARY', 'A'].includes(e.target.tagName)) {
     e.preventDefault();
     action('play');
   }
 });
 
 window.addEventListener('hashchange', () => {
-  if (location.hash !== toHash(app.config, app.page)) loadFromLink();
+  if (app.config && location.hash !== toHash(app.config, app.page)) loadFromLink();
 });
-
-startWorker();

@@ -20,6 +20,7 @@ export function showProgress({ step, budget, record, summary, status }) {
   phase.textContent = summary ? summary.phase : '–';
   phase.dataset.phase = summary ? summary.phase : '';
   phase.title = summary ? phaseHelp[summary.phase] : '';
+  phase.setAttribute('aria-label', summary ? `phase: ${summary.phase}, ${phaseHelp[summary.phase]}` : 'phase: none yet');
 }
 
 const phaseHelp = {
@@ -28,6 +29,14 @@ const phaseHelp = {
   memorization: 'train passed 90 %, test has not (yet)',
   confusion: 'train has not passed 90 % (yet)',
 };
+
+/** The charts' text alternative: the latest recorded figures, in words. */
+export function showLatest(record) {
+  const num = (x) => (Number.isFinite(x) ? x.toPrecision(3) : 'not a number');
+  $('latest').textContent = record
+    ? `Latest record, step ${record.step.toLocaleString('en')}: train loss ${num(record.train_loss)}, test loss ${num(record.test_loss)}; train accuracy ${pct(record.train_acc)}, test accuracy ${pct(record.test_acc)}.`
+    : 'No record yet.';
+}
 
 /** Steps per second of the backend in use. */
 export function showSpeed(stepsPerSecond, backend) {
@@ -57,6 +66,7 @@ export function showMessage(id, kind, text, actions = []) {
   close.className = 'close';
   close.textContent = '×';
   close.title = 'dismiss';
+  close.setAttribute('aria-label', 'Dismiss this message');
   close.addEventListener('click', () => clearMessage(id));
   box.append(close);
   $('messages').append(box);

@@ -1,18 +1,18 @@
 // The training worker: owns the wasm training core and its session, so the page's main
-// thread only draws and handles input.
-//
-// Messages in:  resolve {id, base, overrides} | create {config, backend} | run | pause |
-//               step {n} | switch {backend}
-// Messages out: ready {presets, gpu} | resolved {id, config, errors} | created {...} |
-//               records {...} | switched {...} | error {during, message, backend}
+// thread only draws and handles input. The messages are listed in protocol.js; every
+// message about a run carries the run's id, so the page can drop those of older runs.
 
 import init, { Trainer, presets, resolveConfig } from '../groklab.js';
 
 let trainer = null;
+/** The id of the run `trainer` belongs to. */
+let run = 0;
 /** The backend in use, kept here so an error report never has to ask a broken trainer. */
 let backend = null;
 let running = false;
 let pendingSwitch = null;
+/** A new step budget for the running loop, applied at its next chunk boundary. */
+let pendingBudget = null;
 const post = (msg) => self.postMessage(msg);
 const now = () => performance.timeOrigin + performance.now();
 
@@ -32,24 +32,27 @@ async function probeWebGpu() {
 
 let gpu = null;
 
-async function create({ config, backend: requested }) {
+async function create(msg) {
   trainer?.free();
   trainer = null;
+  run = msg.run;
+  pendingSwitch = null;
+  pendingBudget = null;
   let fellBack = null;
-  let want = requested === 'cpu' ? 'cpu' : 'webgpu';
+  let want = msg.backend === 'cpu' ? 'cpu' : 'webgpu';
   if (want === 'webgpu' && !gpu.available) {
     fellBack = gpu.reason;
     want = 'cpu';
   }
   try {
-    trainer = await Trainer.create(config, want);
+    trainer = await Trainer.create(msg.config, want);
   } catch (e) {
     if (want !== 'webgpu') throw e;
     fellBack = `WebGPU device creation failed: ${e.message || e}`;
-    trainer = await Trainer.create(config, 'cpu');
+    trainer = await Trainer.create(msg.config, 'cpu');
   }
   backend = trainer.backend;
-  post({ type: 'created', backend, adapter: gpu.label, fellBack, layers: trainer.layerNames() });
+  post({ type: 'created', run, backend, adapter: gpu.label, fellBack, layers: trainer.layerNames() });
 }
 
 /** Run `n` steps and report the new records with timing. */
@@ -58,7 +61,7 @@ async function chunk(n) {
   const records = await trainer.step(n);
   const seconds = (performance.now() - t0) / 1000;
   post({
-    type: 'records', records, seconds, steps: n, at: now(),
+    type: 'records', run, records, seconds, steps: n, at: now(),
     step: trainer.stepCount, status: trainer.status, summary: trainer.summary(), backend,
   });
   return seconds;
@@ -69,6 +72,10 @@ async function loop() {
   let n = 1;
   while (running && trainer && trainer.status === 'running') {
     if (pendingSwitch) await doSwitch();
+    if (pendingBudget !== null) {
+      await applyBudget();
+      if (trainer.status !== 'running') break;
+    }
     const seconds = await chunk(n);
     // Adapt the chunk so the page hears from us ~10 times a second.
     n = Math.max(1, Math.min(500, Math.round(n * 0.1 / Math.max(seconds, 1e-4))));
@@ -77,64 +84,99 @@ async function loop() {
   running = false;
 }
 
+/** Set the pending step budget and tell the page where the run now stands. */
+async function applyBudget() {
+  const steps = pendingBudget;
+  pendingBudget = null;
+  trainer.setStepBudget(steps);
+  await chunk(0);
+}
+
+/** Move the run to the pending backend. A failed move leaves it on the device it was on
+ * (the core copies everything first and swaps only on success), so training goes on. */
 async function doSwitch() {
   const target = pendingSwitch;
   pendingSwitch = null;
-  if (target === 'webgpu' && !gpu.available) throw Object.assign(new Error(gpu.reason), { during: 'switch' });
-  await trainer.switchBackend(target);
-  backend = target;
-  post({ type: 'switched', backend, step: trainer.stepCount, adapter: gpu.label });
+  if (target === backend) return;
+  try {
+    if (target === 'webgpu' && !gpu.available) throw new Error(gpu.reason);
+    await trainer.switchBackend(target);
+    backend = target;
+    post({ type: 'switched', run, backend, step: trainer.stepCount, adapter: gpu.label });
+  } catch (e) {
+    post({ type: 'switchFailed', run, backend, target, message: String(e.message || e) });
+  }
 }
+
+/** The wasm core and the WebGPU probe; every handler waits for them. */
+const t0 = now();
+const ready = (async () => {
+  await init();
+  gpu = await probeWebGpu();
+})();
 
 /** Run handlers one after another (the trainer is used by one call at a time), reporting
  * failures with what was being done. */
-let queue = Promise.resolve();
+let queue = ready.catch(() => {}); // a failed load is reported by the top-level await below
 function enqueue(during, fn) {
   queue = queue.then(async () => {
     try {
       await fn();
     } catch (e) {
       running = false;
-      post({ type: 'error', during: e.during || during, message: String(e.message || e), backend });
+      post({ type: 'error', run, during: e.during || during, message: String(e.message || e), backend });
     }
   });
 }
 
+/** Whether a message is about the run the worker has (or is about to have). */
+const current = (msg) => msg.run === undefined || msg.run === latest;
+/** The newest run id the page asked for (a create may still be in the queue). */
+let latest = 0;
+
 self.onmessage = ({ data: msg }) => {
   switch (msg.type) {
     case 'resolve':
-      try {
-        const { config, errors } = resolveConfig(msg.base, msg.overrides);
-        post({ type: 'resolved', id: msg.id, config, errors });
-      } catch (e) {
-        post({ type: 'resolved', id: msg.id, config: null, errors: [{ key: 'config', message: String(e.message || e) }] });
-      }
+      ready.then(() => {
+        try {
+          const r = resolveConfig(msg.base, msg.overrides);
+          post({ type: 'resolved', id: msg.id, ...r });
+        } catch (e) {
+          post({ type: 'resolved', id: msg.id, config: null, errors: [{ key: 'config', message: String(e.message || e) }], notes: [], inactive: [] });
+        }
+      });
       return;
     case 'create':
       running = false;
+      latest = msg.run;
       enqueue('create', () => create(msg));
       return;
     case 'run':
-      if (!running) {
+      if (!running && current(msg)) {
         running = true;
-        enqueue('step', loop);
+        enqueue('step', () => trainer && run === latest && loop());
       }
       return;
     case 'pause':
       running = false;
       return;
     case 'step':
-      enqueue('step', () => trainer && trainer.status === 'running' && chunk(msg.n || 1));
+      if (current(msg)) enqueue('step', () => trainer && run === latest && trainer.status === 'running' && chunk(msg.n || 1));
       return;
     case 'switch':
       // Taken at the next chunk boundary of a running loop, or right away when idle.
+      if (!current(msg)) return;
       pendingSwitch = msg.backend;
       enqueue('switch', () => pendingSwitch && trainer && doSwitch());
+      return;
+    case 'budget':
+      // The loop takes it at its next chunk boundary; when idle, it applies right away.
+      if (!current(msg)) return;
+      pendingBudget = msg.steps;
+      enqueue('budget', () => pendingBudget !== null && trainer && run === latest && applyBudget());
       return;
   }
 };
 
-const t0 = now();
-await init();
-gpu = await probeWebGpu();
+await ready;
 post({ type: 'ready', presets: presets(), gpu, loadedAt: now(), startedAt: t0 });

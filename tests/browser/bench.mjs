@@ -44,8 +44,25 @@ async function timeToFirstStep() {
   return t;
 }
 
+/** Main-thread tasks over 50 ms while the flagship trains on the CPU in the worker: the page
+ * should only draw. Reported, not asserted (tests never time anything). */
+async function longTasksWhileTraining() {
+  const page = await open(browser, '#preset=quick-grok&backend=cpu&train.steps=1500&autoplay=1');
+  await page.evaluate(() => {
+    window.longTasks = [];
+    new PerformanceObserver((list) => window.longTasks.push(...list.getEntries().map((e) => Math.round(e.duration))))
+      .observe({ type: 'longtask' });
+  });
+  await until(page, () => window.groklab.status === 'finished', HOUR);
+  const tasks = await page.evaluate(() => window.longTasks);
+  await page.close();
+  return tasks;
+}
+
 // First, on an idle machine: SwiftShader goes on computing for a while after its page closes.
 const t = await timeToFirstStep();
+const longTasks = await longTasksWhileTraining();
+console.log(`main-thread tasks over 50 ms while training 1,500 steps: ${longTasks.length} ${JSON.stringify(longTasks)}`);
 console.log(`\npage load → wasm ready: ${(t.wasmReady / 1000).toFixed(2)} s; → first training step: ${(t.firstStep / 1000).toFixed(2)} s (local server)`);
 console.log(`\n${'in the browser (Chromium, headless)'.padEnd(64)} ${'steps/s'.padStart(10)} ${'native CPU'.padStart(11)} ${'ratio'.padStart(8)}`);
 for (const [preset, backend, warmup, timed] of CASES.filter((c) => !only || `${c[0]} ${c[1]}`.includes(only))) {

@@ -7,9 +7,6 @@ import assert from 'node:assert/strict';
 export const BASE = process.env.GROKLAB_URL || 'http://127.0.0.1:8765/';
 export const RESULTS = new URL('../../test-results/', import.meta.url).pathname;
 
-/** Every request any test page made, to prove that nothing leaves 127.0.0.1. */
-export const requests = [];
-
 export async function launch() {
   return chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
@@ -21,19 +18,33 @@ export async function launch() {
   });
 }
 
-/** Open the playground at `hash` and wait until the worker has created the run. */
-export async function open(browser, hash) {
+/** A new page that records its own requests, failed responses and page errors. */
+export async function newPage(browser) {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.on('request', (r) => requests.push(r.url()));
-  page.on('pageerror', (e) => console.error('page error:', e.message));
+  page.requests = [];
+  page.failures = [];
+  page.errors = [];
+  page.on('request', (r) => page.requests.push(r.url()));
+  page.on('response', (r) => { if (r.status() >= 400) page.failures.push(`${r.status()} ${r.url()}`); });
+  page.on('pageerror', (e) => {
+    page.errors.push(e.message);
+    console.error('page error:', e.message);
+  });
+  return page;
+}
+
+/** Open the playground at `hash` and wait until the worker has created the run. */
+export async function open(browser, hash, page) {
+  if (page) await page.goto('about:blank'); // a new hash alone would not reload the page
+  page ??= await newPage(browser);
   await page.goto(BASE + hash);
-  await page.waitForFunction(() => window.groklab?.status === 'ready' || window.groklab?.status === 'running', null, { timeout: 60_000 });
+  await page.waitForFunction(() => ['ready', 'running', 'finished'].includes(window.groklab?.status), null, { timeout: 60_000 });
   return page;
 }
 
 /** Wait until `predicate(window.groklab)` holds. */
 export async function until(page, predicate, timeout = 120_000, arg) {
-  await page.waitForFunction(predicate, arg, { timeout, polling: 250 });
+  await page.waitForFunction(predicate, arg, { timeout, polling: 100 });
 }
 
 /** Losses of two runs agree to `tol` relative, step by step. */
@@ -44,4 +55,13 @@ export function assertLossesAgree(a, b, tol) {
     const rel = Math.abs(a[i].train_loss - b[i].train_loss) / Math.max(Math.abs(a[i].train_loss), 1e-6);
     assert.ok(rel < tol, `step ${a[i].step}: ${a[i].train_loss} vs ${b[i].train_loss} (relative ${rel})`);
   }
+}
+
+/** Steps strictly increase; returns them. */
+export function assertIncreasing(records, what) {
+  const steps = records.map((r) => r.step);
+  for (let i = 1; i < steps.length; i++) {
+    assert.ok(steps[i] > steps[i - 1], `${what}: steps must strictly increase, got ${steps.slice(Math.max(0, i - 3), i + 3)}`);
+  }
+  return steps;
 }

@@ -1,10 +1,11 @@
 // End-to-end tests of the release build in headless Chromium on WebGPU (SwiftShader).
 // SwiftShader takes about a second per step, so WebGPU runs are a few steps long and the
-// long grokking run uses the CPU backend in the page.
+// long grokking run uses the CPU backend in the page. Each test opens its own pages.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, open, until, assertLossesAgree, requests, BASE, RESULTS } from './harness.mjs';
+import { readFileSync } from 'node:fs';
+import { launch, open, newPage, until, assertLossesAgree, assertIncreasing, BASE, RESULTS } from './harness.mjs';
 
 let browser;
 before(async () => {
@@ -60,29 +61,154 @@ test('switching backend mid-run continues the curves from the same step', async 
 
 test('it groks in the browser (CPU backend)', async () => {
   const page = await open(browser, '#preset=quick-grok&backend=cpu&autoplay=1');
-  // Main-thread tasks over 50 ms while training (the worker trains; the page only draws).
-  await page.evaluate(() => {
-    window.longTasks = [];
-    new PerformanceObserver((list) => window.longTasks.push(...list.getEntries().map((e) => Math.round(e.duration))))
-      .observe({ type: 'longtask' });
-  });
   // Mid-grok: memorised, and the test accuracy on its way up (the README's screenshot).
   await until(page, () => (window.groklab.records.at(-1)?.test_acc ?? 0) >= 0.4, 600_000);
   await page.screenshot({ path: `${RESULTS}mid-grok.png` });
   await until(page, () => (window.groklab.records.at(-1)?.test_acc ?? 0) >= 0.9, 600_000);
   await finished(page, 600_000);
   const history = await records(page);
+  assertIncreasing(history, 'the grokking run');
   const trainPass = history.find((r) => r.train_acc >= 0.9).step;
   const testPass = history.find((r) => r.test_acc >= 0.9).step;
   assert.ok(testPass - trainPass >= 1000, `test passed ${testPass}, train ${trainPass}`);
   assert.equal(await text(page, '#phase'), 'grokking');
   assert.match(await text(page, '#status'), /step 4,000 \/ 4,000 · train 100\.0 % · test (9\d|100)\.\d %/);
-  const longTasks = await page.evaluate(() => window.longTasks);
-  console.log(`main-thread long tasks while training: ${JSON.stringify(longTasks)}`);
-  assert.deepEqual(longTasks, [], 'no main-thread task over 50 ms while training');
+  // The charts' text alternative gives the latest figures.
+  assert.match(await text(page, '#latest'), /step 4,000: train loss [\d.e-]+, test loss [\d.e-]+; train accuracy 100\.0 %, test accuracy (9\d|100)\.\d %/);
   const timings = await page.evaluate(() => window.groklab.timings);
   assert.ok(timings.firstStep > 0 && timings.wasmReady > 0);
   await page.screenshot({ path: `${RESULTS}grokked.png`, fullPage: true });
+  await page.close();
+});
+
+test('Play after the budget is spent continues the run instead of restarting it', async () => {
+  const page = await open(browser, '#preset=quick-grok&backend=cpu&train.steps=30&train.eval_every=10&autoplay=1');
+  await finished(page, 60_000);
+  const first = await records(page);
+  assert.equal(first.at(-1).step, 30);
+  await page.click('#btn-play');
+  await finished(page, 60_000);
+  const all = await records(page);
+  assert.equal(all.at(-1).step, 60, 'the budget doubled and training went on to it');
+  assert.deepEqual(all.slice(0, first.length), first, 'the records before are kept, not restarted');
+  assertIncreasing(all, 'continued run');
+  assert.ok(all.some((r) => r.step === 40 || r.step === 50), 'records after the old budget');
+  assert.ok((await page.evaluate(() => location.hash)).includes('train.steps=60'), 'the link has the new budget');
+  assert.match(await text(page, '#messages'), /budget was raised to 60/);
+  // Editing the budget control is live too: no restart.
+  await page.fill('#ctl-train-steps', '80');
+  await page.dispatchEvent('#ctl-train-steps', 'change');
+  await until(page, () => window.groklab.config.train.steps === 80, 10_000);
+  await page.click('#btn-play');
+  await until(page, () => window.groklab.step === 80 && window.groklab.status === 'finished', 60_000);
+  assert.deepEqual((await records(page)).slice(0, all.length), all);
+  // And while training: raising the budget mid-run carries the same run past the old one.
+  await page.fill('#ctl-train-steps', '3000');
+  await page.dispatchEvent('#ctl-train-steps', 'change');
+  await page.click('#btn-play');
+  await until(page, () => window.groklab.step > 200 && window.groklab.running, 60_000);
+  await page.fill('#ctl-train-steps', '5000');
+  await page.dispatchEvent('#ctl-train-steps', 'change');
+  await until(page, () => window.groklab.step > 3000, 300_000);
+  const long = await records(page);
+  assert.deepEqual(long.slice(0, all.length), all, 'still the same run');
+  assertIncreasing(long, 'budget raised while training');
+  await page.close();
+});
+
+test('Reset and edits while training at full speed never mix two runs', async () => {
+  const page = await open(browser, '#preset=quick-grok&backend=cpu&train.eval_every=1&autoplay=1');
+  await until(page, () => window.groklab.step >= 50, 60_000);
+  // Watch every frame: a run's records strictly increase from its own start, and the status
+  // line speaks of the run shown.
+  await page.evaluate(() => {
+    window.violations = [];
+    const check = () => {
+      const g = window.groklab;
+      const steps = g.records.map((r) => r.step);
+      for (let i = 1; i < steps.length; i++) {
+        if (steps[i] <= steps[i - 1]) window.violations.push(`run ${g.run}: ${steps[i - 1]} then ${steps[i]}`);
+      }
+      if (steps.length && steps[0] > 1) window.violations.push(`run ${g.run} starts at step ${steps[0]}`);
+      if (steps.length && steps.at(-1) > g.step) window.violations.push(`record ${steps.at(-1)} beyond step ${g.step}`);
+      const shown = document.getElementById('status').textContent.match(/^step ([\d,]+)/);
+      if (shown && Number(shown[1].replace(/,/g, '')) !== g.step) window.violations.push(`status shows ${shown[1]}, run is at ${g.step}`);
+      window.checkFrame = requestAnimationFrame(check);
+    };
+    check();
+  });
+  for (let i = 0; i < 12; i++) {
+    if (i % 3 === 2) {
+      await page.fill('#ctl-seed', String(100 + i));
+      await page.dispatchEvent('#ctl-seed', 'change');
+    } else {
+      await page.click('#btn-reset');
+    }
+    await page.waitForTimeout(50 + 37 * (i % 5));
+  }
+  await until(page, () => window.groklab.step >= 100 && window.groklab.running, 60_000);
+  await page.evaluate(() => cancelAnimationFrame(window.checkFrame));
+  const violations = await page.evaluate(() => window.violations);
+  assert.deepEqual(violations.slice(0, 5), [], `${violations.length} violations`);
+  const dropped = await page.evaluate(() => window.groklab.link.dropped);
+  console.log(`messages of older runs dropped: ${dropped}`);
+  const g = await page.evaluate(() => ({ seed: window.groklab.config.seed, run: window.groklab.run, phase: document.getElementById('phase').textContent }));
+  assert.equal(g.seed, 111, 'the last edit is the run shown');
+  assert.ok(g.run >= 13, `every reset and edit started a run (${g.run})`);
+  assertIncreasing(await records(page), 'the last run');
+  await page.close();
+});
+
+test('after a lost GPU the CPU replay runs in chunks, shows progress, pauses, and goes on', async () => {
+  const page = await open(browser, '#preset=quick-grok&backend=cpu&train.steps=3000&train.eval_every=50&autoplay=1');
+  await until(page, () => window.groklab.step >= 1000, 120_000);
+  await page.click('#btn-play'); // pause
+  await until(page, () => !window.groklab.running, 10_000);
+  await page.waitForTimeout(500); // the chunk under way still reports
+  const before = await records(page);
+  const at = before.at(-1).step;
+  // What the page does when the device is lost: a fresh worker replays the run on the CPU.
+  await page.evaluate((s) => window.groklab.continueOnCpu(s), at);
+  await until(page, (s) => window.groklab.step > 0 && window.groklab.step < s && window.groklab.replay, 60_000, at);
+  assert.match(await text(page, '#messages'), /Replaying the run on the CPU to get back to step [\d,]+: step [\d,]+ so far/);
+  await page.click('#btn-play'); // pause the replay
+  await page.waitForTimeout(400); // the chunk under way still reports
+  const paused = await page.evaluate(() => window.groklab.step);
+  await page.waitForTimeout(700);
+  assert.equal(await page.evaluate(() => window.groklab.step), paused, 'a paused replay stays paused');
+  assert.ok(paused < at, `paused mid-replay (${paused} of ${at})`);
+  await page.click('#btn-play');
+  await until(page, (s) => window.groklab.step > s + 100, 120_000, at);
+  const after = await records(page);
+  assert.deepEqual(after.slice(0, before.length), before, 'the curves before the loss are kept, not drawn twice');
+  assertIncreasing(after, 'replayed run');
+  assert.match(await text(page, '#messages'), /Replayed the run on the CPU up to step/);
+  await page.close();
+});
+
+test('a diverged run.json written by the CLI opens in the page; a broken file is refused', async () => {
+  const file = `${RESULTS}diverged.json`;
+  const saved = JSON.parse(readFileSync(file, 'utf8')); // written by scripts/browser-tests.sh
+  assert.equal(saved.summary.status, 'diverged');
+  const page = await open(browser, '#preset=quick-grok&backend=cpu');
+  await page.setInputFiles('#open-run', file);
+  await until(page, () => window.groklab.loaded, 30_000);
+  const g = await page.evaluate(() => ({ n: window.groklab.records.length, last: window.groklab.records.at(-1), config: window.groklab.config }));
+  assert.equal(g.n, saved.history.length, 'every record is drawn');
+  assert.ok(g.last.train_loss === null || Number.isNaN(g.last.train_loss), 'the non-finite loss reads back as NaN');
+  assert.deepEqual(g.config, saved.config, 'its config is the page\'s run');
+  assert.match(await text(page, '#messages'), /Opened diverged\.json: \d+ records up to step \d+ \(diverged\)/);
+  // Play trains the config again, from step 0.
+  await until(page, () => window.groklab.status === 'ready', 30_000);
+  await page.click('#btn-play');
+  await until(page, () => ['diverged', 'finished'].includes(window.groklab.status), 60_000);
+  assertIncreasing(await records(page), 'the rerun');
+  assert.equal((await records(page))[0].step, 1);
+  // A file that is not a run is refused; the run shown stays.
+  const shown = await page.evaluate(() => window.groklab.config);
+  await page.setInputFiles('#open-run', { name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from('{"config": 5, "history": "x"') });
+  await until(page, () => document.getElementById('messages').innerText.includes('bad.json could not be opened'), 10_000);
+  assert.deepEqual(await page.evaluate(() => window.groklab.config), shown);
   await page.close();
 });
 
@@ -100,13 +226,16 @@ test('a broken link shows what was wrong and uses defaults for those fields only
 });
 
 test('the link round-trips every setting, and editing a control updates it', async () => {
-  const page = await open(browser, '#preset=modular-97&seed=7&task.op=mul&optim.rest.lr=0.002&model.widths=[128,64]&backend=cpu');
+  const page = await open(browser, '#preset=modular-97&seed=7&task.op=mul&optim.rest.lr=0.002&model.widths=[128,64]&train.grokfast=on&optim.eps=1e-7&backend=cpu');
   const hash = await page.evaluate(() => location.hash);
-  for (const kv of ['seed=7', 'task.op=mul', 'optim.rest.lr=0.002', 'backend=cpu', 'train.steps=10000']) {
+  for (const kv of ['seed=7', 'task.op=mul', 'optim.rest.lr=0.002', 'backend=cpu', 'train.steps=10000', 'train.grokfast.alpha=0.98', 'optim.eps=1e-7']) {
     assert.ok(hash.includes(kv), `${kv} in ${hash}`);
   }
   assert.equal(await page.inputValue('#ctl-task-op'), 'mul');
   assert.equal(await page.inputValue('#ctl-model-widths'), '128, 64');
+  assert.ok(await page.isChecked('#ctl-train-grokfast'), 'Grokfast has a visible switch');
+  assert.equal(await page.inputValue('#ctl-train-grokfast-lambda'), '2');
+  assert.equal(await page.inputValue('#ctl-optim-eps'), '1e-7');
   const config = await page.evaluate(() => window.groklab.config);
 
   const again = await open(browser, hash);
@@ -117,13 +246,24 @@ test('the link round-trips every setting, and editing a control updates it', asy
   await again.dispatchEvent('#ctl-seed', 'change');
   await until(again, () => location.hash.includes('seed=11'), 10_000);
   assert.equal(await again.evaluate(() => window.groklab.config.seed), 11);
+  // Grokfast off removes its settings from the run and the link.
+  await again.click('#ctl-train-grokfast');
+  await until(again, () => !location.hash.includes('grokfast'), 10_000);
+  assert.equal(await again.evaluate(() => window.groklab.config.train.grokfast), undefined);
+  assert.equal(await again.locator('#ctl-train-grokfast-alpha').count(), 0);
   await page.close();
   await again.close();
 });
 
-test('no request leaves 127.0.0.1', () => {
-  assert.ok(requests.length > 5, 'requests were recorded');
+test('nothing leaves 127.0.0.1 and nothing the page asks for is missing', async () => {
+  const page = await newPage(browser);
+  await open(browser, '#preset=quick-grok&backend=cpu&train.steps=20&autoplay=1', page);
+  await finished(page, 60_000);
+  assert.ok(page.requests.length > 5, `requests were recorded: ${page.requests}`);
   const origin = new URL(BASE).origin;
-  const outside = requests.filter((u) => !u.startsWith(origin) && !u.startsWith('data:') && !u.startsWith('blob:'));
+  const outside = page.requests.filter((u) => !u.startsWith(origin) && !u.startsWith('data:') && !u.startsWith('blob:'));
   assert.deepEqual(outside, []);
+  assert.deepEqual(page.failures, [], 'no request answered 404 (or any error)');
+  assert.deepEqual(page.errors, []);
+  await page.close();
 });

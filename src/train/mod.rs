@@ -1,0 +1,417 @@
+//! Training: a [`Session`] owns one run and advances it with `step(n)`.
+//!
+//! Stepping is incremental so the browser can drive it in chunks. Metrics are computed on
+//! the device on a cadence, queued, and read back asynchronously in batches (one readback
+//! per recorded step, never a synchronous read), so the same code serves native and wasm.
+//! The data on the device, the objective, Grokfast and the parameter walks live in the
+//! submodules; this file is the training loop.
+
+mod grokfast;
+mod history;
+mod objective;
+mod params;
+mod split;
+
+pub use history::{summarize, Record, Status, Summary};
+pub use objective::REGRESSION_TOLERANCE;
+
+use crate::config::RunConfig;
+use crate::model::Network;
+use crate::optim::{param_ids, AdamW, GroupRates};
+use crate::rng::Rng;
+use crate::tasks::{self, Dataset};
+use crate::transfer::{move_module, move_tensor, read};
+use burn::module::{Module, ParamId};
+use burn::optim::GradientsParams;
+use burn::tensor::{Device, Int, Tensor, TensorData};
+use grokfast::grokfast_update;
+use objective::{objective_for, Objective};
+use params::{map_grad, AnyTensor, ParamCollector, ParamInfo, SquaredNorm};
+use split::DeviceSplit;
+use std::collections::HashMap;
+
+/// Random stream for minibatch order.
+const BATCH_STREAM: u64 = 4;
+/// Queued metric records are read back once this many are pending.
+const READ_BATCH: usize = 16;
+
+/// Whether a step's metrics are recorded: every `every` steps, plus log-spaced steps before
+/// the first multiple so that log-step plots have points early on, plus the last step.
+pub fn is_record_step(step: u64, every: u64, last: u64) -> bool {
+    if step == last || step % every == 0 {
+        return true;
+    }
+    // 1, 2, 3, 4, 5, 6, 8, 10, 13, 16, 20, 25, 32, 40, 50, 63, 79, 100, ... (10 per decade)
+    step < every && (0..60).any(|k| (10f64.powf(k as f64 / 10.0)).round() as u64 == step)
+}
+
+/// One run: model, optimiser, data on the device, and history.
+pub struct Session {
+    config: RunConfig,
+    device: Device,
+    data: Dataset,
+    model: Option<Network>,
+    optim: AdamW,
+    objective: Objective,
+    train: DeviceSplit,
+    test: DeviceSplit,
+    params: Vec<ParamInfo>,
+    layer_names: Vec<String>,
+    grokfast: HashMap<ParamId, AnyTensor>,
+    batch_rng: Rng,
+    batch_order: Vec<usize>,
+    step: u64,
+    status: Status,
+    pending: Vec<(u64, Tensor<1>)>,
+    history: Vec<Record>,
+}
+
+impl Session {
+    /// Start a run of a validated config on `device` (a plain device; autodiff is added here).
+    pub fn new(config: RunConfig, device: &Device) -> Result<Session, String> {
+        config.validate().map_err(|e| e.to_string())?;
+        let device = device.clone().autodiff();
+        let data = tasks::build(&config.task, config.seed);
+        let model = Network::new(&config, data.input, data.output, &device);
+        let objective = objective_for(&config, &data, &device);
+        let mut collector = ParamCollector::default();
+        model.visit(&mut collector);
+        let optim = AdamW::new(&config.optim, model.embeddings().map(param_ids).unwrap_or_default());
+        let inner = device.clone().inner();
+        let train = DeviceSplit::upload(&data.train, data.input, data.output, &objective, &inner);
+        let test = DeviceSplit::upload(&data.test, data.input, data.output, &objective, &inner);
+        Ok(Session {
+            batch_rng: Rng::new(config.seed, BATCH_STREAM),
+            config,
+            device,
+            data,
+            model: Some(model),
+            optim,
+            objective,
+            train,
+            test,
+            params: collector.params,
+            layer_names: collector.layers,
+            grokfast: HashMap::new(),
+            batch_order: Vec::new(),
+            step: 0,
+            status: Status::Running,
+            pending: Vec::new(),
+            history: Vec::new(),
+        })
+    }
+
+    /// The run's config.
+    pub fn config(&self) -> &RunConfig {
+        &self.config
+    }
+
+    /// Optimiser steps taken.
+    pub fn step_count(&self) -> u64 {
+        self.step
+    }
+
+    /// Where the run stands.
+    pub fn status(&self) -> Status {
+        self.status
+    }
+
+    /// Every record so far.
+    pub fn history(&self) -> &[Record] {
+        &self.history
+    }
+
+    /// Names of the layers whose gradient norms each record carries.
+    pub fn layer_names(&self) -> &[String] {
+        &self.layer_names
+    }
+
+    /// The task's data on the host.
+    pub fn dataset(&self) -> &Dataset {
+        &self.data
+    }
+
+    /// The summary of the history so far.
+    pub fn summary(&self) -> Summary {
+        summarize(&self.history, self.step, self.status)
+    }
+
+    fn model(&self) -> &Network {
+        self.model.as_ref().expect("the model is only absent inside a step")
+    }
+
+    /// Take up to `n` steps (fewer if the budget ends or the run diverges), then read back
+    /// every queued metric. Returns the number of records added.
+    pub async fn step(&mut self, n: u64) -> Result<usize, String> {
+        let before = self.history.len();
+        for _ in 0..n {
+            if self.status != Status::Running {
+                break;
+            }
+            self.step += 1;
+            let record = is_record_step(self.step, self.config.train.eval_every, self.config.train.steps);
+            let grad_sq = self.train_step(record);
+            if let Some(grad_sq) = grad_sq {
+                let metrics = self.metrics(grad_sq);
+                self.pending.push((self.step, metrics));
+            }
+            if self.step >= self.config.train.steps {
+                self.status = Status::Finished;
+            }
+            if self.pending.len() >= READ_BATCH {
+                self.read_pending().await?;
+            }
+        }
+        self.read_pending().await?;
+        Ok(self.history.len() - before)
+    }
+
+    /// One optimiser step; returns per-layer squared gradient norms when asked to record.
+    fn train_step(&mut self, record: bool) -> Option<Tensor<1>> {
+        let model = self.model.take().expect("model present between steps");
+        let batch = self.next_batch();
+        let split = batch.as_ref().unwrap_or(&self.train);
+        let out = model.forward(split.input());
+        let loss = self.objective.loss(out, split);
+        let mut grads = GradientsParams::from_grads(loss.backward(), &model);
+        if let Some(gf) = self.config.train.grokfast.clone() {
+            self.apply_grokfast(&mut grads, gf.alpha, gf.lambda);
+        }
+        let grad_sq = record.then(|| self.grad_sq_norms(&grads));
+        let lr = self.learning_rates();
+        self.model = Some(self.optim.step(model, grads, lr));
+        grad_sq
+    }
+
+    /// The next minibatch, or `None` for full batch. Each epoch is a fresh seeded shuffle.
+    fn next_batch(&mut self) -> Option<DeviceSplit> {
+        let size = self.config.train.batch_size;
+        if size == 0 || size >= self.train.len {
+            return None;
+        }
+        if self.batch_order.len() < size {
+            let mut order: Vec<usize> = (0..self.train.len).collect();
+            self.batch_rng.shuffle(&mut order);
+            self.batch_order = order;
+        }
+        let idx: Vec<i32> = self.batch_order.drain(..size).map(|i| i as i32).collect();
+        let idx = Tensor::<1, Int>::from_data(TensorData::new(idx, [size]), &self.device.clone().inner());
+        Some(self.train.rows(&idx))
+    }
+
+    /// Grokfast-EMA (science.md §7) on every parameter's gradient, in place.
+    fn apply_grokfast(&mut self, grads: &mut GradientsParams, alpha: f64, lambda: f64) {
+        for p in &self.params {
+            let ema = &mut self.grokfast;
+            map_grad(grads, p, |g| {
+                let (h, filtered) = grokfast_update(ema.remove(&p.id), g, alpha, lambda);
+                ema.insert(p.id, h);
+                filtered
+            });
+        }
+    }
+
+    /// ‖∇ℓ‖² per layer, as one tensor of length `layer_names().len()`.
+    fn grad_sq_norms(&self, grads: &GradientsParams) -> Tensor<1> {
+        let device = self.device.clone().inner();
+        let mut per_layer: Vec<Tensor<1>> = (0..self.layer_names.len()).map(|_| Tensor::zeros([1], &device)).collect();
+        for p in &self.params {
+            let sq = match p.rank {
+                1 => grads.get::<1>(p.id).map(|g| g.powi_scalar(2).sum()),
+                _ => grads.get::<2>(p.id).map(|g| g.powi_scalar(2).sum()),
+            };
+            if let Some(sq) = sq {
+                per_layer[p.layer] = per_layer[p.layer].clone() + sq;
+            }
+        }
+        Tensor::cat(per_layer, 0)
+    }
+
+    /// Learning rates for this step: each group's lr times the linear warm-up factor.
+    fn learning_rates(&self) -> GroupRates {
+        let o = &self.config.optim;
+        let warm = if o.warmup_steps == 0 { 1.0 } else { (self.step as f64 / o.warmup_steps as f64).min(1.0) };
+        GroupRates { embed: o.embed.lr * warm, rest: o.rest.lr * warm }
+    }
+
+    /// Queue [train loss, test loss, train correct, test correct, ‖θ‖², ‖∇ℓ‖² per layer…].
+    fn metrics(&self, grad_sq: Tensor<1>) -> Tensor<1> {
+        let model = self.model().valid();
+        let eval = |split: &DeviceSplit| {
+            let out = model.forward(split.input());
+            (self.objective.loss(out.clone(), split), self.objective.correct(out, split))
+        };
+        let (train_loss, train_hits) = eval(&self.train);
+        let (test_loss, test_hits) = eval(&self.test);
+        let mut norm = SquaredNorm(None);
+        model.visit(&mut norm);
+        let weight_sq = norm.0.expect("every model has parameters");
+        Tensor::cat(vec![train_loss, test_loss, train_hits, test_hits, weight_sq, grad_sq], 0)
+    }
+
+    /// Read back every queued metric tensor and append the records; stop at a divergence.
+    async fn read_pending(&mut self) -> Result<(), String> {
+        for (step, metrics) in std::mem::take(&mut self.pending) {
+            if self.status == Status::Diverged {
+                break;
+            }
+            let data = metrics.into_data_async().await.map_err(|e| format!("reading metrics back failed: {e:?}"))?;
+            let v: Vec<f32> = data.try_to_vec().map_err(|e| format!("metrics have an unexpected type: {e:?}"))?;
+            let record = Record {
+                step,
+                train_loss: v[0] as f64,
+                test_loss: v[1] as f64,
+                train_acc: v[2] as f64 / self.train.len as f64,
+                test_acc: v[3] as f64 / self.test.len.max(1) as f64,
+                weight_norm: (v[4] as f64).sqrt(),
+                grad_norms: v[5..].iter().map(|&g| (g as f64).sqrt()).collect(),
+            };
+            if !record.train_loss.is_finite() || !record.test_loss.is_finite() {
+                self.status = Status::Diverged;
+                self.step = step;
+            }
+            self.history.push(record);
+        }
+        Ok(())
+    }
+
+    /// The token embedding table (one row per token), for tasks with token embeddings.
+    pub async fn embeddings(&self) -> Result<Option<Vec<Vec<f32>>>, String> {
+        let Some(embed) = self.model().embeddings() else { return Ok(None) };
+        let table = embed.tokens.val().without_autodiff();
+        let [rows, cols] = table.dims();
+        let data = table.into_data_async().await.map_err(|e| format!("reading embeddings failed: {e:?}"))?;
+        let flat: Vec<f32> = data.try_to_vec().map_err(|e| format!("{e:?}"))?;
+        Ok(Some((0..rows).map(|r| flat[r * cols..(r + 1) * cols].to_vec()).collect()))
+    }
+
+    /// Move the run to another device (e.g. WebGPU → CPU), keeping weights, optimiser state,
+    /// Grokfast state and history; training goes on from the same step.
+    ///
+    /// All or nothing: everything is copied to the new device first and swapped in only when
+    /// every copy succeeded, so a failed move leaves the run usable where it was.
+    pub async fn move_to(&mut self, device: &Device) -> Result<(), String> {
+        let device = device.clone().autodiff();
+        let inner = device.clone().inner();
+        let model = move_module(self.model().clone(), &device).await?;
+        let moments = self.optim.moved_state(&inner).await?;
+        let mut grokfast = HashMap::new();
+        for (id, h) in &self.grokfast {
+            let moved = match h.clone() {
+                AnyTensor::R1(t) => AnyTensor::R1(move_tensor(t, &inner).await?),
+                AnyTensor::R2(t) => AnyTensor::R2(move_tensor(t, &inner).await?),
+            };
+            grokfast.insert(*id, moved);
+        }
+        // The objective and the data are rebuilt from the seed and the host copy.
+        let objective = objective_for(&self.config, &self.data, &device);
+        let train = DeviceSplit::upload(&self.data.train, self.data.input, self.data.output, &objective, &inner);
+        let test = DeviceSplit::upload(&self.data.test, self.data.input, self.data.output, &objective, &inner);
+        self.model = Some(model);
+        self.optim.set_state(moments);
+        self.grokfast = grokfast;
+        self.objective = objective;
+        self.train = train;
+        self.test = test;
+        self.device = device;
+        Ok(())
+    }
+
+    /// Every parameter as (name, shape, values), read back asynchronously: the weights the
+    /// analyses and the reference tests read.
+    pub async fn parameters(&self) -> Result<Vec<(String, Vec<usize>, Vec<f32>)>, String> {
+        let mut out = Vec::new();
+        for (name, shape, tensor) in params::named_parameters(self.model()) {
+            let values = read(tensor).await?.try_to_vec().map_err(|e| format!("{e:?}"))?;
+            out.push((name, shape, values));
+        }
+        Ok(out)
+    }
+
+    /// The network's output (logits, or predicted vectors) on every training example
+    /// (`test = false`) or every test example, as (row-major values, columns).
+    pub async fn outputs(&self, test: bool) -> Result<(Vec<f32>, usize), String> {
+        let split = if test { &self.test } else { &self.train };
+        let out = self.model().valid().forward(split.input());
+        let columns = out.dims()[1];
+        let values = read(out).await?.try_to_vec().map_err(|e| format!("{e:?}"))?;
+        Ok((values, columns))
+    }
+
+    /// Change the step budget without restarting: raising it past the current step lets a
+    /// finished run go on; lowering it to the current step or below finishes the run there.
+    pub fn set_step_budget(&mut self, steps: u64) -> Result<(), String> {
+        let mut config = self.config.clone();
+        config.train.steps = steps;
+        config.validate().map_err(|e| e.to_string())?;
+        self.config = config;
+        match self.status {
+            Status::Diverged => {}
+            _ if self.step >= steps => self.status = Status::Finished,
+            _ => self.status = Status::Running,
+        }
+        Ok(())
+    }
+
+    /// Take `n` training steps without recording anything (the speed benchmark's timed
+    /// window: training work only, as the PyTorch reference does).
+    pub fn train_unrecorded(&mut self, n: u64) {
+        for _ in 0..n {
+            if self.status != Status::Running {
+                break;
+            }
+            self.step += 1;
+            self.train_step(false);
+            if self.step >= self.config.train.steps {
+                self.status = Status::Finished;
+            }
+        }
+    }
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transfer::fault;
+    use pollster::block_on;
+
+    #[test]
+    fn a_failed_move_leaves_the_run_usable_where_it_was() {
+        let config = crate::presets::find("quick-grok")
+            .unwrap()
+            .config
+            .with_overrides(&[("train.steps".into(), "8".into()), ("train.eval_every".into(), "1".into())])
+            .unwrap();
+        let mut straight = Session::new(config.clone(), &crate::device::cpu()).unwrap();
+        block_on(straight.step(8)).unwrap();
+
+        let mut s = Session::new(config, &crate::device::cpu()).unwrap();
+        block_on(s.step(4)).unwrap();
+        // The device fails part-way through the copy (after a few parameters).
+        fault::fail_after(3);
+        let err = block_on(s.move_to(&crate::device::cpu())).unwrap_err();
+        fault::clear();
+        assert!(err.contains("injected"), "{err}");
+        // The run goes on where it was, as if nothing had happened.
+        block_on(s.step(4)).unwrap();
+        assert_eq!(s.history(), straight.history());
+    }
+
+    #[test]
+    fn raising_the_budget_continues_a_finished_run_exactly() {
+        let base = crate::presets::find("quick-grok").unwrap().config;
+        let short = base.with_overrides(&[("train.steps".into(), "10".into()), ("train.eval_every".into(), "5".into())]).unwrap();
+        let long = base.with_overrides(&[("train.steps".into(), "20".into()), ("train.eval_every".into(), "5".into())]).unwrap();
+        let mut s = Session::new(short, &crate::device::cpu()).unwrap();
+        block_on(s.step(100)).unwrap();
+        assert_eq!((s.step_count(), s.status()), (10, Status::Finished));
+        s.set_step_budget(20).unwrap();
+        assert_eq!(s.status(), Status::Running);
+        block_on(s.step(100)).unwrap();
+        let mut fresh = Session::new(long, &crate::device::cpu()).unwrap();
+        block_on(fresh.step(100)).unwrap();
+        assert_eq!(s.history(), fresh.history(), "continuing equals a run with the larger budget");
+        assert!(s.set_step_budget(0).is_err(), "a budget below 1 is refused");
+    }
+}

@@ -1,0 +1,89 @@
+//! How a network's output is scored: the loss and what counts as a correct answer.
+//!
+//! Classification counts an argmax (or, for Liu's MSE-to-class-vectors, the nearest class
+//! vector). Regression (teacher–student) has no classes: an example counts as correct when
+//! its squared error is below 10 % of the mean squared norm of the training targets, so
+//! "accuracy" is the share of examples predicted within that tolerance and Liu's phase rule
+//! (science.md §1) reads it like any other accuracy (README, "Regression tasks").
+
+use super::split::DeviceSplit;
+use crate::config::{ModelConfig, RunConfig};
+use crate::model::is_classification;
+use crate::rng::Rng;
+use crate::tasks::{Dataset, OutputKind};
+use burn::tensor::activation::log_softmax;
+use burn::tensor::{Device, Tensor, TensorData};
+
+/// Random stream for the fixed target vectors of MSE classification.
+const TARGET_STREAM: u64 = 5;
+/// Regression: an example is correct when its squared error is below this share of the
+/// training targets' mean squared norm.
+pub const REGRESSION_TOLERANCE: f64 = 0.1;
+
+/// How the network's output is scored.
+#[derive(Clone)]
+pub(crate) enum Objective {
+    /// Softmax cross-entropy against class labels; accuracy by argmax.
+    CrossEntropy,
+    /// MSE to a fixed random vector per class (Liu's toy model); accuracy by nearest vector.
+    ClassTargets(Tensor<2>),
+    /// MSE regression; an example counts as correct when its squared error is below
+    /// `threshold` (10 % of the mean squared norm of the training targets).
+    Regression { threshold: f64 },
+}
+
+impl Objective {
+    /// Mean loss over the split, shape [1].
+    pub(crate) fn loss(&self, out: Tensor<2>, split: &DeviceSplit) -> Tensor<1> {
+        match self {
+            Objective::CrossEntropy => {
+                let one_hot = split.one_hot.clone().expect("classification has one-hot labels");
+                (log_softmax(out, 1) * one_hot).sum().neg().div_scalar(split.len as f64)
+            }
+            Objective::ClassTargets(_) | Objective::Regression { .. } => {
+                let targets = split.targets.clone().expect("MSE has targets");
+                (out - targets).powi_scalar(2).mean()
+            }
+        }
+    }
+
+    /// Number of correctly predicted examples, shape [1].
+    pub(crate) fn correct(&self, out: Tensor<2>, split: &DeviceSplit) -> Tensor<1> {
+        let hits = match self {
+            Objective::CrossEntropy => {
+                let labels = split.labels.clone().expect("labels");
+                out.argmax(1).equal(labels).int()
+            }
+            Objective::ClassTargets(table) => {
+                // argmin_c |y − t_c|² = argmin_c (|t_c|² − 2 y·t_c)
+                let norms = table.clone().powi_scalar(2).sum_dim(1).reshape([1, table.dims()[0]]);
+                let dist = norms - out.matmul(table.clone().transpose()).mul_scalar(2.0);
+                dist.argmin(1).equal(split.labels.clone().expect("labels")).int()
+            }
+            Objective::Regression { threshold } => {
+                let targets = split.targets.clone().expect("targets");
+                (out - targets).powi_scalar(2).sum_dim(1).lower_elem(*threshold).int()
+            }
+        };
+        hits.sum().float()
+    }
+}
+
+/// The objective a config implies (science.md §2 for the toy model's random targets).
+pub(crate) fn objective_for(config: &RunConfig, data: &Dataset, device: &Device) -> Objective {
+    match (&config.model, data.output) {
+        (ModelConfig::Toy { mse_target_dim: Some(d), .. }, OutputKind::Classes(c)) => {
+            let values = Rng::new(config.seed, TARGET_STREAM).normals(c * d, 1.0);
+            Objective::ClassTargets(Tensor::from_data(TensorData::new(values, [c, *d]), &device.clone().inner()))
+        }
+        (_, OutputKind::Values(d)) => {
+            let t = &data.train.targets;
+            let mean_sq = t.iter().map(|&x| (x as f64).powi(2)).sum::<f64>() / (t.len() / d).max(1) as f64;
+            Objective::Regression { threshold: REGRESSION_TOLERANCE * mean_sq }
+        }
+        _ => {
+            debug_assert!(is_classification(&config.task, &config.model));
+            Objective::CrossEntropy
+        }
+    }
+}

@@ -1,0 +1,83 @@
+//! The data of one split uploaded to a device, in the shapes the objective needs.
+
+use super::objective::Objective;
+use crate::model::Input;
+use crate::tasks::{Examples, InputKind, OutputKind};
+use burn::tensor::{Device, Int, Tensor, TensorData};
+
+/// One split of the data on the device.
+#[derive(Clone)]
+pub(crate) struct DeviceSplit {
+    /// Token ids per position (token tasks).
+    pub(crate) columns: Vec<Tensor<1, Int>>,
+    /// Feature matrix (feature tasks).
+    pub(crate) features: Option<Tensor<2>>,
+    /// Labels as an n × 1 column (classification).
+    pub(crate) labels: Option<Tensor<2, Int>>,
+    /// One-hot labels, n × classes (cross-entropy).
+    pub(crate) one_hot: Option<Tensor<2>>,
+    /// Target vectors, n × dim (MSE).
+    pub(crate) targets: Option<Tensor<2>>,
+    /// Number of examples.
+    pub(crate) len: usize,
+}
+
+impl DeviceSplit {
+    pub(crate) fn upload(ex: &Examples, input: InputKind, output: OutputKind, objective: &Objective, device: &Device) -> Self {
+        let n = ex.len;
+        let columns = match input {
+            InputKind::Tokens { seq_len, .. } => (0..seq_len)
+                .map(|j| {
+                    let col: Vec<i32> = (0..n).map(|i| ex.tokens[i * seq_len + j] as i32).collect();
+                    Tensor::from_data(TensorData::new(col, [n]), device)
+                })
+                .collect(),
+            InputKind::Features { .. } => Vec::new(),
+        };
+        let features = match input {
+            InputKind::Features { dim } => Some(Tensor::from_data(TensorData::new(ex.features.clone(), [n, dim]), device)),
+            InputKind::Tokens { .. } => None,
+        };
+        let labels_1d = || {
+            let labels: Vec<i32> = ex.labels.iter().map(|&l| l as i32).collect();
+            Tensor::<1, Int>::from_data(TensorData::new(labels, [n]), device)
+        };
+        let (labels, one_hot, targets) = match (output, objective) {
+            (OutputKind::Classes(c), Objective::CrossEntropy) => {
+                let mut hot = vec![0f32; n * c];
+                ex.labels.iter().enumerate().for_each(|(i, &l)| hot[i * c + l as usize] = 1.0);
+                let one_hot = Tensor::from_data(TensorData::new(hot, [n, c]), device);
+                (Some(labels_1d().reshape([n, 1])), Some(one_hot), None)
+            }
+            (OutputKind::Classes(_), Objective::ClassTargets(table)) => {
+                let targets = table.clone().select(0, labels_1d());
+                (Some(labels_1d().reshape([n, 1])), None, Some(targets))
+            }
+            (OutputKind::Values(d), _) => {
+                (None, None, Some(Tensor::from_data(TensorData::new(ex.targets.clone(), [n, d]), device)))
+            }
+            (OutputKind::Classes(_), Objective::Regression { .. }) => unreachable!("regression has values"),
+        };
+        DeviceSplit { columns, features, labels, one_hot, targets, len: n }
+    }
+
+    /// The rows at `idx` (a minibatch).
+    pub(crate) fn rows(&self, idx: &Tensor<1, Int>) -> DeviceSplit {
+        let pick2 = |t: &Option<Tensor<2>>| t.as_ref().map(|t| t.clone().select(0, idx.clone()));
+        DeviceSplit {
+            columns: self.columns.iter().map(|c| c.clone().select(0, idx.clone())).collect(),
+            features: pick2(&self.features),
+            labels: self.labels.as_ref().map(|t| t.clone().select(0, idx.clone())),
+            one_hot: pick2(&self.one_hot),
+            targets: pick2(&self.targets),
+            len: idx.dims()[0],
+        }
+    }
+
+    pub(crate) fn input(&self) -> Input<'_> {
+        match &self.features {
+            Some(f) => Input::Features(f),
+            None => Input::Tokens(&self.columns),
+        }
+    }
+}

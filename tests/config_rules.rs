@@ -1,0 +1,140 @@
+//! The rules that turn a base config plus `key=value` settings into a run (config::resolve):
+//! one code path for `--set`, links and the page's controls.
+
+use groklab::config::{resolve, ModelConfig, RunConfig, TaskConfig, MODEL_KINDS, TASK_KINDS};
+use groklab::{device, presets, Session};
+use pollster::block_on;
+
+fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
+fn kind(value: serde_json::Value) -> String {
+    value["kind"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn every_task_kind_with_every_model_kind_ends_in_a_runnable_config_or_a_named_refusal() {
+    for preset in presets::all() {
+        for task in TASK_KINDS {
+            for model in MODEL_KINDS {
+                let r = resolve(&preset.config, &pairs(&[("task.kind", task), ("model.kind", model)]));
+                let what = format!("{} + task.kind={task} + model.kind={model}", preset.name);
+                r.config.validate().unwrap_or_else(|e| panic!("{what}: invalid result {e}"));
+                assert_eq!(kind(r.config.task.to_value()), task, "{what}: the task switch applies");
+                if kind(r.config.model.to_value()) == model {
+                    assert!(r.refused.is_empty(), "{what}: {:?}", r.refused);
+                } else {
+                    // Only a model that cannot read this task's inputs is refused, by name.
+                    assert!(!r.config.task.has_tokens(), "{what}: token tasks take every model");
+                    assert_eq!(r.refused.len(), 1, "{what}: {:?}", r.refused);
+                    assert_eq!(r.refused[0].field, "model.kind", "{what}");
+                    assert_eq!(kind(r.config.model.to_value()), "mlp");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn a_kind_switch_from_the_flagship_trains() {
+    let base = presets::flagship().config;
+    for task in TASK_KINDS {
+        for model in MODEL_KINDS {
+            let r = resolve(&base, &pairs(&[("task.kind", task), ("model.kind", model), ("train.steps", "2")]));
+            let mut s = Session::new(r.config.clone(), &device::cpu()).unwrap_or_else(|e| panic!("{task}/{model}: {e}"));
+            block_on(s.step(2)).unwrap();
+            assert_eq!(s.step_count(), 2, "{task}/{model}");
+            assert!(s.history().iter().all(|r| r.train_loss.is_finite()), "{task}/{model}");
+        }
+    }
+}
+
+#[test]
+fn a_kind_switch_fills_the_new_kinds_defaults_and_the_other_settings_apply_on_top() {
+    // The broken link: the toy preset switched to a regression task.
+    let toy = presets::find("toy-addition").unwrap().config;
+    let r = resolve(&toy, &pairs(&[("task.kind", "teacher_student"), ("task.train_count", "300")]));
+    assert!(r.refused.is_empty(), "{:?}", r.refused);
+    match &r.config.task {
+        TaskConfig::TeacherStudent { dims, train_count, .. } => {
+            assert_eq!(dims, &vec![5, 100, 100, 5]);
+            assert_eq!(*train_count, 300, "the setting after the switch applies to the new kind");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(r.config.model, ModelConfig::Mlp { .. }), "a feature task takes the MLP");
+    assert_eq!(r.notes.len(), 1, "and says so: {:?}", r.notes);
+    // Order does not matter: settings before the switch in the list apply too.
+    let r2 = resolve(&toy, &pairs(&[("task.train_count", "300"), ("task.kind", "teacher_student")]));
+    assert_eq!(r2.config, r.config);
+    // The same key written twice: the last one wins.
+    let r3 = resolve(&toy, &pairs(&[("task.kind", "modular"), ("task.kind", "teacher_student"), ("task.train_count", "300")]));
+    assert_eq!(r3.config, r.config);
+}
+
+#[test]
+fn overrides_are_validated_together_so_their_order_does_not_matter() {
+    let base = presets::flagship().config; // lr 1e-3, wd 1
+    let a = base.with_overrides(&pairs(&[("optim.rest.lr", "10"), ("optim.rest.weight_decay", "0")]));
+    let b = base.with_overrides(&pairs(&[("optim.rest.weight_decay", "0"), ("optim.rest.lr", "10")]));
+    assert!(a.is_ok(), "{a:?}");
+    assert_eq!(a, b);
+    // Still refused when the whole is invalid, naming a setting.
+    let e = base.with_overrides(&pairs(&[("optim.rest.lr", "10")])).unwrap_err();
+    assert!(e.field.starts_with("optim.rest"), "{e}");
+}
+
+#[test]
+fn a_bad_setting_is_refused_alone_and_the_good_ones_apply() {
+    let base = presets::flagship().config;
+    let r = resolve(
+        &base,
+        &pairs(&[
+            ("seed", "5"),
+            ("task.p", "100"),
+            ("optim.rest.lr", "abc"),
+            ("foo", "1"),
+            ("task.kind", "nope"),
+            ("model.widths", "[64, 32]"),
+            ("train.grokfast", "on"),
+            ("optim.eps", "1e-6"),
+        ]),
+    );
+    let fields: Vec<&str> = r.refused.iter().map(|e| e.field.as_str()).collect();
+    assert_eq!(fields.len(), 4, "{:?}", r.refused);
+    for f in ["task.p", "optim.rest.lr", "foo", "task.kind"] {
+        assert!(fields.contains(&f), "{f} refused: {fields:?}");
+    }
+    assert!(r.refused.iter().any(|e| e.to_string().contains("prime")));
+    assert_eq!(r.config.seed, 5);
+    assert!(matches!(&r.config.task, TaskConfig::Modular { p: 23, .. }), "the bad p falls back");
+    assert!(matches!(&r.config.model, ModelConfig::Mlp { widths, .. } if widths == &vec![64, 32]));
+    let g = r.config.train.grokfast.clone().expect("grokfast switched on");
+    assert_eq!((g.alpha, g.lambda), (0.98, 2.0), "the authors' defaults");
+    assert_eq!(r.config.optim.eps, 1e-6);
+    let off = resolve(&r.config, &pairs(&[("train.grokfast", "off")]));
+    assert_eq!(off.config.train.grokfast, None);
+}
+
+#[test]
+fn settings_that_cannot_change_the_run_are_listed_for_the_page() {
+    let parity = presets::find("sparse-parity").unwrap().config;
+    let inactive = parity.inactive_settings();
+    for k in ["model.d_emb", "model.combine", "model.tied", "optim.embed.lr", "optim.embed.weight_decay"] {
+        assert!(inactive.contains(&k), "{k}: {inactive:?}");
+    }
+    let toy = presets::find("toy-addition").unwrap().config;
+    assert_eq!(toy.inactive_settings(), vec!["task.train_fraction"], "train_count overrides the fraction");
+    assert!(presets::flagship().config.inactive_settings().is_empty());
+}
+
+#[test]
+fn a_config_round_trips_through_json_after_a_kind_switch() {
+    let base = presets::flagship().config;
+    for task in TASK_KINDS {
+        let r = resolve(&base, &pairs(&[("task.kind", task)]));
+        let json = serde_json::to_string(&r.config).unwrap();
+        assert_eq!(RunConfig::from_json(&json).unwrap(), r.config, "{task}");
+    }
+}

@@ -1,0 +1,255 @@
+//! The networks and the optimiser against independent computations: every forward pass
+//! against an f64 forward written here from the session's own weights, and each parameter
+//! group's weight decay against a hand computation.
+
+use groklab::config::RunConfig;
+use groklab::{device, presets, Session};
+use pollster::block_on;
+use std::collections::HashMap;
+
+type Params = HashMap<String, (Vec<usize>, Vec<f64>)>;
+
+fn config(preset: &str, sets: &[(&str, &str)]) -> RunConfig {
+    let pairs: Vec<(String, String)> = sets.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    presets::find(preset).unwrap().config.with_overrides(&pairs).unwrap()
+}
+
+/// A session trained for a few steps (so no weight is at its symmetric initial value).
+fn trained(config: RunConfig, steps: u64) -> Session {
+    let mut s = Session::new(config, &device::cpu()).unwrap();
+    block_on(s.step(steps)).unwrap();
+    s
+}
+
+fn params(s: &Session) -> Params {
+    block_on(s.parameters())
+        .unwrap()
+        .into_iter()
+        .map(|(name, shape, v)| (name, (shape, v.into_iter().map(f64::from).collect())))
+        .collect()
+}
+
+/// A [rows, cols] matrix by name.
+fn mat<'a>(p: &'a Params, name: &str) -> (&'a [f64], usize, usize) {
+    let (shape, v) = p.get(name).unwrap_or_else(|| panic!("no parameter {name}; have {:?}", p.keys().collect::<Vec<_>>()));
+    (v, shape[0], shape[1])
+}
+
+fn vecp<'a>(p: &'a Params, name: &str) -> Option<&'a [f64]> {
+    p.get(name).map(|(_, v)| v.as_slice())
+}
+
+/// x (n × a) · W (a × b) + bias.
+fn dense(x: &[f64], n: usize, w: (&[f64], usize, usize), bias: Option<&[f64]>) -> Vec<f64> {
+    let (w, a, b) = w;
+    let mut y = vec![0.0; n * b];
+    for i in 0..n {
+        for k in 0..a {
+            let xik = x[i * a + k];
+            for j in 0..b {
+                y[i * b + j] += xik * w[k * b + j];
+            }
+        }
+        if let Some(bias) = bias {
+            for j in 0..b {
+                y[i * b + j] += bias[j];
+            }
+        }
+    }
+    y
+}
+
+fn row(table: (&[f64], usize, usize), r: usize) -> Vec<f64> {
+    table.0[r * table.2..(r + 1) * table.2].to_vec()
+}
+
+/// Compare the session's outputs on both splits with `reference(tokens or features) -> outputs`.
+fn check(s: &Session, what: &str, reference: impl Fn(&Params, usize, bool) -> Vec<f64>) {
+    let p = params(s);
+    let mut compared = 0;
+    for test in [false, true] {
+        let (got, cols) = block_on(s.outputs(test)).unwrap();
+        let n = got.len() / cols;
+        for i in 0..n {
+            let want = reference(&p, i, test);
+            assert_eq!(want.len(), cols, "{what}: output width");
+            for j in 0..cols {
+                let (g, w) = (got[i * cols + j] as f64, want[j]);
+                assert!((g - w).abs() <= 1e-4 * (1.0 + w.abs()), "{what}: example {i} (test {test}) output {j}: {g} vs {w}");
+                compared += 1;
+            }
+        }
+    }
+    assert!(compared > 100, "{what}: compared {compared} values");
+}
+
+fn tokens(s: &Session, i: usize, test: bool) -> (usize, usize) {
+    let ex = if test { &s.dataset().test } else { &s.dataset().train };
+    (ex.tokens[i * 3] as usize, ex.tokens[i * 3 + 1] as usize)
+}
+
+fn activate(x: f64, tanh: bool) -> f64 {
+    if tanh { x.tanh() } else { x.max(0.0) }
+}
+
+/// An MLP decoder: hidden layers with the activation, linear read-out.
+fn decoder(p: &Params, mut x: Vec<f64>, tanh: bool) -> Vec<f64> {
+    let mut l = 0;
+    while p.contains_key(&format!("decoder.hidden.{l}.weight")) {
+        let w = mat(p, &format!("decoder.hidden.{l}.weight"));
+        x = dense(&x, 1, w, vecp(p, &format!("decoder.hidden.{l}.bias"))).into_iter().map(|v| activate(v, tanh)).collect();
+        l += 1;
+    }
+    dense(&x, 1, mat(p, "decoder.out.weight"), vecp(p, "decoder.out.bias"))
+}
+
+#[test]
+fn toy_model_matches_an_f64_forward() {
+    let s = trained(config("toy-addition", &[("model.d_emb", "3"), ("model.widths", "[16, 8]")]), 5);
+    check(&s, "toy", |p, i, test| {
+        let (a, b) = tokens(&s, i, test);
+        let e = mat(p, "embed.tokens");
+        let x: Vec<f64> = row(e, a).iter().zip(row(e, b)).map(|(u, v)| u + v).collect();
+        decoder(p, x, true)
+    });
+}
+
+#[test]
+fn mlp_over_concatenated_untied_embeddings_matches_an_f64_forward() {
+    let s = trained(config("quick-grok", &[("task.p", "11"), ("model.d_emb", "6"), ("model.tied", "false"), ("model.widths", "[12, 7]")]), 5);
+    check(&s, "mlp concat untied", |p, i, test| {
+        let (a, b) = tokens(&s, i, test);
+        let mut x = row(mat(p, "embed.tokens"), a);
+        x.extend(row(mat(p, "embed.second"), b));
+        decoder(p, x, false)
+    });
+}
+
+#[test]
+fn pair_model_matches_an_f64_forward() {
+    // logits = ReLU((E_a + E_b)·H)·O·Eᵀ, no biases (the PAIR explorable's notebook).
+    let s = trained(config("modular-mlp", &[("task.p", "13"), ("model.d_emb", "10"), ("model.widths", "[6]")]), 5);
+    let p = params(&s);
+    assert!(!p.keys().any(|k| k.ends_with("bias")), "no biases: {:?}", p.keys().collect::<Vec<_>>());
+    check(&s, "pair", |p, i, test| {
+        let (a, b) = tokens(&s, i, test);
+        let e = mat(p, "embed.tokens");
+        let x: Vec<f64> = row(e, a).iter().zip(row(e, b)).map(|(u, v)| u + v).collect();
+        let out = decoder(p, x, false); // 10-d
+        (0..13).map(|c| row(e, c).iter().zip(&out).map(|(u, v)| u * v).sum()).collect()
+    });
+}
+
+#[test]
+fn mlp_over_features_matches_an_f64_forward() {
+    let s = trained(config("sparse-parity", &[("task.bits", "10"), ("task.train_count", "60"), ("task.test_count", "40"), ("model.widths", "[9]")]), 5);
+    check(&s, "mlp features", |p, i, test| {
+        let ex = if test { &s.dataset().test } else { &s.dataset().train };
+        let x: Vec<f64> = ex.features[i * 10..(i + 1) * 10].iter().map(|&v| v as f64).collect();
+        decoder(p, x, false)
+    });
+}
+
+/// LayerNorm over one vector with gain and bias (ε = 1e-5).
+fn layer_norm(x: &[f64], gain: &[f64], bias: &[f64]) -> Vec<f64> {
+    let n = x.len() as f64;
+    let mean = x.iter().sum::<f64>() / n;
+    let var = x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n;
+    x.iter().enumerate().map(|(i, v)| (v - mean) / (var + 1e-5).sqrt() * gain[i] + bias[i]).collect()
+}
+
+/// Nanda's transformer on (a, b, =), written out in f64: causal multi-head attention and a
+/// ReLU MLP per block, residual stream, read-out at the last position.
+fn transformer(p: &Params, seq: [usize; 3], layers: usize, heads: usize) -> Vec<f64> {
+    let tok = mat(p, "embed.tokens");
+    let pos = mat(p, "embed.positions");
+    let d = tok.2;
+    let dh = d / heads;
+    let mut x: Vec<Vec<f64>> = (0..3).map(|t| row(tok, seq[t]).iter().zip(row(pos, t)).map(|(a, b)| a + b).collect()).collect();
+    let norm = |name: &str, v: &[f64]| match (vecp(p, &format!("{name}.gain")), vecp(p, &format!("{name}.bias"))) {
+        (Some(g), Some(b)) => layer_norm(v, g, b),
+        _ => v.to_vec(),
+    };
+    for l in 0..layers {
+        let pre = |k: &str| format!("blocks.{l}.{k}");
+        let h: Vec<Vec<f64>> = x.iter().map(|v| norm(&pre("norm_attn"), v)).collect();
+        let proj = |w: &str| -> Vec<Vec<f64>> { h.iter().map(|v| dense(v, 1, mat(p, &pre(w)), None)).collect() };
+        let (q, k, v) = (proj("w_q"), proj("w_k"), proj("w_v"));
+        let mut z = vec![vec![0.0; d]; 3];
+        for head in 0..heads {
+            let r = head * dh..(head + 1) * dh;
+            for i in 0..3 {
+                let scores: Vec<f64> = (0..=i)
+                    .map(|j| r.clone().map(|c| q[i][c] * k[j][c]).sum::<f64>() / (dh as f64).sqrt())
+                    .collect();
+                let max = scores.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+                let exp: Vec<f64> = scores.iter().map(|s| (s - max).exp()).collect();
+                let total: f64 = exp.iter().sum();
+                for (j, e) in exp.iter().enumerate() {
+                    for c in r.clone() {
+                        z[i][c] += e / total * v[j][c];
+                    }
+                }
+            }
+        }
+        for i in 0..3 {
+            let attn = dense(&z[i], 1, mat(p, &pre("w_o")), None);
+            x[i].iter_mut().zip(attn).for_each(|(a, b)| *a += b);
+            let hn = norm(&pre("norm_mlp"), &x[i]);
+            let hidden: Vec<f64> = dense(&hn, 1, mat(p, &pre("mlp_in.weight")), vecp(p, &pre("mlp_in.bias"))).into_iter().map(|v| v.max(0.0)).collect();
+            let out = dense(&hidden, 1, mat(p, &pre("mlp_out.weight")), vecp(p, &pre("mlp_out.bias")));
+            x[i].iter_mut().zip(out).for_each(|(a, b)| *a += b);
+        }
+    }
+    let last = norm("norm_final", &x[2]);
+    dense(&last, 1, mat(p, "unembed.weight"), None)
+}
+
+#[test]
+fn transformer_matches_an_f64_forward() {
+    for (layers, layer_norm) in [("1", "false"), ("2", "true")] {
+        let c = config(
+            "nanda-transformer",
+            &[("task.p", "7"), ("model.layers", layers), ("model.layer_norm", layer_norm), ("model.d_model", "8"), ("model.heads", "2"), ("model.d_mlp", "16")],
+        );
+        let s = trained(c, 4);
+        let eq = 7;
+        check(&s, &format!("transformer layers {layers}, LayerNorm {layer_norm}"), |p, i, test| {
+            let (a, b) = tokens(&s, i, test);
+            transformer(p, [a, b, eq], layers.parse().unwrap(), 2)
+        });
+    }
+}
+
+#[test]
+fn each_group_decays_by_its_own_rate_as_computed_by_hand() {
+    // With the same initial weights (hence the same first gradient and Adam direction), one
+    // AdamW step with weight decay wd and lr differs from one without by exactly −lr·wd·θ₀.
+    let (lr_e, wd_e, lr_r, wd_r) = (0.01, 0.5, 0.002, 3.0);
+    let sets = |wd_e: &str, wd_r: &str| {
+        config(
+            "quick-grok",
+            &[
+                ("task.p", "11"),
+                ("optim.embed.lr", "0.01"),
+                ("optim.embed.weight_decay", wd_e),
+                ("optim.rest.lr", "0.002"),
+                ("optim.rest.weight_decay", wd_r),
+            ],
+        )
+    };
+    let start = params(&Session::new(sets("0", "0"), &device::cpu()).unwrap());
+    let plain = params(&trained(sets("0", "0"), 1));
+    let decayed = params(&trained(sets("0.5", "3"), 1));
+    let mut checked = 0;
+    for (name, (_, theta0)) in &start {
+        let (lr, wd) = if name.starts_with("embed.") { (lr_e, wd_e) } else { (lr_r, wd_r) };
+        for (i, t0) in theta0.iter().enumerate() {
+            let want = -lr * wd * t0;
+            let got = decayed[name].1[i] - plain[name].1[i];
+            assert!((got - want).abs() <= 2e-7 + 1e-3 * want.abs(), "{name}[{i}]: {got} vs −lr·wd·θ₀ = {want}");
+            checked += 1;
+        }
+    }
+    assert!(checked > 1000 && start.keys().any(|k| k.starts_with("embed.")) && start.len() >= 4, "{checked}");
+}

@@ -1,0 +1,97 @@
+// The page–worker protocol, in one place. The page talks to the training worker only
+// through a WorkerLink.
+//
+// Page → worker:  resolve {id, base, overrides} | create {run, config, backend} | run {run}
+//                 | pause | step {run, n} | switch {run, backend} | budget {run, steps}
+// Worker → page:  ready {presets, gpu} | resolved {id, config, errors, notes, inactive}
+//                 | created {run, backend, adapter, fellBack, layers}
+//                 | records {run, records, step, status, summary, seconds, steps, backend}
+//                 | switched {run, backend, step} | switchFailed {run, backend, target, message}
+//                 | error {run, during, message, backend}
+//
+// Every run has an id, chosen by the page when it asks for the run. Messages about a run
+// carry its id, and the link drops any that belong to an older run: records already on
+// their way when Reset, a preset or an edit started a new run never reach the new one.
+
+/** The page's end of the protocol. */
+export class WorkerLink {
+  /**
+   * @param {URL} url the worker module
+   * @param {object} handlers one function per worker message type
+   * @param {(e: ErrorEvent) => void} onCrash called when the worker itself fails
+   */
+  constructor(url, handlers, onCrash) {
+    this.url = url;
+    this.handlers = handlers;
+    this.onCrash = onCrash;
+    this.run = 0; // the current run's id; 0 before the first
+    this.dropped = 0; // messages of older runs that were dropped (for tests)
+    this.waiting = new Map();
+    this.nextRequest = 0;
+    this.start();
+  }
+
+  /** Start (or restart, after a crash) the worker. Run ids keep counting up. */
+  start() {
+    this.worker?.terminate();
+    for (const done of this.waiting.values()) done({ config: null, errors: [{ key: 'config', message: 'the training core restarted' }], notes: [], inactive: [] });
+    this.waiting.clear();
+    this.worker = new Worker(this.url, { type: 'module' });
+    this.worker.onmessage = ({ data }) => this.receive(data);
+    this.worker.onerror = (e) => this.onCrash(e);
+  }
+
+  receive(msg) {
+    if (msg.type === 'resolved') {
+      this.waiting.get(msg.id)?.(msg);
+      this.waiting.delete(msg.id);
+      return;
+    }
+    if (msg.run !== undefined && msg.run !== this.run) {
+      this.dropped += 1;
+      return;
+    }
+    this.handlers[msg.type]?.(msg);
+  }
+
+  /** Ask the worker (which has the validator) to apply `overrides` to `base`. */
+  resolve(base, overrides) {
+    return new Promise((done) => {
+      const id = ++this.nextRequest;
+      this.waiting.set(id, done);
+      this.worker.postMessage({ type: 'resolve', id, base, overrides });
+    });
+  }
+
+  /** Start a new run of `config`; everything the older runs still send is dropped. */
+  create(config, backend) {
+    this.run += 1;
+    this.worker.postMessage({ type: 'pause' });
+    this.worker.postMessage({ type: 'create', run: this.run, config, backend });
+    return this.run;
+  }
+
+  /** Train in chunks until paused or finished. */
+  play() {
+    this.worker.postMessage({ type: 'run', run: this.run });
+  }
+
+  pause() {
+    this.worker.postMessage({ type: 'pause' });
+  }
+
+  /** Exactly `n` more steps (the Step button). */
+  step(n) {
+    this.worker.postMessage({ type: 'step', run: this.run, n });
+  }
+
+  /** Move the run to "webgpu" or "cpu" at the next chunk boundary. */
+  switchBackend(backend) {
+    this.worker.postMessage({ type: 'switch', run: this.run, backend });
+  }
+
+  /** Change the step budget of the current run without restarting it. */
+  setBudget(steps) {
+    this.worker.postMessage({ type: 'budget', run: this.run, steps });
+  }
+}
