@@ -26,7 +26,7 @@ use burn::optim::GradientsParams;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use grokfast::grokfast_update;
 use objective::{objective_for, Objective};
-use params::{map_grad, AnyTensor, ParamCollector, ParamInfo, SquaredNorm};
+use params::{map_grad, AnyTensor, ParamInfo, SquaredNorm};
 use split::DeviceSplit;
 use std::collections::HashMap;
 
@@ -74,8 +74,7 @@ impl Session {
         let data = tasks::build(&config.task, config.seed);
         let model = Network::new(&config, data.input, data.output, &device);
         let objective = objective_for(&config, &data, &device);
-        let mut collector = ParamCollector::default();
-        model.visit(&mut collector);
+        let (params, layer_names) = params::param_layers(&model);
         let optim = AdamW::new(&config.optim, model.embeddings().map(param_ids).unwrap_or_default());
         let inner = device.clone().inner();
         let train = DeviceSplit::upload(&data.train, data.input, data.output, &objective, &inner);
@@ -90,8 +89,8 @@ impl Session {
             objective,
             train,
             test,
-            params: collector.params,
-            layer_names: collector.layers,
+            params,
+            layer_names,
             grokfast: HashMap::new(),
             batch_order: Vec::new(),
             step: 0,
@@ -321,9 +320,9 @@ impl Session {
     /// analyses and the reference tests read.
     pub async fn parameters(&self) -> Result<Vec<(String, Vec<usize>, Vec<f32>)>, String> {
         let mut out = Vec::new();
-        for (name, shape, tensor) in params::named_parameters(self.model()) {
-            let values = read(tensor).await?.try_to_vec().map_err(|e| format!("{e:?}"))?;
-            out.push((name, shape, values));
+        for p in params::visit_parameters(self.model()) {
+            let values = read(p.values).await?.try_to_vec().map_err(|e| format!("{e:?}"))?;
+            out.push((p.name, p.shape, values));
         }
         Ok(out)
     }

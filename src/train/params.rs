@@ -13,37 +13,61 @@ pub(crate) struct ParamInfo {
     pub(crate) layer: usize,
 }
 
-/// Collects every float parameter with its layer (the path of the module that owns it).
-#[derive(Default)]
-pub(crate) struct ParamCollector {
-    path: Vec<String>,
-    pub(crate) params: Vec<ParamInfo>,
-    pub(crate) layers: Vec<String>,
+/// One float parameter as a walk over a module meets it.
+pub(crate) struct Visited {
+    /// Dotted path below the model variant, e.g. "decoder.hidden.0.weight".
+    pub(crate) name: String,
+    /// The parameter's id.
+    pub(crate) id: ParamId,
+    /// Its shape.
+    pub(crate) shape: Vec<usize>,
+    /// Its values flattened to 1-D (no autodiff).
+    pub(crate) values: Tensor<1>,
 }
 
-impl ModuleVisitor for ParamCollector {
-    fn enter_module(&mut self, name: &str, _container_type: &str) {
-        self.path.push(name.to_string());
+/// Every float parameter of `module`, with its dotted name, in the module's visiting order.
+pub(crate) fn visit_parameters<M: Module>(module: &M) -> Vec<Visited> {
+    #[derive(Default)]
+    struct Walk {
+        path: Vec<String>,
+        out: Vec<Visited>,
     }
+    impl ModuleVisitor for Walk {
+        fn enter_module(&mut self, name: &str, _container_type: &str) {
+            self.path.push(name.to_string());
+        }
+        fn exit_module(&mut self, _name: &str, _container_type: &str) {
+            self.path.pop();
+        }
+        fn visit_float<const D: usize>(&mut self, param: &burn::module::Param<Tensor<D>>) {
+            // The path starts with the model variant ("Mlp"); the rest names the tensor.
+            let name = self.path.iter().skip(1).cloned().collect::<Vec<_>>().join(".");
+            let value = param.val().without_autodiff();
+            let shape = value.dims().to_vec();
+            self.out.push(Visited { name, id: param.id, shape, values: value.flatten(0, D - 1) });
+        }
+    }
+    let mut walk = Walk::default();
+    module.visit(&mut walk);
+    walk.out
+}
 
-    fn exit_module(&mut self, _name: &str, _container_type: &str) {
-        self.path.pop();
-    }
-
-    fn visit_float<const D: usize>(&mut self, param: &burn::module::Param<Tensor<D>>) {
-        // The path ends with the parameter's own name and starts with the model variant:
-        // "Mlp.decoder.hidden.0.weight" belongs to the layer "decoder.hidden.0".
-        let parts = &self.path[..self.path.len().saturating_sub(1)];
-        let layer = parts.iter().skip(1).cloned().collect::<Vec<_>>().join(".");
-        let index = match self.layers.iter().position(|l| *l == layer) {
-            Some(i) => i,
-            None => {
-                self.layers.push(layer);
-                self.layers.len() - 1
-            }
-        };
-        self.params.push(ParamInfo { id: param.id, rank: D, layer: index });
-    }
+/// Every float parameter with its layer (the path of the module that owns it, e.g.
+/// "decoder.hidden.0.weight" belongs to "decoder.hidden.0"), and the layers in order.
+pub(crate) fn param_layers<M: Module>(module: &M) -> (Vec<ParamInfo>, Vec<String>) {
+    let mut layers: Vec<String> = Vec::new();
+    let params = visit_parameters(module)
+        .into_iter()
+        .map(|v| {
+            let layer = v.name.rsplit_once('.').map_or(String::new(), |(l, _)| l.to_string());
+            let index = layers.iter().position(|l| *l == layer).unwrap_or_else(|| {
+                layers.push(layer);
+                layers.len() - 1
+            });
+            ParamInfo { id: v.id, rank: v.shape.len(), layer: index }
+        })
+        .collect();
+    (params, layers)
 }
 
 /// Sums ‖θ‖² over all parameters, as a [1] tensor on the device.
@@ -78,32 +102,4 @@ pub(crate) fn map_grad(grads: &mut GradientsParams, p: &ParamInfo, f: impl FnOnc
         Some(AnyTensor::R2(t)) => grads.register(p.id, t),
         None => {}
     }
-}
-
-/// Every float parameter of `module` as (dotted name, shape, values flattened to 1-D), e.g.
-/// ("decoder.hidden.0.weight", [128, 256], …), in the module's visiting order.
-pub(crate) fn named_parameters<M: Module>(module: &M) -> Vec<(String, Vec<usize>, Tensor<1>)> {
-    #[derive(Default)]
-    struct Named {
-        path: Vec<String>,
-        out: Vec<(String, Vec<usize>, Tensor<1>)>,
-    }
-    impl ModuleVisitor for Named {
-        fn enter_module(&mut self, name: &str, _container_type: &str) {
-            self.path.push(name.to_string());
-        }
-        fn exit_module(&mut self, _name: &str, _container_type: &str) {
-            self.path.pop();
-        }
-        fn visit_float<const D: usize>(&mut self, param: &burn::module::Param<Tensor<D>>) {
-            // The first path element is the model variant ("Mlp"); the rest name the tensor.
-            let name = self.path.iter().skip(1).cloned().collect::<Vec<_>>().join(".");
-            let value = param.val().without_autodiff();
-            let shape = value.dims().to_vec();
-            self.out.push((name, shape, value.flatten(0, D - 1)));
-        }
-    }
-    let mut named = Named::default();
-    module.visit(&mut named);
-    named.out
 }
