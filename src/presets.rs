@@ -70,12 +70,17 @@ fn toy(d_emb: usize, widths: Vec<usize>, mse_target_dim: Option<usize>) -> Model
     }
 }
 
+/// Omnigrok's weight-norm dial on a teacher–student task: 100 training examples, init scale
+/// α = 4, so the student starts far outside the "Goldilocks" norm and fits the training set
+/// first; weight decay then shrinks the norm until it generalises (t_gen ∝ 1/wd). Measured
+/// here (`make presets`): wd 0 never generalises in 50k steps, wd 0.03 passes 90 % test at
+/// step 28,750, wd 1 at 1,000.
 fn teacher_student(weight_decay: f64) -> RunConfig {
     RunConfig {
         seed: 0,
         task: TaskConfig::TeacherStudent {
             dims: vec![5, 100, 100, 5],
-            train_count: 1000,
+            train_count: 100,
             test_count: 1000,
         },
         model: ModelConfig::Mlp {
@@ -89,8 +94,8 @@ fn teacher_student(weight_decay: f64) -> RunConfig {
         },
         optim: adamw(1e-3, weight_decay, 0),
         train: TrainConfig {
-            init_scale: 2.0,
-            ..full_batch(20_000, 100)
+            init_scale: 4.0,
+            ..full_batch(50_000, 250)
         },
     }
 }
@@ -172,45 +177,45 @@ pub fn all() -> Vec<Preset> {
         },
         Preset {
             name: "sparse-parity",
-            about: "parity of 3 hidden bits among 30, 500 training examples, MLP 64: delayed generalisation",
+            about: "parity of 3 hidden bits among 30, 1,000 training examples, MLP 128, weight decay 0.1: memorises at once, generalises near step 10,000",
             config: RunConfig {
                 seed: 0,
-                task: TaskConfig::SparseParity { bits: 30, k: 3, train_count: 500, test_count: 1000 },
+                task: TaskConfig::SparseParity { bits: 30, k: 3, train_count: 1000, test_count: 1000 },
                 model: ModelConfig::Mlp {
                     d_emb: 1,
                     combine: Combine::Concat,
                     tied: true,
-                    widths: vec![64],
+                    widths: vec![128],
                     activation: Activation::Relu,
                     unembed: false,
                     bias: true,
                 },
-                optim: adamw(3e-3, 1.0, 0),
+                optim: adamw(3e-3, 0.1, 0),
                 train: full_batch(20_000, 100),
             },
             promise: Phase::Grokking,
         },
         Preset {
             name: "omnigrok-wd0",
-            about: "Omnigrok teacher–student, init scale α = 2, no weight decay: no generalisation",
+            about: "Omnigrok teacher–student 5-100-100-5, 100 examples, init scale α = 4, no weight decay: fits the training set, never generalises",
             config: teacher_student(0.0),
             promise: Phase::Memorization,
         },
         Preset {
             name: "omnigrok-wd0.03",
-            about: "Omnigrok teacher–student, α = 2, weight decay 0.03: grokking (t_gen ∝ 1/wd)",
+            about: "Omnigrok teacher–student, α = 4, weight decay 0.03: grokking, test passes 90 % near step 29,000 (t_gen ∝ 1/wd)",
             config: teacher_student(0.03),
             promise: Phase::Grokking,
         },
         Preset {
             name: "omnigrok-wd1",
-            about: "Omnigrok teacher–student, α = 2, weight decay 1: fast generalisation",
+            about: "Omnigrok teacher–student, α = 4, weight decay 1: fast generalisation, near step 1,000",
             config: teacher_student(1.0),
             promise: Phase::Comprehension,
         },
         Preset {
             name: "permutations-s3",
-            about: "composition in S3 (36 pairs), 80 % of pairs, MLP over concatenated embeddings (S3 is not commutative, so E_a + E_b cannot fit it)",
+            about: "composition in S3 (36 pairs), 80 % of pairs, MLP over concatenated embeddings: memorises and does not generalise (too few pairs; a memorising network answers with elements its row already used, so test accuracy sits near 0)",
             config: RunConfig {
                 seed: 0,
                 task: TaskConfig::Permutation { n: 3, train_fraction: 0.8 },
@@ -218,7 +223,7 @@ pub fn all() -> Vec<Preset> {
                 optim: adamw(1e-3, 0.0, 0),
                 train: full_batch(5000, 50),
             },
-            promise: Phase::Comprehension,
+            promise: Phase::Memorization,
         },
         Preset {
             name: "permutations-s5",
