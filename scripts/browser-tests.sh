@@ -17,4 +17,6 @@ rm -f test-results/diverged.json
   --set model.activation=relu --set optim.rest.lr=10 --set train.eval_every=1 --steps 300 \
   --out test-results/diverged.json >/dev/null 2>&1 || true  # exit 1: it diverges, as meant
 [ -s test-results/diverged.json ] || { echo "browser-tests: the CLI wrote no diverged run" >&2; exit 1; }
+# And a short run with snapshots, for the inside views to open.
+"$bin" train --preset quick-grok --quiet --steps 600 --out test-results/quick.json >/dev/null
 GROKLAB_URL="http://127.0.0.1:$port/" node --test --test-concurrency=1 tests/browser/

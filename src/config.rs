@@ -225,6 +225,11 @@ pub struct TrainConfig {
     pub init_scale: f64,
     /// Record metrics every this many steps (plus log-spaced steps before the first).
     pub eval_every: u64,
+    /// Keep a snapshot (embeddings, their analyses, every prediction) every this many steps,
+    /// plus a few log-spaced early ones; 0 keeps none. At most [`MAX_SNAPSHOTS`] are kept:
+    /// a long run spaces them further apart.
+    #[serde(default = "default_snapshot_every")]
+    pub snapshot_every: u64,
     /// Grokfast's EMA gradient filter (science.md §7), off when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grokfast: Option<GrokfastConfig>,
@@ -273,6 +278,13 @@ impl ConfigError {
 fn yes() -> bool {
     true
 }
+
+fn default_snapshot_every() -> u64 {
+    250
+}
+
+/// The most snapshots a run keeps (so a long run's file stays small).
+pub const MAX_SNAPSHOTS: u64 = 120;
 
 /// Largest modulus offered: p² pairs must stay trainable in a browser tab.
 pub const MAX_P: u32 = 1009;
@@ -837,6 +849,7 @@ impl TrainConfig {
             return Err(ConfigError::new("train.init_scale", self.init_scale, "must be positive"));
         }
         in_range("train.eval_every", self.eval_every, 1, 1_000_000)?;
+        in_range("train.snapshot_every", self.snapshot_every, 0, 10_000_000)?;
         if let Some(g) = &self.grokfast {
             real_in("train.grokfast.alpha", g.alpha, 0.0, 0.9999)?;
             real_in("train.grokfast.lambda", g.lambda, 0.0, 100.0)?;

@@ -3,6 +3,7 @@
 //! One training core for the browser (wasm, WebGPU or CPU) and the command line.
 //! See ARCHITECTURE.md for a map of the modules.
 
+pub mod analysis;
 pub mod config;
 pub mod device;
 pub mod model;

@@ -192,6 +192,7 @@ fn train(args: &TrainArgs) -> Result<(), Failure> {
                 backend: format!("{backend:?}").to_lowercase(),
             },
             embeddings: pollster::block_on(session.embeddings()).map_err(Failure::Run)?,
+            snapshots: session.snapshots().to_vec(),
         };
         let json = serde_json::to_string(&file).expect("serialisable");
         std::fs::write(path, json).map_err(|e| Failure::Run(format!("--out {path}: {e}")))?;

@@ -36,6 +36,7 @@ fn full_batch(steps: u64, eval_every: u64) -> TrainConfig {
         batch_size: 0,
         init_scale: 1.0,
         eval_every,
+        snapshot_every: (steps / 40).max(1),
         grokfast: None,
     }
 }

@@ -1,5 +1,6 @@
 //! A finished (or stopped) run as saved to `run.json`: config, history, summary, embeddings.
 
+use crate::analysis::snapshot::Snapshot;
 use crate::config::RunConfig;
 use crate::train::{Record, Summary};
 use serde::{Deserialize, Serialize};
@@ -25,6 +26,9 @@ pub struct RunFile {
     /// Final token embedding matrix, one row per token (token tasks only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub embeddings: Option<Vec<Vec<f32>>>,
+    /// What the views need at recorded steps (token tasks; `train.snapshot_every`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub snapshots: Vec<Snapshot>,
 }
 
 fn version_1() -> u32 {

@@ -87,6 +87,7 @@ pub struct Trainer {
     session: Session,
     backend: String,
     sent: usize,
+    snapshots_sent: usize,
 }
 
 /// The device for "webgpu" or "cpu", initialising WebGPU on first use.
@@ -112,7 +113,7 @@ impl Trainer {
         let config = RunConfig::from_value(from_js(config)?).map_err(|e| JsError::new(&e.to_string()))?;
         let device = device_for(&backend).await?;
         let session = Session::new(config, &device).map_err(|e| JsError::new(&e))?;
-        Ok(Trainer { session, backend, sent: 0 })
+        Ok(Trainer { session, backend, sent: 0, snapshots_sent: 0 })
     }
 
     /// Take up to `n` steps; returns the records added since the last call.
@@ -120,6 +121,13 @@ impl Trainer {
         self.session.step(n as u64).await.map_err(|e| JsError::new(&e))?;
         let fresh = &self.session.history()[self.sent..];
         self.sent = self.session.history().len();
+        to_js(&fresh)
+    }
+
+    /// The snapshots taken since the last call (see `analysis::snapshot`).
+    pub fn snapshots(&mut self) -> Result<JsValue, JsError> {
+        let fresh = &self.session.snapshots()[self.snapshots_sent..];
+        self.snapshots_sent = self.session.snapshots().len();
         to_js(&fresh)
     }
 

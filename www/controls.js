@@ -49,6 +49,7 @@ export const FIELDS = {
   'train.steps': num('step budget', 'training stops after this many steps', 1),
   'train.init_scale': num('init scale α', 'multiplies every initial weight (Omnigrok)'),
   'train.eval_every': num('record every', 'steps between metric records', 1),
+  'train.snapshot_every': num('snapshot every', 'steps between snapshots for the inside views (embeddings, spectrum, answers); 0 keeps none', 1),
   'train.grokfast': check('Grokfast', 'amplify the slow part of the gradient: h ← αh + (1 − α)g; g ← g + λh (arXiv 2405.20233)'),
   'train.grokfast.alpha': num('Grokfast α', 'EMA momentum of the gradient filter, in [0, 1)'),
   'train.grokfast.lambda': num('Grokfast λ', 'how much of the filtered gradient is added'),

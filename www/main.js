@@ -8,6 +8,7 @@ import { Curves } from './curves.js';
 import { WorkerLink } from './protocol.js';
 import * as view from './status.js';
 import { parseRunFile } from './runfile.js';
+import { InsideViews } from './views/inside.js';
 
 /** Everything the page knows; exposed as `window.groklab` for tests and the curious. */
 const app = {
@@ -30,6 +31,8 @@ const app = {
 window.groklab = app;
 
 const curves = new Curves(document.getElementById('loss-chart'), document.getElementById('acc-chart'));
+const inside = new InsideViews(document.getElementById('inside'));
+app.inside = inside;
 let onReady = null;
 
 const handlers = {
@@ -58,6 +61,7 @@ const handlers = {
     const fresh = app.replay ? msg.records.filter((r) => r.step > app.replay.until) : msg.records;
     app.records.push(...fresh);
     curves.push(fresh);
+    inside.add(app.replay ? (msg.snapshots || []).filter((s) => s.step > app.replay.until) : msg.snapshots);
     app.step = msg.step;
     app.status = msg.status;
     app.summary = msg.summary;
@@ -199,6 +203,7 @@ function newRun(autoplay) {
   app.loaded = null;
   app.status = 'starting';
   curves.clear();
+  inside.reset();
   view.clearMessage('diverged');
   view.clearMessage('replay');
   view.showLatest(null);
@@ -215,6 +220,7 @@ function dropLoaded() {
   app.step = 0;
   app.summary = null;
   curves.clear();
+  inside.reset();
   view.clearMessage('open');
 }
 
@@ -390,6 +396,7 @@ async function openRunFile(file) {
   app.step = parsed.history.at(-1)?.step ?? 0;
   app.summary = parsed.summary;
   curves.push(parsed.history);
+  inside.add(parsed.snapshots);
   showProgress();
   if (parsed.history.length) view.showLatest(parsed.history.at(-1));
   const status = parsed.summary?.status;

@@ -5,7 +5,7 @@
 //                 | pause | step {run, n} | switch {run, backend} | budget {run, steps}
 // Worker → page:  ready {presets, gpu} | resolved {id, config, errors, notes, inactive}
 //                 | created {run, backend, adapter, fellBack, layers}
-//                 | records {run, records, step, status, summary, seconds, steps, backend}
+//                 | records {run, records, snapshots, step, status, summary, seconds, steps, backend}
 //                 | switched {run, backend, step} | switchFailed {run, backend, target, message}
 //                 | error {run, during, message, backend}
 //

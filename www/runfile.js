@@ -8,7 +8,7 @@ export const RUN_FILE_VERSION = 2;
 const REAL_FIELDS = ['train_loss', 'test_loss', 'train_acc', 'test_acc', 'weight_norm'];
 
 /**
- * Parse the text of a run.json into {config, history, summary}, or throw an Error that says
+ * Parse the text of a run.json into {config, history, summary, snapshots}, or throw an Error that says
  * what is wrong with the file.
  */
 export function parseRunFile(text) {
@@ -33,5 +33,6 @@ export function parseRunFile(text) {
     out.grad_norms = Array.isArray(r.grad_norms) ? r.grad_norms.map((g) => (typeof g === 'number' ? g : NaN)) : [];
     return out;
   });
-  return { config: file.config, history, summary: file.summary || null };
+  const snapshots = Array.isArray(file.snapshots) ? file.snapshots.filter((s) => s && typeof s.step === 'number') : [];
+  return { config: file.config, history, summary: file.summary || null, snapshots };
 }

@@ -60,8 +60,9 @@ async function chunk(n) {
   const t0 = performance.now();
   const records = await trainer.step(n);
   const seconds = (performance.now() - t0) / 1000;
+  const snapshots = trainer.snapshots();
   post({
-    type: 'records', run, records, seconds, steps: n, at: now(),
+    type: 'records', run, records, snapshots, seconds, steps: n, at: now(),
     step: trainer.stepCount, status: trainer.status, summary: trainer.summary(), backend,
   });
   return seconds;

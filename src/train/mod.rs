@@ -15,7 +15,9 @@ mod split;
 pub use history::{summarize, Record, Status, Summary};
 pub use objective::REGRESSION_TOLERANCE;
 
-use crate::config::RunConfig;
+use crate::analysis::snapshot::{analyse, is_snapshot_step, Example, Snapshot, TaskFacts};
+use crate::analysis::Matrix;
+use crate::config::{ModOp, RunConfig, TaskConfig};
 use crate::model::Network;
 use crate::optim::{param_ids, AdamW, GroupRates};
 use crate::rng::Rng;
@@ -45,6 +47,12 @@ pub fn is_record_step(step: u64, every: u64, last: u64) -> bool {
     step < every && (0..60).any(|k| (10f64.powf(k as f64 / 10.0)).round() as u64 == step)
 }
 
+/// Read an integer tensor back, whatever integer type the backend keeps.
+async fn read_ints(t: Tensor<1, Int>) -> Result<Vec<i64>, String> {
+    let data = t.into_data_async().await.map_err(|e| format!("reading predictions back failed: {e:?}"))?;
+    data.try_to_vec_as::<i64>().map_err(|e| format!("{e:?}"))
+}
+
 /// One run: model, optimiser, data on the device, and history.
 pub struct Session {
     config: RunConfig,
@@ -64,6 +72,7 @@ pub struct Session {
     status: Status,
     pending: Vec<(u64, Tensor<1>)>,
     history: Vec<Record>,
+    snapshots: Vec<Snapshot>,
 }
 
 impl Session {
@@ -97,6 +106,7 @@ impl Session {
             status: Status::Running,
             pending: Vec::new(),
             history: Vec::new(),
+            snapshots: Vec::new(),
         })
     }
 
@@ -118,6 +128,11 @@ impl Session {
     /// Every record so far.
     pub fn history(&self) -> &[Record] {
         &self.history
+    }
+
+    /// Every snapshot so far (token tasks; see `analysis::snapshot`).
+    pub fn snapshots(&self) -> &[Snapshot] {
+        &self.snapshots
     }
 
     /// Names of the layers whose gradient norms each record carries.
@@ -159,6 +174,14 @@ impl Session {
             }
             if self.pending.len() >= READ_BATCH {
                 self.read_pending().await?;
+            }
+            let t = &self.config.train;
+            if self.config.task.has_tokens() && is_snapshot_step(self.step, t.snapshot_every, t.steps) {
+                self.read_pending().await?;
+                if self.status != Status::Diverged {
+                    let snapshot = self.snapshot().await?;
+                    self.snapshots.push(snapshot);
+                }
             }
         }
         self.read_pending().await?;
@@ -325,6 +348,54 @@ impl Session {
             out.push((p.name, p.shape, values));
         }
         Ok(out)
+    }
+
+    /// What the views need now: the embeddings, their analyses and every answer (token tasks).
+    pub async fn snapshot(&self) -> Result<Snapshot, String> {
+        let facts = match &self.config.task {
+            TaskConfig::Modular { p, op, .. } => TaskFacts::Modular { p: *p as usize, add: *op == ModOp::Add },
+            TaskConfig::Addition { p, .. } => TaskFacts::Addition { p: *p as usize },
+            _ => TaskFacts::Other,
+        };
+        let embeddings = self.embeddings().await?.map(|rows| {
+            // The last token is '=', not an operand.
+            let rows: Vec<Vec<f64>> = rows[..rows.len() - 1].iter().map(|r| r.iter().map(|&x| x as f64).collect()).collect();
+            Matrix::from_rows(&rows)
+        });
+        let operands = match self.data.input {
+            tasks::InputKind::Tokens { vocab, .. } => vocab - 1,
+            tasks::InputKind::Features { .. } => 0,
+        };
+        let want_logits = matches!(facts, TaskFacts::Modular { add: true, .. }) && matches!(self.objective, Objective::CrossEntropy);
+        let model = self.model().valid();
+        let mut examples = Vec::new();
+        let mut logits: Vec<f64> = Vec::new();
+        let mut columns = 0;
+        for (split, ex, train) in [(&self.train, &self.data.train, true), (&self.test, &self.data.test, false)] {
+            if ex.len == 0 {
+                continue;
+            }
+            let out = model.forward(split.input());
+            columns = out.dims()[1];
+            if want_logits {
+                let values: Vec<f32> = read(out.clone()).await?.try_to_vec().map_err(|e| format!("{e:?}"))?;
+                logits.extend(values.into_iter().map(f64::from));
+            }
+            let Some(predicted) = self.objective.predict(out) else { break };
+            let predicted: Vec<i64> = read_ints(predicted).await?;
+            for i in 0..ex.len {
+                let seq = ex.tokens.len() / ex.len;
+                examples.push(Example {
+                    a: ex.tokens[i * seq] as usize,
+                    b: ex.tokens[i * seq + 1] as usize,
+                    label: ex.labels[i] as usize,
+                    predicted: predicted[i] as usize,
+                    train,
+                });
+            }
+        }
+        let logits = want_logits.then(|| Matrix { rows: examples.len(), cols: columns, values: logits });
+        Ok(analyse(self.step, embeddings, &facts, operands, &examples, logits.as_ref()))
     }
 
     /// The network's output (logits, or predicted vectors) on every training example

@@ -47,6 +47,20 @@ impl Objective {
         }
     }
 
+    /// The predicted class of each example (argmax, or the nearest class vector); `None` for
+    /// regression, which has no classes.
+    pub(crate) fn predict(&self, out: Tensor<2>) -> Option<Tensor<1, burn::tensor::Int>> {
+        match self {
+            Objective::CrossEntropy => Some(out.argmax(1).flatten(0, 1)),
+            Objective::ClassTargets(table) => {
+                let norms = table.clone().powi_scalar(2).sum_dim(1).reshape([1, table.dims()[0]]);
+                let dist = norms - out.matmul(table.clone().transpose()).mul_scalar(2.0);
+                Some(dist.argmin(1).flatten(0, 1))
+            }
+            Objective::Regression { .. } => None,
+        }
+    }
+
     /// Number of correctly predicted examples, shape [1].
     pub(crate) fn correct(&self, out: Tensor<2>, split: &DeviceSplit) -> Tensor<1> {
         let hits = match self {

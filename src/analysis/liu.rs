@@ -1,0 +1,153 @@
+//! Liu et al.'s effective theory of representation learning for the toy addition task
+//! (science.md §2): parallelograms, the representation quality index RQI, the predicted
+//! accuracy Acc^ and the effective loss l_eff.
+
+use super::Matrix;
+use std::collections::HashMap;
+
+/// A parallelogram (i, j, m, n): i + j = m + n, (i, j) ≠ (m, n), pairs unordered (i ≤ j).
+pub type Parallelogram = (usize, usize, usize, usize);
+
+/// The reference code counts a parallelogram as present when the mean squared distance
+/// between E_i + E_j and E_m + E_n (standardised embeddings) is below this.
+pub const PRESENT_BELOW: f64 = 0.01;
+
+/// P0(D): every parallelogram whose two pairs are both in `pairs` (unordered pairs i ≤ j).
+pub fn parallelograms(pairs: &[(usize, usize)]) -> Vec<Parallelogram> {
+    let mut by_sum: HashMap<usize, Vec<(usize, usize)>> = HashMap::new();
+    for &(i, j) in pairs {
+        by_sum.entry(i + j).or_default().push((i.min(j), i.max(j)));
+    }
+    let mut out = Vec::new();
+    let mut sums: Vec<_> = by_sum.into_iter().collect();
+    sums.sort();
+    for (_, group) in sums {
+        for x in 0..group.len() {
+            for y in x + 1..group.len() {
+                let ((i, j), (m, n)) = (group[x], group[y]);
+                out.push((i, j, m, n));
+            }
+        }
+    }
+    out
+}
+
+/// Each embedding dimension standardised over the tokens: (x − mean) / std.
+pub fn standardise(e: &Matrix) -> Matrix {
+    let mut out = e.clone();
+    for c in 0..e.cols {
+        let col: Vec<f64> = (0..e.rows).map(|r| e.values[r * e.cols + c]).collect();
+        let mean = col.iter().sum::<f64>() / e.rows as f64;
+        let std = (col.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / e.rows as f64).sqrt();
+        for r in 0..e.rows {
+            out.values[r * e.cols + c] = if std > 0.0 { (col[r] - mean) / std } else { 0.0 };
+        }
+    }
+    out
+}
+
+/// Whether the parallelogram is present in the standardised embeddings `z`.
+fn present(z: &Matrix, (i, j, m, n): Parallelogram) -> bool {
+    let d = z.cols as f64;
+    let dist: f64 = (0..z.cols).map(|c| (z.row(i)[c] + z.row(j)[c] - z.row(m)[c] - z.row(n)[c]).powi(2)).sum();
+    dist / d < PRESENT_BELOW
+}
+
+/// RQI = |parallelograms of P0(D) present| / |P0(D)|, in [0, 1] (science.md §2).
+pub fn rqi(e: &Matrix, train: &[(usize, usize)]) -> f64 {
+    let p0 = parallelograms(train);
+    if p0.is_empty() {
+        return 0.0;
+    }
+    let z = standardise(e);
+    p0.iter().filter(|&&q| present(&z, q)).count() as f64 / p0.len() as f64
+}
+
+/// Acc^ = |D̄| / |D0|: D̄ is D plus every pair (i, j) that forms a present parallelogram with a
+/// training pair (science.md §2); `all` is D0.
+pub fn predicted_accuracy(e: &Matrix, train: &[(usize, usize)], all: &[(usize, usize)]) -> f64 {
+    let z = standardise(e);
+    let norm = |(i, j): (usize, usize)| (i.min(j), i.max(j));
+    let known: std::collections::HashSet<(usize, usize)> = train.iter().map(|&q| norm(q)).collect();
+    let reachable = all.iter().filter(|&&q| {
+        let (i, j) = norm(q);
+        known.contains(&(i, j))
+            || known.iter().any(|&(m, n)| m + n == i + j && present(&z, (i, j, m, n)))
+    });
+    reachable.count() as f64 / all.len().max(1) as f64
+}
+
+/// l_eff = l0 / Z0 on centred embeddings Ẽ: l0 the mean of |Ẽ_i + Ẽ_j − Ẽ_m − Ẽ_n|² over
+/// P0(D), Z0 = Σ_k |Ẽ_k|² (science.md §2). Invariant to translating and scaling E.
+pub fn effective_loss(e: &Matrix, train: &[(usize, usize)]) -> f64 {
+    let p0 = parallelograms(train);
+    let mut c = e.clone();
+    for col in 0..e.cols {
+        let mean = (0..e.rows).map(|r| e.values[r * e.cols + col]).sum::<f64>() / e.rows as f64;
+        (0..e.rows).for_each(|r| c.values[r * e.cols + col] -= mean);
+    }
+    let z0: f64 = c.values.iter().map(|x| x * x).sum();
+    if p0.is_empty() || z0 <= 0.0 {
+        return 0.0;
+    }
+    let l0 = p0
+        .iter()
+        .map(|&(i, j, m, n)| (0..c.cols).map(|k| (c.row(i)[k] + c.row(j)[k] - c.row(m)[k] - c.row(n)[k]).powi(2)).sum::<f64>())
+        .sum::<f64>()
+        / p0.len() as f64;
+    l0 / z0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::Rng;
+
+    fn all_pairs(p: usize) -> Vec<(usize, usize)> {
+        (0..p).flat_map(|i| (i..p).map(move |j| (i, j))).collect()
+    }
+
+    #[test]
+    fn parallelogram_counts_match_the_check_values() {
+        for (p, d0, p0) in [(4, 10, 3), (6, 21, 13), (10, 55, 70)] {
+            let all = all_pairs(p);
+            assert_eq!(all.len(), d0, "|D0| for p = {p}");
+            assert_eq!(parallelograms(&all).len(), p0, "|P0| for p = {p}");
+        }
+    }
+
+    #[test]
+    fn linear_embeddings_have_rqi_one_and_random_ones_about_zero() {
+        let p = 10;
+        let all = all_pairs(p);
+        // E_k = a + k·b.
+        let linear = Matrix::from_rows(&(0..p).map(|k| vec![0.3 + 1.5 * k as f64, -2.0 + 0.25 * k as f64]).collect::<Vec<_>>());
+        assert_eq!(rqi(&linear, &all), 1.0);
+        // Training pairs with every sum 0…2p−2 reach every pair of a linear embedding...
+        let spanning: Vec<(usize, usize)> = all.iter().copied().filter(|&(i, j)| i == 0 || j == p - 1).collect();
+        assert_eq!(predicted_accuracy(&linear, &spanning, &all), 1.0, "every pair is reachable");
+        // ...and pairs whose sum no training pair has stay out of reach.
+        let low: Vec<(usize, usize)> = all.iter().copied().filter(|&(i, j)| i + j <= 9).collect();
+        let reachable = all.iter().filter(|&&(i, j)| i + j <= 9).count() as f64 / all.len() as f64;
+        assert_eq!(predicted_accuracy(&linear, &low, &all), reachable);
+        assert!(effective_loss(&linear, &all) < 1e-20);
+        let mut rng = Rng::new(5, 0);
+        let random = Matrix { rows: p, cols: 8, values: rng.normals(p * 8, 1.0).into_iter().map(f64::from).collect() };
+        assert!(rqi(&random, &all) < 0.05, "{}", rqi(&random, &all));
+        assert!(effective_loss(&random, &all) > 0.1);
+        // l_eff is invariant to translation and scale.
+        let moved = Matrix { values: random.values.iter().map(|x| 3.0 * x + 7.0).collect(), ..random.clone() };
+        assert!((effective_loss(&moved, &all) - effective_loss(&random, &all)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn predicted_accuracy_counts_reachable_pairs() {
+        // Only the training pairs themselves when nothing lines up.
+        let p = 6;
+        let all = all_pairs(p);
+        let mut rng = Rng::new(9, 0);
+        let random = Matrix { rows: p, cols: 8, values: rng.normals(p * 8, 1.0).into_iter().map(f64::from).collect() };
+        let train = &all[..7];
+        assert!((predicted_accuracy(&random, train, &all) - 7.0 / 21.0).abs() < 1e-12);
+    }
+}

@@ -1,0 +1,226 @@
+//! A snapshot: what the views need at one step — the token embeddings, their analyses and
+//! the model's answer to every input — built from host arrays by pure functions.
+
+use super::fourier::{cross_entropy, fourier_power, gini, key_frequencies, restrict_logits};
+use super::geometry::{effective_dimension, pca};
+use super::liu::{effective_loss, predicted_accuracy, rqi};
+use super::Matrix;
+use serde::{Deserialize, Serialize};
+
+/// Principal components kept per token for the scatter views.
+pub const PCA_COORDS: usize = 3;
+
+/// The state of a run at one step.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// Optimiser steps taken.
+    pub step: u64,
+    /// Token embeddings, one row per operand value ('=' left out); token tasks only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub embeddings: Option<Vec<Vec<f32>>>,
+    /// PCA of the embeddings (science.md §2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub geometry: Option<Geometry>,
+    /// Fourier structure of the embeddings (science.md §3); modular tasks only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fourier: Option<Fourier>,
+    /// Liu's effective theory (science.md §2); the toy addition task only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub liu: Option<Liu>,
+    /// Two-operand tasks: the predicted answer to (a, b) at index a·n + b (n operand values);
+    /// −1 where the task has no such pair (b = 0 for division, a > b for Liu's addition).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answers: Option<Answers>,
+}
+
+/// PCA of the token embeddings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Geometry {
+    /// Explained-variance ratios, largest first (at most 16).
+    pub explained: Vec<f64>,
+    /// exp(−Σ σ ln σ) over all ratios.
+    pub effective_dim: f64,
+    /// Each token's first three principal coordinates.
+    pub coords: Vec<[f64; PCA_COORDS]>,
+}
+
+/// Fourier structure over Z_p.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Fourier {
+    /// Power of the embedding matrix at k = 1…⌊p/2⌋ (element k − 1).
+    pub power: Vec<f64>,
+    /// The key frequencies, strongest first.
+    pub key_frequencies: Vec<usize>,
+    /// Share of the power they carry.
+    pub key_share: f64,
+    /// Gini coefficient of the Fourier norms √power.
+    pub gini: f64,
+    /// Training loss with only the key frequencies of the logits kept (a + b only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restricted_loss: Option<f64>,
+    /// Training loss with the key frequencies of the logits removed (a + b only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub excluded_loss: Option<f64>,
+}
+
+/// Liu's effective theory for the toy addition task.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Liu {
+    /// Representation quality index.
+    pub rqi: f64,
+    /// Predicted accuracy Acc^ over all pairs.
+    pub predicted_accuracy: f64,
+    /// Effective loss l_eff.
+    pub effective_loss: f64,
+}
+
+/// Every answer of a two-operand task.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Answers {
+    /// Operand values per side.
+    pub n: usize,
+    /// Predicted class per (a, b), row-major, −1 where the pair does not exist.
+    pub predicted: Vec<i32>,
+    /// True class per (a, b), −1 where the pair does not exist.
+    pub truth: Vec<i32>,
+    /// Whether (a, b) is a training pair.
+    pub train: Vec<bool>,
+}
+
+/// The task facts an analysis needs.
+#[derive(Clone, Debug)]
+pub enum TaskFacts {
+    /// Modular arithmetic mod p; `add` when the operation is a + b (restricted loss).
+    Modular { p: usize, add: bool },
+    /// Liu's non-modular addition of 0…p−1.
+    Addition { p: usize },
+    /// Anything else with operands (permutations): no task-specific analysis.
+    Other,
+}
+
+/// One example of a two-operand task as the analyses see it.
+#[derive(Clone, Debug)]
+pub struct Example {
+    /// First operand.
+    pub a: usize,
+    /// Second operand.
+    pub b: usize,
+    /// True class.
+    pub label: usize,
+    /// Predicted class.
+    pub predicted: usize,
+    /// Whether it is a training example.
+    pub train: bool,
+}
+
+/// Build a snapshot from the embeddings (one row per operand value), every example with its
+/// prediction, and — for a + b mod p — every example's logits (row i belongs to example i).
+pub fn analyse(step: u64, embeddings: Option<Matrix>, facts: &TaskFacts, operands: usize, examples: &[Example], logits: Option<&Matrix>) -> Snapshot {
+    let geometry = embeddings.as_ref().filter(|e| e.rows >= 2).map(|e| {
+        let p = pca(e, PCA_COORDS);
+        let mut coords: Vec<[f64; PCA_COORDS]> = (0..e.rows).map(|r| {
+            let row = p.coords.row(r);
+            std::array::from_fn(|i| row.get(i).copied().unwrap_or(0.0))
+        }).collect();
+        coords.iter_mut().for_each(|c| c.iter_mut().for_each(|x| *x = round(*x)));
+        Geometry { explained: p.ratios.iter().take(16).map(|x| round(*x)).collect(), effective_dim: effective_dimension(&p.ratios), coords }
+    });
+    let fourier = match (facts, &embeddings) {
+        (TaskFacts::Modular { p, add }, Some(e)) => {
+            let power = fourier_power(e);
+            let (keys, share) = key_frequencies(&power);
+            let norms: Vec<f64> = power.iter().map(|x| x.sqrt()).collect();
+            let (restricted, excluded) = match (add, logits) {
+                (true, Some(l)) if l.cols == *p => {
+                    let (r, x) = restricted_and_excluded(*p, examples, l, &keys);
+                    (Some(r), Some(x))
+                }
+                _ => (None, None),
+            };
+            Some(Fourier { power: power.iter().map(|x| round(*x)).collect(), key_frequencies: keys, key_share: share, gini: gini(&norms), restricted_loss: restricted, excluded_loss: excluded })
+        }
+        _ => None,
+    };
+    let liu = match (facts, &embeddings) {
+        (TaskFacts::Addition { p }, Some(e)) => {
+            let train: Vec<(usize, usize)> = examples.iter().filter(|x| x.train).map(|x| (x.a, x.b)).collect();
+            let all: Vec<(usize, usize)> = (0..*p).flat_map(|i| (i..*p).map(move |j| (i, j))).collect();
+            Some(Liu { rqi: rqi(e, &train), predicted_accuracy: predicted_accuracy(e, &train, &all), effective_loss: effective_loss(e, &train) })
+        }
+        _ => None,
+    };
+    let answers = (!examples.is_empty()).then(|| {
+        let n = operands;
+        let mut a = Answers { n, predicted: vec![-1; n * n], truth: vec![-1; n * n], train: vec![false; n * n] };
+        for x in examples {
+            let i = x.a * n + x.b;
+            a.predicted[i] = x.predicted as i32;
+            a.truth[i] = x.label as i32;
+            a.train[i] = x.train;
+        }
+        a
+    });
+    Snapshot { step, embeddings: embeddings.map(|e| (0..e.rows).map(|r| e.row(r).iter().map(|&x| x as f32).collect()).collect()), geometry, fourier, liu, answers }
+}
+
+/// Restricted and excluded training loss (science.md §3) from every example's logits.
+fn restricted_and_excluded(p: usize, examples: &[Example], logits: &Matrix, keys: &[usize]) -> (f64, f64) {
+    let mut table = vec![0.0; p * p * p];
+    for (i, x) in examples.iter().enumerate() {
+        table[(x.a * p + x.b) * p..(x.a * p + x.b + 1) * p].copy_from_slice(logits.row(i));
+    }
+    let (kept, excluded) = restrict_logits(&table, p, keys);
+    let train: Vec<(usize, usize, usize)> = examples.iter().filter(|x| x.train).map(|x| (x.a, x.b, x.label)).collect();
+    (cross_entropy(&kept, p, &train), cross_entropy(&excluded, p, &train))
+}
+
+/// Six significant digits: enough for every view, a third of the JSON.
+fn round(x: f64) -> f64 {
+    if x == 0.0 || !x.is_finite() {
+        return x;
+    }
+    let scale = 10f64.powi(5 - x.abs().log10().floor() as i32);
+    (x * scale).round() / scale
+}
+
+/// Whether `step` gets a snapshot: every `every` steps (raised so that a run keeps at most
+/// [`MAX_SNAPSHOTS`](crate::config::MAX_SNAPSHOTS)), a few log-spaced steps before the first
+/// (1, 3, 10, 30, 100, …), and the last step.
+pub fn is_snapshot_step(step: u64, every: u64, last: u64) -> bool {
+    if every == 0 {
+        return false;
+    }
+    let every = every.max(last.div_ceil(crate::config::MAX_SNAPSHOTS));
+    step == last || step % every == 0 || (step < every && [1, 3, 10, 30, 100, 300, 1000, 3000, 10_000].contains(&step))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snapshots_are_capped_and_log_spaced_early() {
+        let steps: Vec<u64> = (1..=4000).filter(|&s| is_snapshot_step(s, 100, 4000)).collect();
+        assert_eq!(&steps[..5], &[1, 3, 10, 30, 100]);
+        assert_eq!(steps.len(), 4 + 40);
+        let long = (1..=1_000_000).filter(|&s| is_snapshot_step(s, 10, 1_000_000)).count() as u64;
+        assert!(long <= crate::config::MAX_SNAPSHOTS + 10, "{long}");
+        assert!(!is_snapshot_step(5, 0, 10));
+    }
+
+    #[test]
+    fn a_modular_snapshot_finds_the_frequency_it_was_built_from() {
+        let p = 13;
+        let w = 2.0 * std::f64::consts::PI * 3.0 / p as f64;
+        let e = Matrix::from_rows(&(0..p).map(|i| vec![(w * i as f64).cos(), (w * i as f64).sin(), 0.5 * (w * i as f64).cos()]).collect::<Vec<_>>());
+        let examples: Vec<Example> = (0..p * p).map(|i| Example { a: i / p, b: i % p, label: (i / p + i % p) % p, predicted: 0, train: i % 3 == 0 }).collect();
+        let s = analyse(7, Some(e), &TaskFacts::Modular { p, add: true }, p, &examples, None);
+        let f = s.fourier.unwrap();
+        assert_eq!(f.key_frequencies, vec![3]);
+        assert!(f.key_share > 0.999);
+        let g = s.geometry.unwrap();
+        assert!((g.effective_dim - 2.0).abs() < 0.05, "a circle has two dimensions: {}", g.effective_dim);
+        let a = s.answers.unwrap();
+        assert_eq!((a.n, a.truth[2 * p + 5], a.train.iter().filter(|&&t| t).count()), (p, 7, 57));
+    }
+}

@@ -1,0 +1,80 @@
+// The inside views: they draw a real run's snapshots, follow the step scrubber, and show the
+// snapshots of a run.json opened on the page. Each test opens its own pages.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { launch, open, until, RESULTS } from './harness.mjs';
+
+let browser;
+before(async () => {
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+});
+
+/** How many pixels of a canvas are painted. */
+const painted = (page, id) => page.evaluate((i) => {
+  const c = document.getElementById(i);
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  let n = 0;
+  for (let k = 3; k < d.length; k += 4) n += d[k] > 0;
+  return n;
+}, id);
+const pixels = (page, id) => page.evaluate((i) => document.getElementById(i).toDataURL(), id);
+
+test('the inside views draw a grokking run and follow the scrubber', async () => {
+  const page = await open(browser, '#preset=quick-grok&backend=cpu&autoplay=1');
+  await until(page, () => window.groklab.status === 'finished', 300_000);
+  const count = await page.evaluate(() => window.groklab.inside.snapshots.length);
+  assert.ok(count >= 40, `snapshots streamed from the worker: ${count}`);
+  assert.ok(await painted(page, 'pca-canvas') > 500, 'the embedding scatter has points');
+  assert.ok(await painted(page, 'answers-canvas') > 10_000, 'the answer table is filled');
+  assert.equal(await page.locator('#spectrum-chart canvas').count(), 1, 'the spectrum is drawn');
+  assert.equal(await page.locator('#measures-chart canvas').count(), 1, 'the measures are drawn');
+  assert.match(await page.innerText('#pca-text'), /Step 4,000: 23 tokens on their first two principal components/);
+  assert.match(await page.innerText('#answers-text'), /Step 4,000: \d+ of 159 held-out pairs answered right/);
+  assert.match(await page.innerText('#spectrum-text'), /Gini 0\.\d+/);
+  await page.screenshot({ path: `${RESULTS}inside.png`, fullPage: true });
+  // Drag the scrubber back to the first snapshot: every view shows step 1.
+  const live = { pca: await pixels(page, 'pca-canvas'), answers: await pixels(page, 'answers-canvas') };
+  await page.evaluate(() => {
+    const s = document.getElementById('scrubber');
+    s.value = '0';
+    s.dispatchEvent(new Event('input', { bubbles: true }));
+  });
+  await until(page, () => document.getElementById('pca-text').textContent.startsWith('Step 1:'), 10_000);
+  assert.match(await page.innerText('#scrubber-step'), /^step 1$/);
+  assert.match(await page.innerText('#answers-text'), /^Step 1: /);
+  assert.notEqual(await pixels(page, 'pca-canvas'), live.pca, 'the geometry differs at step 1');
+  assert.notEqual(await pixels(page, 'answers-canvas'), live.answers, 'so do the answers');
+  // "live" follows the run again.
+  await page.click('#scrubber-live');
+  await until(page, () => document.getElementById('pca-text').textContent.startsWith('Step 4,000:'), 10_000);
+  await page.close();
+});
+
+test('the toy task shows Liu\'s measures', async () => {
+  const page = await open(browser, '#preset=toy-addition&backend=cpu&autoplay=1');
+  await until(page, () => window.groklab.status === 'finished', 300_000);
+  const text = await page.innerText('#measures-text');
+  assert.match(text, /RQI 0\.\d+/, text);
+  assert.match(text, /Acc\^ \(predicted\) 0\.\d+/, text);
+  assert.match(await page.innerText('#spectrum-text'), /for modular tasks/);
+  await page.close();
+});
+
+test('a run.json opened on the page shows its snapshots', async () => {
+  const file = `${RESULTS}quick.json`; // written by the CLI in scripts/browser-tests.sh
+  const saved = JSON.parse(readFileSync(file, 'utf8'));
+  assert.ok(saved.snapshots.length > 5);
+  const page = await open(browser, '#preset=toy-addition&backend=cpu');
+  await page.setInputFiles('#open-run', file);
+  await until(page, () => window.groklab.loaded, 30_000);
+  assert.equal(await page.evaluate(() => window.groklab.inside.snapshots.length), saved.snapshots.length);
+  const last = saved.snapshots.at(-1).step.toLocaleString('en');
+  assert.match(await page.innerText('#pca-text'), new RegExp(`^Step ${last}:`));
+  assert.ok(await painted(page, 'answers-canvas') > 10_000);
+  await page.close();
+});

@@ -1,0 +1,62 @@
+// Embedding geometry (science.md §2): the tokens in the first two principal components of
+// their embeddings, each labelled; for modular tasks "connect in order" joins k·g mod p for
+// a chosen g, so the circles of a grokked network show.
+
+export class EmbeddingView {
+  constructor(root) {
+    this.canvas = Object.assign(document.createElement('canvas'), { width: 420, height: 320, id: 'pca-canvas' });
+    this.canvas.setAttribute('role', 'img');
+    this.canvas.setAttribute('aria-describedby', 'pca-text');
+    this.text = Object.assign(document.createElement('p'), { id: 'pca-text', className: 'view-text' });
+    const tools = document.createElement('div');
+    tools.className = 'view-tools';
+    tools.innerHTML = '<label><input type="checkbox" id="pca-connect"> connect in order, step g =</label> <input type="number" id="pca-g" min="1" value="1" style="width:4rem">';
+    root.append(this.canvas, tools, this.text);
+    this.connect = tools.querySelector('#pca-connect');
+    this.g = tools.querySelector('#pca-g');
+    for (const el of [this.connect, this.g]) el.addEventListener('change', () => this.draw(this.snapshot));
+  }
+
+  draw(snapshot) {
+    this.snapshot = snapshot;
+    const ctx = this.canvas.getContext('2d');
+    ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
+    const geo = snapshot?.geometry;
+    if (!geo) {
+      this.text.textContent = 'No embedding to show for this task.';
+      return;
+    }
+    const pts = geo.coords.map((c) => [c[0], c[1]]);
+    const xs = pts.map((p) => p[0]);
+    const ys = pts.map((p) => p[1]);
+    const span = Math.max(Math.max(...xs) - Math.min(...xs), Math.max(...ys) - Math.min(...ys), 1e-9);
+    const cx = (Math.max(...xs) + Math.min(...xs)) / 2;
+    const cy = (Math.max(...ys) + Math.min(...ys)) / 2;
+    const scale = (Math.min(this.canvas.width, this.canvas.height) - 40) / span;
+    const at = ([x, y]) => [this.canvas.width / 2 + (x - cx) * scale, this.canvas.height / 2 - (y - cy) * scale];
+    const n = pts.length;
+    if (this.connect.checked) {
+      const g = Math.max(1, Math.floor(Number(this.g.value) || 1));
+      ctx.strokeStyle = '#93c5fd';
+      ctx.beginPath();
+      for (let k = 0; k <= n; k++) {
+        const [x, y] = at(pts[(k * g) % n]);
+        if (k === 0) ctx.moveTo(x, y); else ctx.lineTo(x, y);
+      }
+      ctx.stroke();
+    }
+    ctx.font = '11px system-ui, sans-serif';
+    pts.forEach((p, i) => {
+      const [x, y] = at(p);
+      ctx.fillStyle = `hsl(${(360 * i) / n}, 70%, 45%)`;
+      ctx.beginPath();
+      ctx.arc(x, y, 3.5, 0, 2 * Math.PI);
+      ctx.fill();
+      ctx.fillStyle = '#374151';
+      ctx.fillText(String(i), x + 5, y - 4);
+    });
+    const pct = (x) => `${(100 * x).toFixed(1)} %`;
+    this.text.textContent = `Step ${snapshot.step.toLocaleString('en')}: ${n} tokens on their first two principal components `
+      + `(${pct(geo.explained[0] ?? 0)} and ${pct(geo.explained[1] ?? 0)} of the variance); effective dimension ${geo.effective_dim.toFixed(2)}.`;
+  }
+}

@@ -1,0 +1,65 @@
+// "Inside the network": the views over the run's snapshots (embedding geometry, Fourier
+// spectrum, answer table, inside measures), all following one step scrubber.
+
+import { Scrubber } from './scrubber.js';
+import { EmbeddingView } from './embedding.js';
+import { SpectrumView } from './spectrum.js';
+import { AnswersView } from './answers.js';
+import { MeasuresView } from './measures.js';
+
+export class InsideViews {
+  constructor(root) {
+    const panel = (id, title, help) => {
+      const box = Object.assign(document.createElement('figure'), { id, className: 'inside-view' });
+      box.append(Object.assign(document.createElement('figcaption'), { textContent: title, title: help }));
+      root.querySelector('.inside-grid').append(box);
+      return box;
+    };
+    this.snapshots = [];
+    this.index = null; // null: follow the live run
+    this.scrubber = new Scrubber(root.querySelector('.scrubber'), (i) => this.select(i));
+    this.embedding = new EmbeddingView(panel('view-embedding', 'Embedding geometry (PCA)', 'tokens in the first two principal components of their embeddings'));
+    this.spectrum = new SpectrumView(panel('view-spectrum', 'Fourier spectrum', 'power of the embedding at each frequency over Z_p'));
+    this.answers = new AnswersView(panel('view-answers', 'Answer table', 'every (a, b): right or wrong, training pairs pale'));
+    this.measures = new MeasuresView(panel('view-measures', 'Inside measures over training', 'one point per snapshot'));
+  }
+
+  /** Forget every snapshot (a new run). */
+  reset() {
+    this.snapshots = [];
+    this.index = null;
+    this.scrubber.live = true;
+    this.refresh();
+  }
+
+  /** New snapshots of the live run. */
+  add(snapshots) {
+    if (!snapshots?.length) return;
+    this.snapshots.push(...snapshots);
+    this.refresh();
+  }
+
+  /** Show snapshot `index`, or the newest when null. */
+  select(index) {
+    this.index = index;
+    this.draw();
+  }
+
+  /** The snapshot on screen. */
+  shown() {
+    return this.index === null ? this.snapshots.at(-1) : this.snapshots[this.index];
+  }
+
+  refresh() {
+    this.scrubber.update(this.snapshots.map((s) => s.step));
+    this.draw();
+  }
+
+  draw() {
+    const s = this.shown();
+    this.embedding.draw(s);
+    this.spectrum.draw(s);
+    this.answers.draw(s);
+    this.measures.draw(this.snapshots, s);
+  }
+}

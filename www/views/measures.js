@@ -1,0 +1,63 @@
+// The inside measures over training, one point per snapshot: Gini of the Fourier norms,
+// key-frequency share, restricted and excluded loss (science.md §3), RQI and Acc^ beside the
+// real test accuracy (Liu, §2), and the effective dimension of the embeddings.
+
+import uPlot from '../../vendor/uPlot.esm.js';
+
+const SERIES = [
+  ['gini', 'Gini (Fourier norms)', '#7c3aed', (s) => s.fourier?.gini],
+  ['key_share', 'key-frequency share', '#0891b2', (s) => s.fourier?.key_share],
+  ['rqi', 'RQI', '#16a34a', (s) => s.liu?.rqi],
+  ['acc_hat', 'Acc^ (predicted)', '#ca8a04', (s) => s.liu?.predicted_accuracy],
+  ['eff_dim', 'effective dimension / 10', '#6b7280', (s) => (s.geometry ? s.geometry.effective_dim / 10 : undefined)],
+];
+const LOSSES = [
+  ['restricted', 'restricted loss', '#2563eb', (s) => s.fourier?.restricted_loss],
+  ['excluded', 'excluded loss', '#dc2626', (s) => s.fourier?.excluded_loss],
+];
+
+export class MeasuresView {
+  constructor(root) {
+    this.root = Object.assign(document.createElement('div'), { id: 'measures-chart' });
+    this.lossRoot = Object.assign(document.createElement('div'), { id: 'fourier-loss-chart' });
+    this.root.setAttribute('role', 'img');
+    this.root.setAttribute('aria-describedby', 'measures-text');
+    this.text = Object.assign(document.createElement('p'), { id: 'measures-text', className: 'view-text' });
+    root.append(this.root, this.lossRoot, this.text);
+  }
+
+  /** Redraw from every snapshot so far, marking the one shown. */
+  draw(snapshots, shown) {
+    const steps = snapshots.map((s) => s.step);
+    const present = (list) => list.filter(([, , , get]) => snapshots.some((s) => get(s) !== undefined && get(s) !== null));
+    this.plot = this.chart(this.plot, this.root, 'inside measures', present(SERIES), snapshots, steps, [0, 1]);
+    this.lossPlot = this.chart(this.lossPlot, this.lossRoot, 'Fourier losses (training pairs)', present(LOSSES), snapshots, steps, null);
+    const s = shown ?? snapshots.at(-1);
+    const parts = s ? [...SERIES, ...LOSSES].map(([, label, , get]) => [label, get(s)]).filter(([, v]) => v !== undefined && v !== null) : [];
+    this.text.textContent = s ? `Step ${s.step.toLocaleString('en')}: ${parts.map(([l, v]) => `${l} ${Number(v).toPrecision(3)}`).join(', ')}.` : 'No snapshot yet.';
+  }
+
+  chart(plot, root, title, series, snapshots, steps, range) {
+    const key = series.map(([k]) => k).join();
+    if (!series.length) {
+      plot?.destroy();
+      root.hidden = true;
+      return null;
+    }
+    root.hidden = false;
+    const data = [steps, ...series.map(([, , , get]) => snapshots.map((s) => get(s) ?? null))];
+    if (plot && plot.key === key) {
+      plot.setData(data);
+      return plot;
+    }
+    plot?.destroy();
+    const p = new uPlot({
+      title, width: 420, height: 200,
+      scales: { x: { time: false }, y: range ? { range } : { distr: 3 } },
+      series: [{ label: 'step' }, ...series.map(([, label, stroke]) => ({ label, stroke, width: 2 }))],
+      axes: [{ label: 'step' }, {}],
+    }, data, root);
+    p.key = key;
+    return p;
+  }
+}

@@ -1,0 +1,42 @@
+// The Fourier spectrum of the embeddings (science.md §3): power at every frequency
+// k = 1…⌊p/2⌋, key frequencies highlighted; it moves as training runs.
+
+import uPlot from '../../vendor/uPlot.esm.js';
+
+export class SpectrumView {
+  constructor(root) {
+    this.root = Object.assign(document.createElement('div'), { id: 'spectrum-chart' });
+    this.root.setAttribute('role', 'img');
+    this.root.setAttribute('aria-describedby', 'spectrum-text');
+    this.text = Object.assign(document.createElement('p'), { id: 'spectrum-text', className: 'view-text' });
+    root.append(this.root, this.text);
+    this.plot = null;
+  }
+
+  draw(snapshot) {
+    const f = snapshot?.fourier;
+    if (!f) {
+      this.plot?.destroy();
+      this.plot = null;
+      this.text.textContent = 'The Fourier view is for modular tasks.';
+      return;
+    }
+    const ks = f.power.map((_, i) => i + 1);
+    const total = f.power.reduce((a, b) => a + b, 0) || 1;
+    const share = f.power.map((x) => (100 * x) / total);
+    if (!this.plot || this.plot.data[0].length !== ks.length) {
+      this.plot?.destroy();
+      this.plot = new uPlot({
+        title: 'embedding power by frequency (%)', width: 420, height: 200,
+        scales: { x: { time: false }, y: { range: (u, min, max) => [0, Math.max(5, max)] } },
+        series: [{ label: 'k' }, { label: 'power %', fill: '#93c5fd', stroke: '#2563eb', paths: uPlot.paths.bars({ size: [0.8] }), points: { show: false } }],
+        axes: [{ label: 'frequency k' }, { label: '%' }],
+        legend: { show: false },
+      }, [ks, share], this.root);
+    } else {
+      this.plot.setData([ks, share]);
+    }
+    const keys = f.key_frequencies.length ? f.key_frequencies.join(', ') : 'none yet';
+    this.text.textContent = `Step ${snapshot.step.toLocaleString('en')}: key frequencies ${keys}, carrying ${(100 * f.key_share).toFixed(1)} % of the power; Gini ${f.gini.toFixed(3)}.`;
+  }
+}
