@@ -79,7 +79,7 @@ export class Curves {
 }
 
 /** A log-axis tick label: 0.01 … 100 as decimals, anything else as 1e-5. */
-function logTick(v) {
+export function logTick(v) {
   if (v == null) return '';
   return v >= 0.01 && v <= 100 ? String(+v.toPrecision(2)) : v.toExponential(0);
 }

@@ -414,6 +414,15 @@ async function resolveWhole(config) {
   return r;
 }
 
+// A run.json dropped anywhere on the page opens too.
+document.addEventListener('dragover', (e) => e.preventDefault());
+document.addEventListener('drop', (e) => {
+  const file = e.dataTransfer?.files?.[0];
+  if (!file) return;
+  e.preventDefault();
+  openRunFile(file);
+});
+
 document.getElementById('open-run').addEventListener('change', (e) => {
   const file = e.target.files?.[0];
   if (file) openRunFile(file);

@@ -65,12 +65,19 @@ test('the toy task shows Liu\'s measures', async () => {
   await page.close();
 });
 
-test('a run.json opened on the page shows its snapshots', async () => {
+test('a run.json dropped on the page shows its snapshots', async () => {
   const file = `${RESULTS}quick.json`; // written by the CLI in scripts/browser-tests.sh
-  const saved = JSON.parse(readFileSync(file, 'utf8'));
+  const text = readFileSync(file, 'utf8');
+  const saved = JSON.parse(text);
   assert.ok(saved.snapshots.length > 5);
   const page = await open(browser, '#preset=toy-addition&backend=cpu');
-  await page.setInputFiles('#open-run', file);
+  // Drop it as a file onto the page, as a person would from their file manager.
+  const drop = await page.evaluateHandle((t) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([t], 'quick.json', { type: 'application/json' }));
+    return dt;
+  }, text);
+  await page.dispatchEvent('main', 'drop', { dataTransfer: drop });
   await until(page, () => window.groklab.loaded, 30_000);
   assert.equal(await page.evaluate(() => window.groklab.inside.snapshots.length), saved.snapshots.length);
   const last = saved.snapshots.at(-1).step.toLocaleString('en');

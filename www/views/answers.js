@@ -2,13 +2,11 @@
 // right and red where wrong; training pairs are drawn paler, so one watches the test cells
 // turn green during the grok.
 
+import { canvasWithText } from './parts.js';
+
 export class AnswersView {
   constructor(root) {
-    this.canvas = Object.assign(document.createElement('canvas'), { width: 320, height: 320, id: 'answers-canvas' });
-    this.canvas.setAttribute('role', 'img');
-    this.canvas.setAttribute('aria-describedby', 'answers-text');
-    this.text = Object.assign(document.createElement('p'), { id: 'answers-text', className: 'view-text' });
-    root.append(this.canvas, this.text);
+    Object.assign(this, canvasWithText(root, 'answers-canvas', 'answers-text', 320, 320));
   }
 
   draw(snapshot) {

@@ -2,16 +2,15 @@
 // their embeddings, each labelled; for modular tasks "connect in order" joins k·g mod p for
 // a chosen g, so the circles of a grokked network show.
 
+import { canvasWithText } from './parts.js';
+
 export class EmbeddingView {
   constructor(root) {
-    this.canvas = Object.assign(document.createElement('canvas'), { width: 420, height: 320, id: 'pca-canvas' });
-    this.canvas.setAttribute('role', 'img');
-    this.canvas.setAttribute('aria-describedby', 'pca-text');
-    this.text = Object.assign(document.createElement('p'), { id: 'pca-text', className: 'view-text' });
+    Object.assign(this, canvasWithText(root, 'pca-canvas', 'pca-text', 420, 320));
     const tools = document.createElement('div');
     tools.className = 'view-tools';
     tools.innerHTML = '<label><input type="checkbox" id="pca-connect"> connect in order, step g =</label> <input type="number" id="pca-g" min="1" value="1" style="width:4rem">';
-    root.append(this.canvas, tools, this.text);
+    this.canvas.after(tools);
     this.connect = tools.querySelector('#pca-connect');
     this.g = tools.querySelector('#pca-g');
     for (const el of [this.connect, this.g]) el.addEventListener('change', () => this.draw(this.snapshot));

@@ -3,6 +3,8 @@
 // real test accuracy (Liu, §2), and the effective dimension of the embeddings.
 
 import uPlot from '../../vendor/uPlot.esm.js';
+import { viewText } from './parts.js';
+import { logTick } from '../curves.js';
 
 const SERIES = [
   ['gini', 'Gini (Fourier norms)', '#7c3aed', (s) => s.fourier?.gini],
@@ -22,7 +24,7 @@ export class MeasuresView {
     this.lossRoot = Object.assign(document.createElement('div'), { id: 'fourier-loss-chart' });
     this.root.setAttribute('role', 'img');
     this.root.setAttribute('aria-describedby', 'measures-text');
-    this.text = Object.assign(document.createElement('p'), { id: 'measures-text', className: 'view-text' });
+    this.text = viewText('measures-text');
     root.append(this.root, this.lossRoot, this.text);
   }
 
@@ -55,7 +57,7 @@ export class MeasuresView {
       title, width: 420, height: 200,
       scales: { x: { time: false }, y: range ? { range } : { distr: 3 } },
       series: [{ label: 'step' }, ...series.map(([, label, stroke]) => ({ label, stroke, width: 2 }))],
-      axes: [{ label: 'step' }, {}],
+      axes: [{ label: 'step' }, range ? {} : { values: (u, ticks) => ticks.map(logTick) }],
     }, data, root);
     p.key = key;
     return p;

@@ -2,13 +2,14 @@
 // k = 1…⌊p/2⌋, key frequencies highlighted; it moves as training runs.
 
 import uPlot from '../../vendor/uPlot.esm.js';
+import { viewText } from './parts.js';
 
 export class SpectrumView {
   constructor(root) {
     this.root = Object.assign(document.createElement('div'), { id: 'spectrum-chart' });
     this.root.setAttribute('role', 'img');
     this.root.setAttribute('aria-describedby', 'spectrum-text');
-    this.text = Object.assign(document.createElement('p'), { id: 'spectrum-text', className: 'view-text' });
+    this.text = viewText('spectrum-text');
     root.append(this.root, this.text);
     this.plot = null;
   }
@@ -28,7 +29,7 @@ export class SpectrumView {
       this.plot?.destroy();
       this.plot = new uPlot({
         title: 'embedding power by frequency (%)', width: 420, height: 200,
-        scales: { x: { time: false }, y: { range: (u, min, max) => [0, Math.max(5, max)] } },
+        scales: { x: { time: false, range: () => [0.5, ks.length + 0.5] }, y: { range: (u, min, max) => [0, Math.max(5, max)] } },
         series: [{ label: 'k' }, { label: 'power %', fill: '#93c5fd', stroke: '#2563eb', paths: uPlot.paths.bars({ size: [0.8] }), points: { show: false } }],
         axes: [{ label: 'frequency k' }, { label: '%' }],
         legend: { show: false },
