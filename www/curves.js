@@ -11,6 +11,7 @@ export class Curves {
     this.lossEl = lossEl;
     this.accEl = accEl;
     this.logX = true;
+    this.marked = null; // the step the inside views show, when scrubbed back
     this.clear();
     window.addEventListener('resize', () => {
       const size = { width: this.width(), height: 220 };
@@ -43,6 +44,13 @@ export class Curves {
     if (!this.frame) this.frame = requestAnimationFrame(() => this.draw());
   }
 
+  /** Mark `step` with a vertical line on both charts (null: no mark, following the run). */
+  mark(step) {
+    this.marked = step;
+    this.loss.redraw(false);
+    this.acc.redraw(false);
+  }
+
   /** Switch the step axis between log and linear. */
   setLogX(on) {
     this.logX = on;
@@ -61,17 +69,31 @@ export class Curves {
     this.acc?.destroy();
     const width = this.width();
     const x = { time: false, distr: this.logX ? 3 : 1 };
+    // The scrubbed step, drawn over the series.
+    const marker = { hooks: { draw: [(u) => {
+      if (this.marked === null) return;
+      const left = u.valToPos(this.marked, 'x', true);
+      const { top, height } = u.bbox;
+      u.ctx.save();
+      u.ctx.strokeStyle = '#6b7280';
+      u.ctx.setLineDash([4, 4]);
+      u.ctx.beginPath();
+      u.ctx.moveTo(left, top);
+      u.ctx.lineTo(left, top + height);
+      u.ctx.stroke();
+      u.ctx.restore();
+    }] } };
     const series = (unit) => [
       { label: 'step' },
       { label: `train ${unit}`, stroke: TRAIN, width: 2 },
       { label: `test ${unit}`, stroke: TEST, width: 2 },
     ];
     this.loss = new uPlot({
-      title: 'loss', width, height: 220, scales: { x, y: { distr: 3 } }, series: series('loss'),
+      title: 'loss', width, height: 220, plugins: [marker], scales: { x, y: { distr: 3 } }, series: series('loss'),
       axes: [{ label: 'step' }, { label: 'loss', values: (u, ticks) => ticks.map(logTick) }],
     }, [[], [], []], this.lossEl);
     this.acc = new uPlot({
-      title: 'accuracy (%)', width, height: 220, scales: { x, y: { range: [0, 100] } }, series: series('acc'),
+      title: 'accuracy (%)', width, height: 220, plugins: [marker], scales: { x, y: { range: [0, 100] } }, series: series('acc'),
       axes: [{ label: 'step' }, { label: '%' }],
     }, [[], [], []], this.accEl);
     this.draw();

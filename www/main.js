@@ -31,8 +31,10 @@ const app = {
 window.groklab = app;
 
 const curves = new Curves(document.getElementById('loss-chart'), document.getElementById('acc-chart'));
-const inside = new InsideViews(document.getElementById('inside'));
+// The scrubber drives the curves too: they mark the step the views show.
+const inside = new InsideViews(document.getElementById('inside'), (step) => curves.mark(step));
 app.inside = inside;
+app.curves = curves;
 let onReady = null;
 
 const handlers = {

@@ -49,9 +49,11 @@ test('the inside views draw a grokking run and follow the scrubber', async () =>
   assert.match(await page.innerText('#answers-text'), /^Step 1: /);
   assert.notEqual(await pixels(page, 'pca-canvas'), live.pca, 'the geometry differs at step 1');
   assert.notEqual(await pixels(page, 'answers-canvas'), live.answers, 'so do the answers');
+  assert.equal(await page.evaluate(() => window.groklab.curves.marked), 1, 'the curves mark the scrubbed step');
   // "live" follows the run again.
   await page.click('#scrubber-live');
   await until(page, () => document.getElementById('pca-text').textContent.startsWith('Step 4,000:'), 10_000);
+  assert.equal(await page.evaluate(() => window.groklab.curves.marked), null, 'and the mark goes');
   await page.close();
 });
 

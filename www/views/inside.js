@@ -8,7 +8,9 @@ import { AnswersView } from './answers.js';
 import { MeasuresView } from './measures.js';
 
 export class InsideViews {
-  constructor(root) {
+  /** @param onShow called with the step shown when scrubbed back, or null when live */
+  constructor(root, onShow = () => {}) {
+    this.onShow = onShow;
     const panel = (id, title, help) => {
       const box = Object.assign(document.createElement('figure'), { id, className: 'inside-view' });
       box.append(Object.assign(document.createElement('figcaption'), { textContent: title, title: help }));
@@ -29,6 +31,7 @@ export class InsideViews {
     this.snapshots = [];
     this.index = null;
     this.scrubber.live = true;
+    this.onShow(null);
     this.refresh();
   }
 
@@ -43,6 +46,7 @@ export class InsideViews {
   select(index) {
     this.index = index;
     this.draw();
+    this.onShow(index === null ? null : this.snapshots[index]?.step ?? null);
   }
 
   /** The snapshot on screen. */
