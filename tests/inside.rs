@@ -45,7 +45,7 @@ fn toy_addition_rqi_rises_and_predicted_accuracy_tracks_the_real_one() {
 }
 
 #[test]
-fn a_grokking_modular_run_ends_with_a_few_key_frequencies_and_rising_gini_and_excluded_loss() {
+fn a_grokking_modular_mlp_grows_periodic_neurons_while_its_embedding_spectrum_stays_spread() {
     let s = run("quick-grok");
     let snaps = s.snapshots();
     let train_99 = first(s.history(), |r| r.train_acc >= 0.99);
@@ -62,6 +62,16 @@ fn a_grokking_modular_run_ends_with_a_few_key_frequencies_and_rising_gini_and_ex
     // few frequencies (no key frequency at the end), so Nanda's restricted/excluded picture,
     // found for the transformer's embedding at p = 113, does not show in it. What does show:
     assert!(end.gini > 1.5 * memorised.gini, "the Fourier norms grow more unequal during the grok: {} → {}", memorised.gini, end.gini);
+    // Periodic neurons: the share of first-layer neurons with most of their input power at one
+    // frequency, at memorisation and at the end.
+    let periodic = |snap: &Snapshot| {
+        let n = snap.neurons.clone().expect("an MLP on a modular task has neurons");
+        n.share.iter().filter(|&&s| s > 0.5).count() as f64 / n.share.len() as f64
+    };
+    let (neurons_then, neurons_end) = (periodic(at(snaps, train_99)), periodic(snaps.last().unwrap()));
+    println!("periodic neurons (> 50 % of their power at one frequency): {:.1} % when memorised → {:.1} % at the end", 100.0 * neurons_then, 100.0 * neurons_end);
+    // 21.9 % → 83.6 % here: the Fourier structure of this MLP lives in E·W_in, not in E.
+    assert!(neurons_end > 2.0 * neurons_then && neurons_end > 0.5, "periodic neurons emerge: {neurons_then} → {neurons_end}");
     for x in [&memorised, &grokked, &end] {
         assert!(x.restricted_loss.unwrap().is_finite() && x.excluded_loss.unwrap().is_finite());
     }

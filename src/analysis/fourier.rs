@@ -47,7 +47,8 @@ pub fn key_frequencies(power: &[f64]) -> (Vec<usize>, f64) {
     let mean = total / power.len() as f64;
     let mut keys: Vec<usize> = (0..power.len()).filter(|&i| power[i] > KEY_FACTOR * mean).collect();
     keys.sort_by(|&a, &b| power[b].total_cmp(&power[a]));
-    let share = keys.iter().map(|&i| power[i]).sum::<f64>() / total;
+    // (+ 0.0: an empty float sum is −0.0.)
+    let share = keys.iter().map(|&i| power[i]).sum::<f64>() / total + 0.0;
     (keys.into_iter().map(|i| i + 1).collect(), share)
 }
 
@@ -62,6 +63,35 @@ pub fn gini(values: &[f64]) -> f64 {
     sorted.sort_by(f64::total_cmp);
     let weighted: f64 = sorted.iter().enumerate().map(|(i, x)| (2.0 * (i as f64 + 1.0) - n as f64 - 1.0) * x).sum();
     weighted / (n as f64 * total)
+}
+
+/// One neuron's input as a function of an operand, in the Fourier basis over Z_p.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NeuronFrequency {
+    /// The frequency k (1…⌊p/2⌋) holding most of the neuron's power.
+    pub dominant: usize,
+    /// The share of the neuron's (non-constant) power at that frequency.
+    pub share: f64,
+    /// The share at every frequency (element k − 1).
+    pub shares: Vec<f64>,
+}
+
+/// Each neuron's Fourier spectrum: `inputs` is p × neurons, column j the neuron's input as a
+/// function of the operand (e.g. E·W_in); a "periodic neuron" has most power at one frequency.
+pub fn neuron_frequencies(inputs: &Matrix) -> Vec<NeuronFrequency> {
+    (0..inputs.cols)
+        .map(|j| {
+            let column = Matrix { rows: inputs.rows, cols: 1, values: (0..inputs.rows).map(|i| inputs.values[i * inputs.cols + j]).collect() };
+            let power = fourier_power(&column);
+            let total: f64 = power.iter().sum();
+            // Round-off alone (a constant input) is no periodic power.
+            let energy: f64 = column.values.iter().map(|x| x * x).sum();
+            let periodic = total > 1e-12 * energy && total > 0.0;
+            let shares: Vec<f64> = power.iter().map(|x| if periodic { x / total } else { 0.0 }).collect();
+            let (k, share) = shares.iter().enumerate().fold((0, 0.0), |best, (i, &s)| if s > best.1 { (i, s) } else { best });
+            NeuronFrequency { dominant: k + 1, share, shares }
+        })
+        .collect()
 }
 
 /// Restricted and excluded logits (science.md §3): `logits` is the p × p × p table
@@ -148,6 +178,21 @@ mod tests {
         let power = fourier_power(&random);
         assert!(key_frequencies(&power).0.is_empty(), "{:?}", key_frequencies(&power));
         assert!(gini(&power) < 0.2, "{}", gini(&power));
+    }
+
+    #[test]
+    fn a_cosine_neuron_has_its_frequency_and_a_mixed_one_shares() {
+        let p = 31;
+        let w = |k: usize, i: usize| 2.0 * PI * (k * i) as f64 / p as f64;
+        // Neuron 0: cos(w5·a); neuron 1: 3·sin(w2·a) + cos(w7·a) (power 9 : 1); neuron 2: a constant.
+        let values: Vec<f64> = (0..p).flat_map(|i| [w(5, i).cos(), 3.0 * w(2, i).sin() + w(7, i).cos(), 4.0]).collect();
+        let n = neuron_frequencies(&Matrix { rows: p, cols: 3, values });
+        assert_eq!(n[0].dominant, 5);
+        assert!(n[0].share > 0.999);
+        assert_eq!(n[1].dominant, 2);
+        assert!((n[1].share - 0.9).abs() < 1e-9, "{}", n[1].share);
+        assert!((n[1].shares[6] - 0.1).abs() < 1e-9);
+        assert_eq!(n[2].share, 0.0, "a constant has no periodic power");
     }
 
     #[test]

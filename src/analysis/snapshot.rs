@@ -1,7 +1,7 @@
 //! A snapshot: what the views need at one step — the token embeddings, their analyses and
 //! the model's answer to every input — built from host arrays by pure functions.
 
-use super::fourier::{cross_entropy, fourier_power, gini, key_frequencies, restrict_logits};
+use super::fourier::{cross_entropy, fourier_power, gini, key_frequencies, neuron_frequencies, restrict_logits};
 use super::geometry::{effective_dimension, pca};
 use super::liu::{effective_loss, predicted_accuracy, rqi};
 use super::Matrix;
@@ -27,6 +27,9 @@ pub struct Snapshot {
     /// Liu's effective theory (science.md §2); the toy addition task only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub liu: Option<Liu>,
+    /// Modular tasks: each hidden neuron's input over the first operand, in Fourier terms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub neurons: Option<Neurons>,
     /// Two-operand tasks: the predicted answer to (a, b) at index a·n + b (n operand values);
     /// −1 where the task has no such pair (b = 0 for division, a > b for Liu's addition).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -62,6 +65,22 @@ pub struct Fourier {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub excluded_loss: Option<f64>,
 }
+
+/// The neurons of the first hidden layer (MLP) or the block MLP (transformer, direct path
+/// from the token embedding), as functions of the first operand.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Neurons {
+    /// Each neuron's dominant frequency k.
+    pub dominant: Vec<usize>,
+    /// The share of its power there.
+    pub share: Vec<f64>,
+    /// Share at every frequency, neuron after neuron (at most [`MAX_NEURONS`] neurons), to
+    /// two significant digits: the neuron × frequency heat map.
+    pub shares: Vec<Vec<f32>>,
+}
+
+/// Neurons kept in a snapshot's heat map.
+pub const MAX_NEURONS: usize = 128;
 
 /// Liu's effective theory for the toy addition task.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -115,7 +134,16 @@ pub struct Example {
 
 /// Build a snapshot from the embeddings (one row per operand value), every example with its
 /// prediction, and — for a + b mod p — every example's logits (row i belongs to example i).
-pub fn analyse(step: u64, embeddings: Option<Matrix>, facts: &TaskFacts, operands: usize, examples: &[Example], logits: Option<&Matrix>) -> Snapshot {
+/// `neuron_inputs` (p × neurons) is each hidden neuron's input as a function of the operand.
+pub fn analyse(
+    step: u64,
+    embeddings: Option<Matrix>,
+    neuron_inputs: Option<Matrix>,
+    facts: &TaskFacts,
+    operands: usize,
+    examples: &[Example],
+    logits: Option<&Matrix>,
+) -> Snapshot {
     let geometry = embeddings.as_ref().filter(|e| e.rows >= 2).map(|e| {
         let p = pca(e, PCA_COORDS);
         let mut coords: Vec<[f64; PCA_COORDS]> = (0..e.rows).map(|r| {
@@ -141,6 +169,17 @@ pub fn analyse(step: u64, embeddings: Option<Matrix>, facts: &TaskFacts, operand
         }
         _ => None,
     };
+    let neurons = match (facts, neuron_inputs) {
+        (TaskFacts::Modular { .. }, Some(inputs)) => {
+            let n = neuron_frequencies(&inputs);
+            Some(Neurons {
+                dominant: n.iter().map(|x| x.dominant).collect(),
+                share: n.iter().map(|x| round(x.share)).collect(),
+                shares: n.iter().take(MAX_NEURONS).map(|x| x.shares.iter().map(|&s| ((s * 100.0).round() / 100.0) as f32).collect()).collect(),
+            })
+        }
+        _ => None,
+    };
     let liu = match (facts, &embeddings) {
         (TaskFacts::Addition { p }, Some(e)) => {
             let train: Vec<(usize, usize)> = examples.iter().filter(|x| x.train).map(|x| (x.a, x.b)).collect();
@@ -160,7 +199,7 @@ pub fn analyse(step: u64, embeddings: Option<Matrix>, facts: &TaskFacts, operand
         }
         a
     });
-    Snapshot { step, embeddings: embeddings.map(|e| (0..e.rows).map(|r| e.row(r).iter().map(|&x| x as f32).collect()).collect()), geometry, fourier, liu, answers }
+    Snapshot { step, embeddings: embeddings.map(|e| (0..e.rows).map(|r| e.row(r).iter().map(|&x| x as f32).collect()).collect()), geometry, fourier, neurons, liu, answers }
 }
 
 /// Restricted and excluded training loss (science.md §3) from every example's logits.
@@ -214,7 +253,9 @@ mod tests {
         let w = 2.0 * std::f64::consts::PI * 3.0 / p as f64;
         let e = Matrix::from_rows(&(0..p).map(|i| vec![(w * i as f64).cos(), (w * i as f64).sin(), 0.5 * (w * i as f64).cos()]).collect::<Vec<_>>());
         let examples: Vec<Example> = (0..p * p).map(|i| Example { a: i / p, b: i % p, label: (i / p + i % p) % p, predicted: 0, train: i % 3 == 0 }).collect();
-        let s = analyse(7, Some(e), &TaskFacts::Modular { p, add: true }, p, &examples, None);
+        let s = analyse(7, Some(e.clone()), Some(e), &TaskFacts::Modular { p, add: true }, p, &examples, None);
+        let neurons = s.neurons.clone().unwrap();
+        assert_eq!(neurons.dominant, vec![3, 3, 3], "each column is frequency 3");
         let f = s.fourier.unwrap();
         assert_eq!(f.key_frequencies, vec![3]);
         assert!(f.key_share > 0.999);

@@ -395,7 +395,39 @@ impl Session {
             }
         }
         let logits = want_logits.then(|| Matrix { rows: examples.len(), cols: columns, values: logits });
-        Ok(analyse(self.step, embeddings, &facts, operands, &examples, logits.as_ref()))
+        let neuron_inputs = match (&facts, &embeddings) {
+            (TaskFacts::Modular { .. }, Some(e)) => self.neuron_inputs(e).await?,
+            _ => None,
+        };
+        Ok(analyse(self.step, embeddings, neuron_inputs, &facts, operands, &examples, logits.as_ref()))
+    }
+
+    /// Each first-layer neuron's input as a function of the first operand: E · W_in (p ×
+    /// neurons). W_in is the first hidden layer of an MLP (its rows for the first operand when
+    /// the embeddings are concatenated) or the first block's MLP input of a transformer (the
+    /// direct path from the token embedding, attention left out).
+    async fn neuron_inputs(&self, e: &Matrix) -> Result<Option<Matrix>, String> {
+        let Some(w) = params::visit_parameters(self.model())
+            .into_iter()
+            .find(|p| (p.name == "decoder.hidden.0.weight" || p.name == "blocks.0.mlp_in.weight") && p.shape.len() == 2)
+        else {
+            return Ok(None);
+        };
+        let (fan_in, h) = (w.shape[0], w.shape[1]);
+        if fan_in < e.cols {
+            return Ok(None);
+        }
+        let values: Vec<f32> = read(w.values).await?.try_to_vec().map_err(|e| format!("{e:?}"))?;
+        let mut out = vec![0.0; e.rows * h];
+        for i in 0..e.rows {
+            for k in 0..e.cols {
+                let x = e.values[i * e.cols + k];
+                for j in 0..h {
+                    out[i * h + j] += x * values[k * h + j] as f64;
+                }
+            }
+        }
+        Ok(Some(Matrix { rows: e.rows, cols: h, values: out }))
     }
 
     /// The network's output (logits, or predicted vectors) on every training example

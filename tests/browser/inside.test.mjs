@@ -31,6 +31,8 @@ test('the inside views draw a grokking run and follow the scrubber', async () =>
   assert.ok(count >= 40, `snapshots streamed from the worker: ${count}`);
   assert.ok(await painted(page, 'pca-canvas') > 500, 'the embedding scatter has points');
   assert.ok(await painted(page, 'answers-canvas') > 10_000, 'the answer table is filled');
+  assert.ok(await painted(page, 'neurons-canvas') > 2_000, 'the neuron heat map is drawn');
+  assert.match(await page.innerText('#neurons-text'), /Step 4,000: \d+ of 256 neurons have more than half their input power at one frequency/);
   assert.equal(await page.locator('#spectrum-chart canvas').count(), 1, 'the spectrum is drawn');
   assert.equal(await page.locator('#measures-chart canvas').count(), 1, 'the measures are drawn');
   assert.match(await page.innerText('#pca-text'), /Step 4,000: 23 tokens on their first two principal components/);

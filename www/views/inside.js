@@ -6,6 +6,7 @@ import { EmbeddingView } from './embedding.js';
 import { SpectrumView } from './spectrum.js';
 import { AnswersView } from './answers.js';
 import { MeasuresView } from './measures.js';
+import { NeuronsView } from './neurons.js';
 
 export class InsideViews {
   /** @param onShow called with the step shown when scrubbed back, or null when live */
@@ -23,6 +24,7 @@ export class InsideViews {
     this.embedding = new EmbeddingView(panel('view-embedding', 'Embedding geometry (PCA)', 'tokens in the first two principal components of their embeddings'));
     this.spectrum = new SpectrumView(panel('view-spectrum', 'Fourier spectrum', 'power of the embedding at each frequency over Z_p'));
     this.answers = new AnswersView(panel('view-answers', 'Answer table', 'every (a, b): right or wrong, training pairs pale'));
+    this.neurons = new NeuronsView(panel('view-neurons', 'Neurons × frequencies', 'each first-layer neuron\'s input over the operand, by frequency'));
     this.measures = new MeasuresView(panel('view-measures', 'Inside measures over training', 'one point per snapshot'));
   }
 
@@ -64,6 +66,7 @@ export class InsideViews {
     this.embedding.draw(s);
     this.spectrum.draw(s);
     this.answers.draw(s);
+    this.neurons.draw(s);
     this.measures.draw(this.snapshots, s);
   }
 }
