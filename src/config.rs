@@ -541,6 +541,9 @@ fn build(base: &RunConfig, pairs: &[(String, String)]) -> Result<(Value, Vec<Str
 /// serde's message for a value of the wrong type, shortened for people.
 fn type_message(msg: &str) -> String {
     let msg = msg.split(" at line").next().unwrap_or(msg);
+    if msg.contains("internally tagged enum") {
+        return "is a group of settings: set its fields one by one (e.g. task.kind, task.p)".to_string();
+    }
     match msg.split_once("expected ") {
         Some((_, want)) => format!("must be {want}"),
         None => msg.to_string(),

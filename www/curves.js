@@ -46,7 +46,10 @@ export class Curves {
 
   /** Mark `step` with a vertical line on both charts (null: no mark, following the run). */
   mark(step) {
+    if (step === this.marked) return;
     this.marked = step;
+    // uPlot cannot redraw a chart that has no points yet (its axes have no splits).
+    if (!this.data.step.length) return;
     this.loss.redraw(false);
     this.acc.redraw(false);
   }
