@@ -19,6 +19,19 @@ const records = (page) => page.evaluate(() => window.groklab.records);
 const finished = (page, timeout) => until(page, () => window.groklab.status === 'finished', timeout);
 const text = (page, selector) => page.locator(selector).innerText();
 
+/** After Pause: the chunk under way still reports (a chunk can hold a snapshot and take a
+ * while); wait until the step stops moving and return it. */
+async function settledStep(page) {
+  let last = await page.evaluate(() => window.groklab.step);
+  for (let i = 0; i < 30; i++) {
+    await page.waitForTimeout(800);
+    const now = await page.evaluate(() => window.groklab.step);
+    if (now === last) return now;
+    last = now;
+  }
+  throw new Error(`the step kept moving after Pause (${last})`);
+}
+
 // A few steps of the flagship with a record at every step.
 const FEW = 'preset=quick-grok&train.steps=4&train.eval_every=1';
 
@@ -164,7 +177,7 @@ test('after a lost GPU the CPU replay runs in chunks, shows progress, pauses, an
   await until(page, () => window.groklab.step >= 1000, 120_000);
   await page.click('#btn-play'); // pause
   await until(page, () => !window.groklab.running, 10_000);
-  await page.waitForTimeout(500); // the chunk under way still reports
+  await settledStep(page);
   const before = await records(page);
   const at = before.at(-1).step;
   // What the page does when the device is lost: a fresh worker replays the run on the CPU.
@@ -172,9 +185,8 @@ test('after a lost GPU the CPU replay runs in chunks, shows progress, pauses, an
   await until(page, (s) => window.groklab.step > 0 && window.groklab.step < s && window.groklab.replay, 60_000, at);
   assert.match(await text(page, '#messages'), /Replaying the run on the CPU to get back to step [\d,]+: step [\d,]+ so far/);
   await page.click('#btn-play'); // pause the replay
-  await page.waitForTimeout(400); // the chunk under way still reports
-  const paused = await page.evaluate(() => window.groklab.step);
-  await page.waitForTimeout(700);
+  const paused = await settledStep(page);
+  await page.waitForTimeout(1500);
   assert.equal(await page.evaluate(() => window.groklab.step), paused, 'a paused replay stays paused');
   assert.ok(paused < at, `paused mid-replay (${paused} of ${at})`);
   await page.click('#btn-play');
