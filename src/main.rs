@@ -193,6 +193,7 @@ fn train(args: &TrainArgs) -> Result<(), Failure> {
             },
             embeddings: pollster::block_on(session.embeddings()).map_err(Failure::Run)?,
             snapshots: session.snapshots().to_vec(),
+            liu_prediction: session.liu_prediction(),
         };
         let json = serde_json::to_string(&file).expect("serialisable");
         std::fs::write(path, json).map_err(|e| Failure::Run(format!("--out {path}: {e}")))?;

@@ -1,5 +1,6 @@
 //! A finished (or stopped) run as saved to `run.json`: config, history, summary, embeddings.
 
+use crate::analysis::liu::Prediction;
 use crate::analysis::snapshot::Snapshot;
 use crate::config::RunConfig;
 use crate::train::{Record, Summary};
@@ -29,6 +30,9 @@ pub struct RunFile {
     /// What the views need at recorded steps (token tasks; `train.snapshot_every`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub snapshots: Vec<Snapshot>,
+    /// Liu's prediction from the training set alone (Liu's addition task only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub liu_prediction: Option<Prediction>,
 }
 
 fn version_1() -> u32 {

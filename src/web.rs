@@ -124,6 +124,12 @@ impl Trainer {
         to_js(&fresh)
     }
 
+    /// Liu's prediction from the training set alone (null unless Liu's addition task).
+    #[wasm_bindgen(js_name = liuPrediction)]
+    pub fn liu_prediction(&self) -> Result<JsValue, JsError> {
+        to_js(&self.session.liu_prediction())
+    }
+
     /// The snapshots taken since the last call (see `analysis::snapshot`).
     pub fn snapshots(&mut self) -> Result<JsValue, JsError> {
         let fresh = &self.session.snapshots()[self.snapshots_sent..];

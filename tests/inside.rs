@@ -1,7 +1,7 @@
 //! The inside views' measures on real training (science.md §2 and §3), stated as observations
 //! with their numbers in the messages.
 
-use groklab::analysis::snapshot::Snapshot;
+use groklab::analysis::snapshot::{Snapshot, Spectrum};
 use groklab::{device, presets, Record, Session, Status};
 use pollster::block_on;
 
@@ -42,6 +42,29 @@ fn toy_addition_rqi_rises_and_predicted_accuracy_tracks_the_real_one() {
     println!("Acc^ at the end {:.3}; real accuracy over all pairs {real:.3}, on test {:.3}", end.predicted_accuracy, last.test_acc);
     assert!((end.predicted_accuracy - real).abs() <= 0.1, "Acc^ {} vs real {real}", end.predicted_accuracy);
     assert!(end.effective_loss < early.effective_loss, "l_eff falls: {} → {}", early.effective_loss, end.effective_loss);
+    // The parallelogram view's list agrees with RQI.
+    assert_eq!(then.present.len() as f64 / then.parallelograms as f64, then.rqi);
+    // Before training: 45 of 55 pairs (0.82) are well above Liu's critical fraction, and they
+    // pin down a linear representation.
+    let prediction = s.liu_prediction().expect("Liu's addition task has a prediction");
+    println!("prediction: nullity {}, critical fraction {:?}", prediction.nullity, prediction.critical_fraction);
+    assert_eq!((prediction.train_pairs, prediction.all_pairs, prediction.nullity), (45, 55, 2));
+    assert!(prediction.critical_fraction.unwrap() < 45.0 / 55.0);
+}
+
+#[test]
+fn records_carry_the_snapshot_measures_by_name() {
+    let s = run("toy-addition");
+    let steps: Vec<u64> = s.snapshots().iter().map(|x| x.step).collect();
+    for r in s.history() {
+        let has = r.measures.rqi.is_some();
+        assert_eq!(has, steps.contains(&r.step), "step {}: measures exactly at snapshot steps", r.step);
+        // Only the measures that apply to the task: Liu's, and the embedding's dimension.
+        assert!(r.measures.gini.is_none() && r.measures.restricted_loss.is_none() && r.measures.periodic_neurons.is_none());
+    }
+    assert!(steps.iter().all(|st| s.history().iter().any(|r| r.step == *st)), "every snapshot step is recorded");
+    let json = serde_json::to_value(&s.history()[0]).unwrap();
+    assert!(json.get("rqi").is_some() && json.get("gini").is_none(), "{json}");
 }
 
 #[test]
@@ -51,6 +74,7 @@ fn a_grokking_modular_mlp_grows_periodic_neurons_while_its_embedding_spectrum_st
     let train_99 = first(s.history(), |r| r.train_acc >= 0.99);
     let test_90 = first(s.history(), |r| r.test_acc >= 0.9);
     let f = |snap: &Snapshot| snap.fourier.clone().expect("modular runs have the Fourier view");
+    assert_eq!(f(snaps.last().unwrap()).of, Spectrum::FirstLayer, "an MLP's spectrum is of E·W_in");
     let (memorised, grokked, end) = (f(at(snaps, train_99)), f(at(snaps, test_90)), f(snaps.last().unwrap()));
     println!(
         "p = 23: key frequencies at the end {:?} carry {:.1} % of the power; Gini {:.3} (memorised, step {train_99}) → {:.3} (test 90 %, step {test_90}) → {:.3}; excluded loss {:.3} → {:.3} → {:.3}; restricted {:.3} → {:.3}",
@@ -58,9 +82,11 @@ fn a_grokking_modular_mlp_grows_periodic_neurons_while_its_embedding_spectrum_st
         memorised.excluded_loss.unwrap(), grokked.excluded_loss.unwrap(), end.excluded_loss.unwrap(),
         memorised.restricted_loss.unwrap(), end.restricted_loss.unwrap(),
     );
-    // Observed (README, "Inside the network"): this MLP's embedding does not concentrate on a
-    // few frequencies (no key frequency at the end), so Nanda's restricted/excluded picture,
-    // found for the transformer's embedding at p = 113, does not show in it. What does show:
+    // Observed (README, "Inside the network"): for an MLP the Fourier view reads E·W_in, each
+    // token's input to the first layer. Its power does not concentrate on a few frequencies
+    // (no key frequency at the end: each neuron picks one frequency, but together they use
+    // all of them), so Nanda's restricted/excluded picture, found for the transformer's
+    // embedding at p = 113, does not show. What does show:
     assert!(end.gini > 1.5 * memorised.gini, "the Fourier norms grow more unequal during the grok: {} → {}", memorised.gini, end.gini);
     // Periodic neurons: the share of first-layer neurons with most of their input power at one
     // frequency, at memorisation and at the end.

@@ -51,6 +51,7 @@ const handlers = {
     const reason = msg.backend === 'cpu' ? (msg.fellBack || (app.page.backend === 'cpu' ? 'chosen in the link or settings' : null)) : null;
     view.showBackend({ backend: msg.backend, adapter: msg.adapter, reason });
     app.layers = msg.layers;
+    inside.setPrediction(msg.liuPrediction);
     app.status = 'ready';
     showProgress();
     const next = app.afterCreate;
@@ -398,6 +399,7 @@ async function openRunFile(file) {
   app.step = parsed.history.at(-1)?.step ?? 0;
   app.summary = parsed.summary;
   curves.push(parsed.history);
+  inside.setPrediction(parsed.liuPrediction);
   inside.add(parsed.snapshots);
   showProgress();
   if (parsed.history.length) view.showLatest(parsed.history.at(-1));

@@ -8,7 +8,7 @@ export const RUN_FILE_VERSION = 2;
 const REAL_FIELDS = ['train_loss', 'test_loss', 'train_acc', 'test_acc', 'weight_norm'];
 
 /**
- * Parse the text of a run.json into {config, history, summary, snapshots}, or throw an Error that says
+ * Parse the text of a run.json into {config, history, summary, snapshots, liuPrediction}, or throw an Error that says
  * what is wrong with the file.
  */
 export function parseRunFile(text) {
@@ -34,5 +34,6 @@ export function parseRunFile(text) {
     return out;
   });
   const snapshots = Array.isArray(file.snapshots) ? file.snapshots.filter((s) => s && typeof s.step === 'number') : [];
-  return { config: file.config, history, summary: file.summary || null, snapshots };
+  const liuPrediction = file.liu_prediction && typeof file.liu_prediction === 'object' ? file.liu_prediction : null;
+  return { config: file.config, history, summary: file.summary || null, snapshots, liuPrediction };
 }

@@ -98,6 +98,97 @@ pub fn effective_loss(e: &Matrix, train: &[(usize, usize)]) -> f64 {
     l0 / z0
 }
 
+/// Degrees of freedom a 1-d representation keeps under P0(D)'s equations E_i + E_j = E_m + E_n
+/// over `p` tokens: p − rank. Two (translation and scale) means the training set alone pins
+/// down a linear representation, so every pair follows (science.md §2). The rank comes from
+/// the p × p Gram matrix AᵀA of the equations (each row adds 16 terms), by nalgebra's
+/// symmetric eigen-decomposition, so large P0 stay cheap.
+pub fn nullity(p: usize, train: &[(usize, usize)]) -> usize {
+    let mut gram = nalgebra::DMatrix::<f64>::zeros(p, p);
+    for (i, j, m, n) in parallelograms(train) {
+        let row = [(i, 1.0), (j, 1.0), (m, -1.0), (n, -1.0)];
+        for &(a, x) in &row {
+            for &(b, y) in &row {
+                gram[(a, b)] += x * y;
+            }
+        }
+    }
+    let eig = nalgebra::SymmetricEigen::new(gram);
+    let largest = eig.eigenvalues.iter().fold(0.0f64, |m, &x| m.max(x.abs()));
+    let rank = eig.eigenvalues.iter().filter(|&&x| x.abs() > 1e-9 * largest.max(1.0)).count();
+    p - rank
+}
+
+/// Liu's effective theory before training: does this training set pin down a linear
+/// representation, and from which training fraction do random training sets of this size of
+/// problem usually do so (science.md §2: about 0.4 for p = 10)?
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Prediction {
+    /// Tokens 0…p−1.
+    pub p: usize,
+    /// Training pairs, and all pairs |D0|.
+    pub train_pairs: usize,
+    /// |D0| = p(p + 1)/2.
+    pub all_pairs: usize,
+    /// |P0(D)|: parallelograms the training set holds.
+    pub parallelograms: usize,
+    /// Degrees of freedom left by P0(D)'s equations ([`nullity`]); 2 means determined.
+    pub nullity: usize,
+    /// (training fraction, share of random training sets of that size with nullity 2).
+    pub curve: Vec<(f64, f64)>,
+    /// Where the curve crosses one half (linear between its points): the critical fraction.
+    pub critical_fraction: Option<f64>,
+}
+
+/// Random training sets drawn per fraction for [`predict`]'s curve.
+pub const PREDICTION_SAMPLES: usize = 100;
+
+/// Liu's prediction for a training set of addition over 0…p−1 (unordered pairs i ≤ j); the
+/// curve is drawn with a fixed seed, so it is the same for every run of this p.
+pub fn predict(p: usize, train: &[(usize, usize)]) -> Prediction {
+    let all: Vec<(usize, usize)> = (0..p).flat_map(|i| (i..p).map(move |j| (i, j))).collect();
+    let mut rng = crate::rng::Rng::new(p as u64, 0x11e);
+    let curve: Vec<(f64, f64)> = (1..=20)
+        .map(|k| {
+            let fraction = k as f64 / 20.0;
+            let size = (fraction * all.len() as f64).round() as usize;
+            let determined = (0..PREDICTION_SAMPLES)
+                .filter(|_| {
+                    let mut pairs = all.clone();
+                    rng.shuffle(&mut pairs);
+                    nullity(p, &pairs[..size]) == 2
+                })
+                .count();
+            (fraction, determined as f64 / PREDICTION_SAMPLES as f64)
+        })
+        .collect();
+    Prediction {
+        p,
+        train_pairs: train.len(),
+        all_pairs: all.len(),
+        parallelograms: parallelograms(train).len(),
+        nullity: nullity(p, train),
+        critical_fraction: half_crossing(&curve),
+        curve,
+    }
+}
+
+/// The first x where a rising curve of (x, y) reaches y = 1/2, linear between points.
+fn half_crossing(curve: &[(f64, f64)]) -> Option<f64> {
+    let at = curve.iter().position(|&(_, y)| y >= 0.5)?;
+    let (x1, y1) = curve[at];
+    Some(match at.checked_sub(1).map(|i| curve[i]) {
+        Some((x0, y0)) => x0 + (x1 - x0) * (0.5 - y0) / (y1 - y0),
+        None => x1,
+    })
+}
+
+/// The parallelograms of P0(D) present in the embeddings, as (i, j, m, n).
+pub fn present_parallelograms(e: &Matrix, train: &[(usize, usize)]) -> Vec<Parallelogram> {
+    let z = standardise(e);
+    parallelograms(train).into_iter().filter(|&q| present(&z, q)).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,6 +229,38 @@ mod tests {
         // l_eff is invariant to translation and scale.
         let moved = Matrix { values: random.values.iter().map(|x| 3.0 * x + 7.0).collect(), ..random.clone() };
         assert!((effective_loss(&moved, &all) - effective_loss(&random, &all)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn every_pair_pins_a_linear_representation_and_the_critical_fraction_is_liu_s() {
+        // science.md §2: P0 of all pairs has nullity 2 for p = 4, 6, 10.
+        for p in [4, 6, 10] {
+            assert_eq!(nullity(p, &all_pairs(p)), 2, "p = {p}");
+        }
+        // Without parallelograms every token is free.
+        assert_eq!(nullity(10, &[(0, 1), (2, 5)]), 10);
+        // Liu et al.: about 0.4 for addition with p = 10.
+        let all = all_pairs(10);
+        let prediction = predict(10, &all[..20]);
+        let critical = prediction.critical_fraction.expect("the full set is determined");
+        println!("p = 10: share determined by fraction {:?}; critical {critical}", prediction.curve);
+        assert!((0.35..=0.45).contains(&critical), "critical fraction {critical}");
+        assert_eq!(prediction.curve.last().unwrap().1, 1.0, "all pairs always determine it");
+        assert!(prediction.curve[0].1 == 0.0, "5 % of the pairs never do");
+        assert_eq!((prediction.train_pairs, prediction.all_pairs), (20, 55));
+    }
+
+    #[test]
+    fn present_parallelograms_are_those_rqi_counts() {
+        let p = 10;
+        let all = all_pairs(p);
+        let mut rng = Rng::new(3, 0);
+        // A linear embedding with noise on a few tokens: some parallelograms break.
+        let values: Vec<f64> = (0..p).map(|k| k as f64 + if k % 4 == 0 { rng.normal() } else { 0.0 }).collect();
+        let e = Matrix { rows: p, cols: 1, values };
+        let present = present_parallelograms(&e, &all);
+        assert_eq!(present.len() as f64 / parallelograms(&all).len() as f64, rqi(&e, &all));
+        assert!(!present.is_empty() && present.len() < 70, "{}", present.len());
     }
 
     #[test]

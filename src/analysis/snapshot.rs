@@ -3,7 +3,7 @@
 
 use super::fourier::{cross_entropy, fourier_power, gini, key_frequencies, neuron_frequencies, restrict_logits};
 use super::geometry::{effective_dimension, pca};
-use super::liu::{effective_loss, predicted_accuracy, rqi};
+use super::liu::{effective_loss, parallelograms, predicted_accuracy, present_parallelograms, rqi};
 use super::Matrix;
 use serde::{Deserialize, Serialize};
 
@@ -47,10 +47,24 @@ pub struct Geometry {
     pub coords: Vec<[f64; PCA_COORDS]>,
 }
 
+/// What the Fourier view analyses: the first linear map a token goes through.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Spectrum {
+    /// The embedding table E (Nanda's transformer: its key frequencies live in W_E).
+    Embedding,
+    /// E·W_in, each token's input to the first hidden layer (an MLP: its first layer is
+    /// linear, so the frequencies it computes with are those of E·W_in, not of E alone).
+    FirstLayer,
+}
+
 /// Fourier structure over Z_p.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Fourier {
-    /// Power of the embedding matrix at k = 1…⌊p/2⌋ (element k − 1).
+    /// The matrix analysed (absent in version-2 files written before it: the embedding).
+    #[serde(default = "embedding_spectrum")]
+    pub of: Spectrum,
+    /// Power of that matrix at k = 1…⌊p/2⌋ (element k − 1).
     pub power: Vec<f64>,
     /// The key frequencies, strongest first.
     pub key_frequencies: Vec<usize>,
@@ -79,6 +93,67 @@ pub struct Neurons {
     pub shares: Vec<Vec<f32>>,
 }
 
+fn embedding_spectrum() -> Spectrum {
+    Spectrum::Embedding
+}
+
+/// The scalar measures of a snapshot, by name: the fields a history record carries at a
+/// snapshot step (absent where they do not apply to the task and model).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Measures {
+    /// Effective dimension of the embeddings (science.md §2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effective_dim: Option<f64>,
+    /// Gini coefficient of the Fourier norms (§3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gini: Option<f64>,
+    /// Share of the Fourier power at the key frequencies (§3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_share: Option<f64>,
+    /// Restricted loss on the training pairs (§3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restricted_loss: Option<f64>,
+    /// Excluded loss on the training pairs (§3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub excluded_loss: Option<f64>,
+    /// Share of first-layer neurons with more than half their input power at one frequency.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub periodic_neurons: Option<f64>,
+    /// Representation quality index (§2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rqi: Option<f64>,
+    /// Liu's predicted accuracy Acc^ (§2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub predicted_accuracy: Option<f64>,
+    /// Liu's effective loss l_eff (§2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effective_loss: Option<f64>,
+}
+
+/// A neuron counts as periodic when more than this share of its input power is at one frequency.
+pub const PERIODIC_SHARE: f64 = 0.5;
+
+impl Snapshot {
+    /// The snapshot's scalar measures, by name.
+    pub fn measures(&self) -> Measures {
+        let f = self.fourier.as_ref();
+        let liu = self.liu.as_ref();
+        Measures {
+            effective_dim: self.geometry.as_ref().map(|g| g.effective_dim),
+            gini: f.map(|f| f.gini),
+            key_share: f.map(|f| f.key_share),
+            restricted_loss: f.and_then(|f| f.restricted_loss),
+            excluded_loss: f.and_then(|f| f.excluded_loss),
+            periodic_neurons: self.neurons.as_ref().filter(|n| !n.share.is_empty()).map(|n| {
+                n.share.iter().filter(|&&s| s > PERIODIC_SHARE).count() as f64 / n.share.len() as f64
+            }),
+            rqi: liu.map(|l| l.rqi),
+            predicted_accuracy: liu.map(|l| l.predicted_accuracy),
+            effective_loss: liu.map(|l| l.effective_loss),
+        }
+    }
+}
+
 /// Neurons kept in a snapshot's heat map.
 pub const MAX_NEURONS: usize = 128;
 
@@ -91,7 +166,16 @@ pub struct Liu {
     pub predicted_accuracy: f64,
     /// Effective loss l_eff.
     pub effective_loss: f64,
+    /// |P0(D)|, the parallelograms of the training set.
+    #[serde(default)]
+    pub parallelograms: usize,
+    /// The present ones as (i, j, m, n) (at most [`MAX_PARALLELOGRAMS`]).
+    #[serde(default)]
+    pub present: Vec<[usize; 4]>,
 }
+
+/// Present parallelograms kept in a snapshot for the parallelogram view.
+pub const MAX_PARALLELOGRAMS: usize = 2000;
 
 /// Every answer of a two-operand task.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -134,11 +218,14 @@ pub struct Example {
 
 /// Build a snapshot from the embeddings (one row per operand value), every example with its
 /// prediction, and — for a + b mod p — every example's logits (row i belongs to example i).
-/// `neuron_inputs` (p × neurons) is each hidden neuron's input as a function of the operand.
+/// `neuron_inputs` (p × neurons) is each hidden neuron's input as a function of the operand;
+/// `spectrum` says which of the two the Fourier view analyses.
+#[allow(clippy::too_many_arguments)]
 pub fn analyse(
     step: u64,
     embeddings: Option<Matrix>,
     neuron_inputs: Option<Matrix>,
+    spectrum: Spectrum,
     facts: &TaskFacts,
     operands: usize,
     examples: &[Example],
@@ -153,7 +240,11 @@ pub fn analyse(
         coords.iter_mut().for_each(|c| c.iter_mut().for_each(|x| *x = round(*x)));
         Geometry { explained: p.ratios.iter().take(16).map(|x| round(*x)).collect(), effective_dim: effective_dimension(&p.ratios), coords }
     });
-    let fourier = match (facts, &embeddings) {
+    let analysed = match spectrum {
+        Spectrum::Embedding => embeddings.as_ref(),
+        Spectrum::FirstLayer => neuron_inputs.as_ref(),
+    };
+    let fourier = match (facts, analysed) {
         (TaskFacts::Modular { p, add }, Some(e)) => {
             let power = fourier_power(e);
             let (keys, share) = key_frequencies(&power);
@@ -165,13 +256,13 @@ pub fn analyse(
                 }
                 _ => (None, None),
             };
-            Some(Fourier { power: power.iter().map(|x| round(*x)).collect(), key_frequencies: keys, key_share: share, gini: gini(&norms), restricted_loss: restricted, excluded_loss: excluded })
+            Some(Fourier { of: spectrum, power: power.iter().map(|x| round(*x)).collect(), key_frequencies: keys, key_share: share, gini: gini(&norms), restricted_loss: restricted, excluded_loss: excluded })
         }
         _ => None,
     };
-    let neurons = match (facts, neuron_inputs) {
+    let neurons = match (facts, &neuron_inputs) {
         (TaskFacts::Modular { .. }, Some(inputs)) => {
-            let n = neuron_frequencies(&inputs);
+            let n = neuron_frequencies(inputs);
             Some(Neurons {
                 dominant: n.iter().map(|x| x.dominant).collect(),
                 share: n.iter().map(|x| round(x.share)).collect(),
@@ -184,7 +275,14 @@ pub fn analyse(
         (TaskFacts::Addition { p }, Some(e)) => {
             let train: Vec<(usize, usize)> = examples.iter().filter(|x| x.train).map(|x| (x.a, x.b)).collect();
             let all: Vec<(usize, usize)> = (0..*p).flat_map(|i| (i..*p).map(move |j| (i, j))).collect();
-            Some(Liu { rqi: rqi(e, &train), predicted_accuracy: predicted_accuracy(e, &train, &all), effective_loss: effective_loss(e, &train) })
+            let present = present_parallelograms(e, &train).into_iter().take(MAX_PARALLELOGRAMS).map(|(i, j, m, n)| [i, j, m, n]).collect();
+            Some(Liu {
+                rqi: rqi(e, &train),
+                predicted_accuracy: predicted_accuracy(e, &train, &all),
+                effective_loss: effective_loss(e, &train),
+                parallelograms: parallelograms(&train).len(),
+                present,
+            })
         }
         _ => None,
     };
@@ -253,7 +351,7 @@ mod tests {
         let w = 2.0 * std::f64::consts::PI * 3.0 / p as f64;
         let e = Matrix::from_rows(&(0..p).map(|i| vec![(w * i as f64).cos(), (w * i as f64).sin(), 0.5 * (w * i as f64).cos()]).collect::<Vec<_>>());
         let examples: Vec<Example> = (0..p * p).map(|i| Example { a: i / p, b: i % p, label: (i / p + i % p) % p, predicted: 0, train: i % 3 == 0 }).collect();
-        let s = analyse(7, Some(e.clone()), Some(e), &TaskFacts::Modular { p, add: true }, p, &examples, None);
+        let s = analyse(7, Some(e.clone()), Some(e), Spectrum::Embedding, &TaskFacts::Modular { p, add: true }, p, &examples, None);
         let neurons = s.neurons.clone().unwrap();
         assert_eq!(neurons.dominant, vec![3, 3, 3], "each column is frequency 3");
         let f = s.fourier.unwrap();

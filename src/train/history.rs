@@ -3,6 +3,7 @@
 //! JSON has no NaN or infinity: serde_json writes them as `null`, so a diverged run's records
 //! are read back with `null` as NaN (the run.json of a diverged run reloads).
 
+use crate::analysis::snapshot::Measures;
 use crate::phase::{LiuRule, Phase, Point};
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -39,6 +40,10 @@ pub struct Record {
     /// ‖∇ℓ‖₂ per layer at this step, in the order of [`Session::layer_names`].
     #[serde(deserialize_with = "reals_or_nan")]
     pub grad_norms: Vec<f64>,
+    /// The inside measures, by name, at the steps that have a snapshot (see
+    /// `analysis::snapshot::Measures`); absent elsewhere and where they do not apply.
+    #[serde(flatten)]
+    pub measures: Measures,
 }
 
 impl Record {

@@ -15,9 +15,9 @@ mod split;
 pub use history::{summarize, Record, Status, Summary};
 pub use objective::REGRESSION_TOLERANCE;
 
-use crate::analysis::snapshot::{analyse, is_snapshot_step, Example, Snapshot, TaskFacts};
+use crate::analysis::snapshot::{analyse, is_snapshot_step, Example, Measures, Snapshot, Spectrum, TaskFacts};
 use crate::analysis::Matrix;
-use crate::config::{ModOp, RunConfig, TaskConfig};
+use crate::config::{ModOp, ModelConfig, RunConfig, TaskConfig};
 use crate::model::Network;
 use crate::optim::{param_ids, AdamW, GroupRates};
 use crate::rng::Rng;
@@ -130,6 +130,18 @@ impl Session {
         &self.history
     }
 
+    /// Liu's effective theory before training (science.md §2): whether the training pairs
+    /// pin down a linear representation, and the critical training fraction for this p.
+    /// Liu's addition task only.
+    pub fn liu_prediction(&self) -> Option<crate::analysis::liu::Prediction> {
+        let TaskConfig::Addition { p, .. } = self.config.task else { return None };
+        let seq = self.data.train.tokens.len() / self.data.train.len.max(1);
+        let pairs: Vec<(usize, usize)> = (0..self.data.train.len)
+            .map(|i| (self.data.train.tokens[i * seq] as usize, self.data.train.tokens[i * seq + 1] as usize))
+            .collect();
+        Some(crate::analysis::liu::predict(p as usize, &pairs))
+    }
+
     /// Every snapshot so far (token tasks; see `analysis::snapshot`).
     pub fn snapshots(&self) -> &[Snapshot] {
         &self.snapshots
@@ -163,7 +175,10 @@ impl Session {
                 break;
             }
             self.step += 1;
-            let record = is_record_step(self.step, self.config.train.eval_every, self.config.train.steps);
+            let t = &self.config.train;
+            // A snapshot step is a record step too: the record carries the snapshot's measures.
+            let snapshot = self.config.task.has_tokens() && is_snapshot_step(self.step, t.snapshot_every, t.steps);
+            let record = snapshot || is_record_step(self.step, t.eval_every, t.steps);
             let grad_sq = self.train_step(record);
             if let Some(grad_sq) = grad_sq {
                 let metrics = self.metrics(grad_sq);
@@ -175,11 +190,13 @@ impl Session {
             if self.pending.len() >= READ_BATCH {
                 self.read_pending().await?;
             }
-            let t = &self.config.train;
-            if self.config.task.has_tokens() && is_snapshot_step(self.step, t.snapshot_every, t.steps) {
+            if snapshot {
                 self.read_pending().await?;
                 if self.status != Status::Diverged {
                     let snapshot = self.snapshot().await?;
+                    if let Some(last) = self.history.last_mut().filter(|r| r.step == snapshot.step) {
+                        last.measures = snapshot.measures();
+                    }
                     self.snapshots.push(snapshot);
                 }
             }
@@ -287,6 +304,7 @@ impl Session {
                 test_acc: v[3] as f64 / self.test.len.max(1) as f64,
                 weight_norm: (v[4] as f64).sqrt(),
                 grad_norms: v[5..].iter().map(|&g| (g as f64).sqrt()).collect(),
+                measures: Measures::default(),
             };
             if !record.train_loss.is_finite() || !record.test_loss.is_finite() {
                 self.status = Status::Diverged;
@@ -399,7 +417,11 @@ impl Session {
             (TaskFacts::Modular { .. }, Some(e)) => self.neuron_inputs(e).await?,
             _ => None,
         };
-        Ok(analyse(self.step, embeddings, neuron_inputs, &facts, operands, &examples, logits.as_ref()))
+        let spectrum = match (&self.config.model, &neuron_inputs) {
+            (ModelConfig::Mlp { .. }, Some(_)) => Spectrum::FirstLayer,
+            _ => Spectrum::Embedding,
+        };
+        Ok(analyse(self.step, embeddings, neuron_inputs, spectrum, &facts, operands, &examples, logits.as_ref()))
     }
 
     /// Each first-layer neuron's input as a function of the first operand: E · W_in (p ×

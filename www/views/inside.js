@@ -7,6 +7,7 @@ import { SpectrumView } from './spectrum.js';
 import { AnswersView } from './answers.js';
 import { MeasuresView } from './measures.js';
 import { NeuronsView } from './neurons.js';
+import { ParallelogramsView } from './parallelograms.js';
 
 export class InsideViews {
   /** @param onShow called with the step shown when scrubbed back, or null when live */
@@ -25,6 +26,7 @@ export class InsideViews {
     this.spectrum = new SpectrumView(panel('view-spectrum', 'Fourier spectrum', 'power of the embedding at each frequency over Z_p'));
     this.answers = new AnswersView(panel('view-answers', 'Answer table', 'every (a, b): right or wrong, training pairs pale'));
     this.neurons = new NeuronsView(panel('view-neurons', 'Neurons × frequencies', 'each first-layer neuron\'s input over the operand, by frequency'));
+    this.liu = new ParallelogramsView(panel('view-liu', 'Liu\'s effective theory: parallelograms', 'Liu\'s addition task: what the training set predicts, and the parallelograms E_i + E_j ≈ E_m + E_n present'));
     this.measures = new MeasuresView(panel('view-measures', 'Inside measures over training', 'one point per snapshot'));
   }
 
@@ -32,9 +34,16 @@ export class InsideViews {
   reset() {
     this.snapshots = [];
     this.index = null;
+    this.liu.setPrediction(null);
     this.scrubber.live = true;
     this.onShow(null);
     this.refresh();
+  }
+
+  /** Liu's prediction from the training set alone, shown before training starts. */
+  setPrediction(prediction) {
+    this.liu.setPrediction(prediction);
+    this.draw();
   }
 
   /** New snapshots of the live run. */
@@ -67,6 +76,7 @@ export class InsideViews {
     this.spectrum.draw(s);
     this.answers.draw(s);
     this.neurons.draw(s);
+    this.liu.draw(s);
     this.measures.draw(this.snapshots, s);
   }
 }

@@ -9,6 +9,7 @@ import { logTick } from '../curves.js';
 const SERIES = [
   ['gini', 'Gini (Fourier norms)', '#7c3aed', (s) => s.fourier?.gini],
   ['key_share', 'key-frequency share', '#0891b2', (s) => s.fourier?.key_share],
+  ['periodic', 'periodic neurons (share)', '#db2777', (s) => periodicShare(s.neurons)],
   ['rqi', 'RQI', '#16a34a', (s) => s.liu?.rqi],
   ['acc_hat', 'Acc^ (predicted)', '#ca8a04', (s) => s.liu?.predicted_accuracy],
   ['eff_dim', 'effective dimension / 10', '#6b7280', (s) => (s.geometry ? s.geometry.effective_dim / 10 : undefined)],
@@ -17,6 +18,13 @@ const LOSSES = [
   ['restricted', 'restricted loss', '#2563eb', (s) => s.fourier?.restricted_loss],
   ['excluded', 'excluded loss', '#dc2626', (s) => s.fourier?.excluded_loss],
 ];
+
+/** Share of neurons with more than half their input power at one frequency (as
+ * `Measures::periodic_neurons` in src/analysis/snapshot.rs). */
+function periodicShare(neurons) {
+  if (!neurons?.share?.length) return undefined;
+  return neurons.share.filter((x) => x > 0.5).length / neurons.share.length;
+}
 
 export class MeasuresView {
   constructor(root) {

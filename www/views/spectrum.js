@@ -1,5 +1,6 @@
-// The Fourier spectrum of the embeddings (science.md §3): power at every frequency
-// k = 1…⌊p/2⌋, key frequencies highlighted; it moves as training runs.
+// The Fourier spectrum (science.md §3): power at every frequency k = 1…⌊p/2⌋ of the
+// embedding (transformers) or of E·W_in, each token's input to the first hidden layer (MLPs:
+// their frequencies live there, not in E alone); it moves as training runs.
 
 import uPlot from '../../vendor/uPlot.esm.js';
 import { viewText } from './parts.js';
@@ -25,10 +26,12 @@ export class SpectrumView {
     const ks = f.power.map((_, i) => i + 1);
     const total = f.power.reduce((a, b) => a + b, 0) || 1;
     const share = f.power.map((x) => (100 * x) / total);
-    if (!this.plot || this.plot.data[0].length !== ks.length) {
+    const title = f.of === 'first_layer' ? 'first-layer input E·W_in: power by frequency (%)' : 'embedding power by frequency (%)';
+    if (!this.plot || this.plot.data[0].length !== ks.length || this.title !== title) {
       this.plot?.destroy();
+      this.title = title;
       this.plot = new uPlot({
-        title: 'embedding power by frequency (%)', width: 420, height: 200,
+        title, width: 420, height: 200,
         scales: { x: { time: false, range: () => [0.5, ks.length + 0.5] }, y: { range: (u, min, max) => [0, Math.max(5, max)] } },
         series: [{ label: 'k' }, { label: 'power %', fill: '#93c5fd', stroke: '#2563eb', paths: uPlot.paths.bars({ size: [0.8] }), points: { show: false } }],
         axes: [{ label: 'frequency k' }, { label: '%' }],
@@ -38,6 +41,7 @@ export class SpectrumView {
       this.plot.setData([ks, share]);
     }
     const keys = f.key_frequencies.length ? f.key_frequencies.join(', ') : 'none yet';
-    this.text.textContent = `Step ${snapshot.step.toLocaleString('en')}: key frequencies ${keys}, carrying ${(100 * f.key_share).toFixed(1)} % of the power; Gini ${f.gini.toFixed(3)}.`;
+    const of = f.of === 'first_layer' ? 'Fourier power of E·W_in (first-layer input)' : 'Fourier power of the embedding';
+    this.text.textContent = `Step ${snapshot.step.toLocaleString('en')}, ${of}: key frequencies ${keys}, carrying ${(100 * f.key_share).toFixed(1)} % of the power; Gini ${f.gini.toFixed(3)}.`;
   }
 }
