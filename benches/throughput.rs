@@ -35,6 +35,7 @@ fn main() {
             None => println!("{label:<52} {ours:>14.2} {:>14} {:>10}", "n/a", "n/a"),
         }
     }
+    views_cost(&mut figures);
     // The browser bench (scripts/bench.sh) prints its figures next to these.
     std::fs::create_dir_all("test-results").ok();
     std::fs::write("test-results/bench-native.json", serde_json::Value::Object(figures).to_string()).ok();
@@ -55,6 +56,37 @@ fn groklab_steps_per_s(preset: &str, steps: u64) -> f64 {
     // One recorded step after the window proves the weights are finite (not timed).
     block_on(session.step(1)).ok();
     steps as f64 / elapsed
+}
+
+/// Presets whose recorded training loop is timed with the inside views (snapshots) at their
+/// default cadence and with them off.
+const VIEWS: [&str; 3] = ["quick-grok", "modular-97", "toy-addition"];
+
+/// What the inside views cost: steps/s of the recorded loop (`Session::step`, as the page and
+/// the CLI run it) with snapshots every `snapshot_every` steps against snapshots off, over
+/// two snapshot periods after the first (so the early log-spaced snapshots are not in it).
+fn views_cost(figures: &mut serde_json::Map<String, serde_json::Value>) {
+    println!("\n{:<52} {:>14} {:>14} {:>10}", "inside views (recorded loop, CPU)", "views st/s", "off st/s", "cost");
+    for preset in VIEWS {
+        let config = presets::find(preset).expect("bench preset").config;
+        let every = config.train.snapshot_every;
+        let rate = |snapshot_every: u64| {
+            let mut config = config.clone();
+            config.train.snapshot_every = snapshot_every;
+            config.train.steps = 4 * every;
+            let mut session = Session::new(config, &device::cpu()).expect("valid preset");
+            session.train_unrecorded(every);
+            let start = Instant::now();
+            block_on(session.step(2 * every)).expect("training runs");
+            let elapsed = start.elapsed().as_secs_f64();
+            assert_eq!(session.snapshots().len() as u64, if snapshot_every > 0 { 2 } else { 0 });
+            2.0 * every as f64 / elapsed
+        };
+        let (on, off) = (rate(every), rate(0));
+        let cost = 100.0 * (off / on - 1.0);
+        println!("{:<52} {on:>14.2} {off:>14.2} {cost:>9.1}%", format!("{preset} (a snapshot every {every} steps)"));
+        figures.insert(format!("views:{preset}"), serde_json::json!({ "views": on, "off": off, "snapshot_every": every }));
+    }
 }
 
 /// The Python of the PyTorch reference venv, installed on first use.

@@ -113,3 +113,37 @@ fn a_grokking_modular_mlp_grows_periodic_neurons_while_its_embedding_spectrum_st
     let acc = s.history().last().unwrap().test_acc;
     assert!((right as f64 / tests as f64 - acc).abs() < 1e-9, "{right}/{tests} vs {acc}");
 }
+
+#[test]
+fn a_grokking_transformer_concentrates_its_embedding_on_a_few_key_frequencies() {
+    // Nanda et al.'s picture (science.md §3), on the small transformer of quick-transformer.
+    let s = run("quick-transformer");
+    let snaps = s.snapshots();
+    let train_99 = first(s.history(), |r| r.train_acc >= 0.99);
+    let test_90 = first(s.history(), |r| r.test_acc >= 0.9);
+    let f = |snap: &Snapshot| snap.fourier.clone().expect("modular runs have the Fourier view");
+    let (memorised, grokked, end) = (f(at(snaps, train_99)), f(at(snaps, test_90)), f(snaps.last().unwrap()));
+    assert_eq!(end.of, Spectrum::Embedding, "a transformer's spectrum is of its embedding");
+    assert_eq!(s.summary().phase, groklab::Phase::Grokking, "the preset keeps its promise");
+    println!(
+        "p = 31 transformer: key frequencies at the end {:?} carry {:.1} % of the embedding power (memorised, step {train_99}: {:?}); Gini {:.3} → {:.3} (test 90 %, step {test_90}) → {:.3}; excluded loss {:.4} → {:.3} → {:.3}; restricted {:.3} → {:.3} → {:.4}",
+        end.key_frequencies, 100.0 * end.key_share, memorised.key_frequencies, memorised.gini, grokked.gini, end.gini,
+        memorised.excluded_loss.unwrap(), grokked.excluded_loss.unwrap(), end.excluded_loss.unwrap(),
+        memorised.restricted_loss.unwrap(), grokked.restricted_loss.unwrap(), end.restricted_loss.unwrap(),
+    );
+    // A handful of key frequencies carry most of the power at the end (here 2, about 60 %).
+    assert!((1..=5).contains(&end.key_frequencies.len()), "{:?}", end.key_frequencies);
+    assert!(end.key_share > 0.5, "key share {}", end.key_share);
+    // Gini of the Fourier norms rises through the grok.
+    assert!(grokked.gini > memorised.gini && end.gini > 2.0 * memorised.gini, "Gini {} → {} → {}", memorised.gini, grokked.gini, end.gini);
+    // Excluded loss rises: the network comes to depend on the key frequencies...
+    let (x0, x1) = (memorised.excluded_loss.unwrap(), end.excluded_loss.unwrap());
+    assert!(x1 > 1.0 && x1 > 10.0 * x0, "excluded loss {x0} → {x1}");
+    // ...and the key frequencies alone explain the training pairs (restricted loss far below
+    // the ln p of a uniform guess).
+    let r1 = end.restricted_loss.unwrap();
+    assert!(r1 < 0.1 * (31f64).ln(), "restricted loss {r1}");
+    // The record at the end carries the same numbers by name.
+    let last = s.history().last().unwrap();
+    assert_eq!((last.measures.gini, last.measures.excluded_loss), (Some(end.gini), end.excluded_loss));
+}
