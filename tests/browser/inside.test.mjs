@@ -37,7 +37,8 @@ test('the inside views draw a grokking run and follow the scrubber', async () =>
   assert.equal(await page.locator('#measures-chart canvas').count(), 1, 'the measures are drawn');
   assert.match(await page.innerText('#pca-text'), /Step 4,000: 23 tokens on their first two principal components/);
   assert.match(await page.innerText('#answers-text'), /Step 4,000: \d+ of 159 held-out pairs answered right/);
-  assert.match(await page.innerText('#spectrum-text'), /Gini 0\.\d+/);
+  assert.match(await page.innerText('#spectrum-text'), /Fourier power of E·W_in \(first-layer input\).*Gini 0\.\d+/);
+  assert.match(await page.innerText('#measures-text'), /periodic neurons \(share\) 0\.\d+/);
   await page.screenshot({ path: `${RESULTS}inside.png`, fullPage: true });
   // Drag the scrubber back to the first snapshot: every view shows step 1.
   const live = { pca: await pixels(page, 'pca-canvas'), answers: await pixels(page, 'answers-canvas') };
@@ -59,9 +60,16 @@ test('the inside views draw a grokking run and follow the scrubber', async () =>
   await page.close();
 });
 
-test('the toy task shows Liu\'s measures', async () => {
-  const page = await open(browser, '#preset=toy-addition&backend=cpu&autoplay=1');
+test('the toy task shows Liu\'s prediction before training, then his measures and parallelograms', async () => {
+  const page = await open(browser, '#preset=toy-addition&backend=cpu');
+  // Before the first step: what the training set alone predicts (science.md §2).
+  await until(page, () => /Before training/.test(document.getElementById('liu-text').textContent), 30_000);
+  assert.match(await page.innerText('#liu-text'), /Before training: 45 of 55 pairs \(fraction 0\.82\) hold \d+ parallelograms; they pin down a linear representation.*Critical training fraction for p = 10: 0\.4\d/);
+  assert.ok(await painted(page, 'liu-canvas') > 300, 'the curve of determined training sets is drawn');
+  await page.click('#btn-play');
   await until(page, () => window.groklab.status === 'finished', 300_000);
+  assert.match(await page.innerText('#liu-text'), /^Step 5,000: \d+ of \d+ parallelograms present \(RQI 0\.\d+\)/);
+  assert.ok(await painted(page, 'liu-canvas') > 500, 'the tokens and parallelograms are drawn');
   const text = await page.innerText('#measures-text');
   assert.match(text, /RQI 0\.\d+/, text);
   assert.match(text, /Acc\^ \(predicted\) 0\.\d+/, text);
