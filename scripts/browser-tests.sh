@@ -2,6 +2,8 @@
 # End-to-end tests: the release build in Debian's headless Chromium with WebGPU (SwiftShader).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The page and `groklab report` use the vendored uPlot; it must be package.json's version.
+for f in dist/uPlot.esm.js dist/uPlot.min.css LICENSE; do cmp "node_modules/uplot/$f" "vendor/uplot/${f#dist/}" || { echo "browser-tests: vendor/uplot/${f#dist/} differs from node_modules/uplot/$f: copy it again" >&2; exit 1; }; done
 scripts/build-web.sh
 port="${GROKLAB_TEST_PORT:-8765}"
 python3 -m http.server "$port" --bind 127.0.0.1 --directory dist >/dev/null 2>&1 &
