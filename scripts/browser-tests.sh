@@ -2,6 +2,8 @@
 # End-to-end tests: the release build in Debian's headless Chromium with WebGPU (SwiftShader).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The page and `groklab report` use the vendored uPlot; it must be package.json's version.
+for f in dist/uPlot.esm.js dist/uPlot.min.css LICENSE; do cmp "node_modules/uplot/$f" "vendor/uplot/${f#dist/}" || { echo "browser-tests: vendor/uplot/${f#dist/} differs from node_modules/uplot/$f: copy it again" >&2; exit 1; }; done
 scripts/build-web.sh
 port="${GROKLAB_TEST_PORT:-8765}"
 python3 -m http.server "$port" --bind 127.0.0.1 --directory dist >/dev/null 2>&1 &
@@ -19,4 +21,6 @@ rm -f test-results/diverged.json
 [ -s test-results/diverged.json ] || { echo "browser-tests: the CLI wrote no diverged run" >&2; exit 1; }
 # And a short run with snapshots, for the inside views to open.
 "$bin" train --preset quick-grok --quiet --steps 600 --out test-results/quick.json >/dev/null
+# Its report page, which report.test.mjs opens from file:// with the network blocked.
+"$bin" report test-results/quick.json -o test-results/quick.html >/dev/null
 GROKLAB_URL="http://127.0.0.1:$port/" node --test --test-concurrency=1 tests/browser/

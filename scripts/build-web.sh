@@ -8,7 +8,7 @@ export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 # The wasm build keeps its own persistent target dir, so it never invalidates the native one.
 export CARGO_TARGET_DIR="${GROKLAB_WEB_TARGET_DIR:-$HOME/.cache/groklab/target-web}"
 
-inputs=$(find src www index.html Trunk.toml Cargo.toml Cargo.lock package-lock.json rust-toolchain.toml .cargo \
+inputs=$(find src www vendor index.html Trunk.toml Cargo.toml Cargo.lock package-lock.json rust-toolchain.toml .cargo \
   -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)
 if [ -f dist/.inputs ] && [ "$(cat dist/.inputs)" = "$inputs" ] && [ -f dist/groklab_bg.wasm ]; then
   echo "build-web: dist/ is up to date" >&2

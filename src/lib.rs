@@ -10,6 +10,9 @@ pub mod model;
 pub mod optim;
 pub mod phase;
 pub mod presets;
+// Only the CLI writes reports; the wasm build need not carry the page's sources twice.
+#[cfg(feature = "cli")]
+pub mod report;
 pub mod rng;
 pub mod run;
 pub mod tasks;

@@ -18,7 +18,10 @@ use std::time::Instant;
 /// or task.kind=sparse_parity (a kind switch fills that kind's defaults). Overrides are
 /// validated together, so their order never matters.
 ///
-/// Exit codes: 0 ok, 1 the run failed (diverged or a device error), 2 bad arguments or config.
+/// `groklab report run.json` writes the run as one HTML page that opens offline.
+///
+/// Exit codes: 0 ok, 1 the run failed (diverged or a device error), 2 bad arguments, config
+/// or run file.
 #[derive(Parser)]
 #[command(name = "groklab", version)]
 struct Cli {
@@ -34,6 +37,21 @@ enum Command {
     Train(TrainArgs),
     /// Print the resolved config as JSON (nothing is trained).
     Config(ConfigArgs),
+    /// Write a run.json as one self-contained HTML page: curves, inside views, step scrubber.
+    ///
+    /// The page shows the run with the playground's own views and carries everything it needs
+    /// (the run, the scripts, the styles), so it opens offline from file:// and can be mailed.
+    Report(ReportArgs),
+}
+
+#[derive(Args)]
+struct ReportArgs {
+    /// The run.json to show (written by `groklab train --out` or saved from the page).
+    #[arg(value_name = "RUN.json")]
+    run: String,
+    /// Where to write the page [default: RUN with the extension .html].
+    #[arg(long, short, value_name = "OUT.html")]
+    out: Option<String>,
 }
 
 /// Where a run's config comes from.
@@ -109,6 +127,7 @@ fn main() -> ExitCode {
         Command::Config(args) => resolve_config(&args).map(|config| {
             println!("{}", serde_json::to_string_pretty(&config).expect("serialisable"));
         }),
+        Command::Report(args) => report(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -158,6 +177,23 @@ fn read_config_file(path: &str) -> Result<RunConfig, Failure> {
         return RunFile::from_json(&text).map(|f| f.config).map_err(bad);
     }
     RunConfig::from_value(value).map_err(|e| bad(e.to_string()))
+}
+
+/// Write the report page of a run.json; a file that is not a run is bad input (exit 2).
+fn report(args: &ReportArgs) -> Result<(), Failure> {
+    let run = &args.run;
+    let text = std::fs::read_to_string(run).map_err(|e| Failure::Usage(format!("{run}: {e}")))?;
+    let html = groklab::report::render(&text).map_err(|e| Failure::Usage(format!("{run}: {e}")))?;
+    let out = args.out.clone().unwrap_or_else(|| {
+        std::path::Path::new(run).with_extension("html").to_string_lossy().into_owned()
+    });
+    if std::path::Path::new(&out) == std::path::Path::new(run) {
+        return Err(Failure::Usage(format!("{run}: the page would overwrite the run; name another with -o")));
+    }
+    // An output path that cannot be written is a bad argument, as an unreadable input is.
+    std::fs::write(&out, html).map_err(|e| Failure::Usage(format!("-o {out}: {e}")))?;
+    println!("wrote {out}");
+    Ok(())
 }
 
 fn train(args: &TrainArgs) -> Result<(), Failure> {

@@ -171,3 +171,43 @@ fn output_into_a_closed_pipe_ends_quietly_without_a_panic() {
     assert!(!text(&out.stderr).contains("panicked"), "{}", text(&out.stderr));
     assert_eq!(out.status.signal(), Some(libc::SIGPIPE), "{:?}", out.status);
 }
+
+#[test]
+fn report_writes_one_self_contained_page_and_refuses_a_broken_run() {
+    let run = temp("report-run.json");
+    let out = groklab(&["train", "--preset", "quick-grok", "--steps", "600", "--quiet", "--out", run.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let page = temp("report-page.html");
+    let out = groklab(&["report", run.to_str().unwrap(), "-o", page.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains(page.to_str().unwrap()), "says where it wrote: {}", text(&out.stdout));
+    let html = std::fs::read_to_string(&page).unwrap();
+    // The run is in the page, exactly as the file has it.
+    let json = std::fs::read_to_string(&run).unwrap();
+    assert!(html.contains(&format!("<script id=\"run\" type=\"application/json\">{}</script>", json.trim())));
+    assert!(html.contains("data-path=\"views/inside.js\"") && html.contains("data-path=\"vendor/uPlot.esm.js\""));
+    // No web address: nothing in the page can fetch anything (the SVG namespace is a name).
+    for scheme in ["http://", "https://"] {
+        for (at, _) in html.match_indices(scheme) {
+            let url: String = html[at..].chars().take_while(|c| !c.is_whitespace() && !"'\"<>)".contains(*c)).collect();
+            assert_eq!(url, "http://www.w3.org/2000/svg", "a web address in the report");
+        }
+    }
+
+    // Without -o, the page goes beside the run.
+    let out = groklab(&["report", run.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(std::fs::read_to_string(run.with_extension("html")).unwrap(), html);
+
+    // A broken run.json is bad input: exit 2, and the message names the file and the problem.
+    let broken = temp("broken-run.json");
+    std::fs::write(&broken, json.replacen("\"history\"", "\"histroy\"", 1)).unwrap();
+    let out = groklab(&["report", broken.to_str().unwrap(), "-o", temp("broken.html").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("broken-run.json") && err.contains("history"), "{err}");
+    assert!(!temp("broken.html").exists(), "no page for a broken run");
+    let out = groklab(&["report", temp("no-such-run.json").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&groklab(&["--help"]).stdout).contains("report"), "groklab --help lists it");
+}

@@ -18,9 +18,10 @@ export async function launch() {
   });
 }
 
-/** A new page that records its own requests, failed responses and page errors. */
-export async function newPage(browser) {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+/** A new page (in its own context, with Playwright's context `options`) that records its own
+ * requests, failed responses and page errors. */
+export async function newPage(browser, options = {}) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, ...options });
   page.requests = [];
   page.failures = [];
   page.errors = [];
@@ -32,6 +33,18 @@ export async function newPage(browser) {
   });
   return page;
 }
+
+/** How many pixels of the canvas with this id are painted. */
+export const painted = (page, id) => page.evaluate((i) => {
+  const c = document.getElementById(i);
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  let n = 0;
+  for (let k = 3; k < d.length; k += 4) n += d[k] > 0;
+  return n;
+}, id);
+
+/** The pixels of the canvas with this id, as a data URL (to compare two moments). */
+export const pixels = (page, id) => page.evaluate((i) => document.getElementById(i).toDataURL(), id);
 
 /** Open the playground at `hash` and wait until the worker has created the run. */
 export async function open(browser, hash, page) {

@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { launch, open, until, RESULTS } from './harness.mjs';
+import { launch, open, until, painted, pixels, RESULTS } from './harness.mjs';
 
 let browser;
 before(async () => {
@@ -13,16 +13,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
 });
-
-/** How many pixels of a canvas are painted. */
-const painted = (page, id) => page.evaluate((i) => {
-  const c = document.getElementById(i);
-  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-  let n = 0;
-  for (let k = 3; k < d.length; k += 4) n += d[k] > 0;
-  return n;
-}, id);
-const pixels = (page, id) => page.evaluate((i) => document.getElementById(i).toDataURL(), id);
 
 test('the inside views draw a grokking run and follow the scrubber', async () => {
   const page = await open(browser, '#preset=quick-grok&backend=cpu&autoplay=1');
