@@ -25,6 +25,7 @@ const MODULES: &[(&str, &str)] = &[
     ("views/answers.js", include_str!("../www/views/answers.js")),
     ("views/neurons.js", include_str!("../www/views/neurons.js")),
     ("views/measures.js", include_str!("../www/views/measures.js")),
+    ("views/parallelograms.js", include_str!("../www/views/parallelograms.js")),
     ("views/inside.js", include_str!("../www/views/inside.js")),
     ("report.js", include_str!("../www/report.js")),
 ];

@@ -63,6 +63,7 @@ async function draw() {
   const inside = new InsideViews(document.getElementById('inside'), (step) => curves.mark(step));
   document.getElementById('log-x').addEventListener('change', (e) => curves.setLogX(e.target.checked));
   curves.push(run.history);
+  inside.setPrediction(run.liuPrediction);
   inside.add(run.snapshots);
   if (!run.snapshots.length) showMessage('inside', 'info', 'This run has no snapshots (a task without tokens), so the inside views are empty.');
   // Curves draw on the next frame; ours comes after theirs.
