@@ -5,6 +5,7 @@
 
 pub mod analysis;
 pub mod config;
+pub mod landscape;
 pub mod device;
 pub mod model;
 pub mod optim;
