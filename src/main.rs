@@ -42,6 +42,35 @@ enum Command {
     /// The page shows the run with the playground's own views and carries everything it needs
     /// (the run, the scripts, the styles), so it opens offline from file:// and can be mailed.
     Report(ReportArgs),
+    /// Run the semantic-landscape simulator (science.md §6) and print its fitted figures.
+    ///
+    /// Algorithms are nodes with fallibilities; edges exist with a probability set by the data
+    /// size D; a walk from the memorising node moves with Arrhenius rates (Gillespie). Prints
+    /// the percolation figures, the grokking time and its fit against 1/(D − D_c), the trap
+    /// model's slope against −μ and emergence with model size.
+    Landscape(LandscapeArgs),
+}
+
+#[derive(Args)]
+struct LandscapeArgs {
+    /// Data size D (edges present with probability D / 100,000).
+    #[arg(long, default_value_t = groklab::landscape::LandscapeConfig::default().data)]
+    data: f64,
+    /// Model size N: algorithms in the landscape.
+    #[arg(long, default_value_t = groklab::landscape::LandscapeConfig::default().nodes)]
+    nodes: usize,
+    /// Inverse temperature β of the Arrhenius rates.
+    #[arg(long, default_value_t = groklab::landscape::LandscapeConfig::default().beta)]
+    beta: f64,
+    /// Trap-model exponent μ.
+    #[arg(long, default_value_t = groklab::landscape::LandscapeConfig::default().mu)]
+    mu: f64,
+    /// Seed of the landscape and its walks.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Write the whole result as JSON to this file.
+    #[arg(long, value_name = "FILE")]
+    out: Option<String>,
 }
 
 #[derive(Args)]
@@ -128,6 +157,7 @@ fn main() -> ExitCode {
             println!("{}", serde_json::to_string_pretty(&config).expect("serialisable"));
         }),
         Command::Report(args) => report(&args),
+        Command::Landscape(args) => landscape(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -180,6 +210,29 @@ fn read_config_file(path: &str) -> Result<RunConfig, Failure> {
 }
 
 /// Write the report page of a run.json; a file that is not a run is bad input (exit 2).
+fn landscape(args: &LandscapeArgs) -> Result<(), Failure> {
+    use groklab::landscape::{simulate, LandscapeConfig};
+    let config = LandscapeConfig { data: args.data, nodes: args.nodes, beta: args.beta, mu: args.mu, seed: args.seed };
+    let r = simulate(&config).map_err(Failure::Usage)?;
+    let or_none = |x: Option<f64>| x.map_or("none".to_string(), |v| format!("{v:.1}"));
+    println!("landscape: N = {} algorithms, D = {}, β = {}, μ = {}, seed {}", config.nodes, config.data, config.beta, config.mu, config.seed);
+    println!("edges {} (mean degree {:.2}); giant component {:.1} % of the nodes; mean degree 1 at D = {:.1}", r.edges, r.mean_degree, 100.0 * r.giant_fraction, r.percolation_data);
+    println!("critical data D_c (memorising and generalising nodes connect): {}; connected at D: {}", or_none(r.critical_data), r.connected);
+    println!("one walk: grokking time {}, barrier crossed {:.3} in fallibility above the start", or_none(r.grokking_time), r.barrier);
+    if let Some(fit) = r.sweep_fit {
+        println!("mean grokking time against 1/(D − D_c) over {} data sizes: slope {:.4e}, R² {:.3}", r.sweep.len(), fit.slope, fit.r2);
+    }
+    println!("trap model: fitted slope of ln F against ln S {:.4} (theory −μ = {:.4}), R² {:.4}", r.trap_fit.slope, -config.mu, r.trap_fit.r2);
+    let emerged = r.emergence.iter().find(|(_, c)| *c).map_or("not up to 2N".to_string(), |(n, _)| format!("N = {n}"));
+    println!("emergence with model size at this D: connected from {emerged}");
+    if let Some(path) = &args.out {
+        let json = serde_json::to_string(&r).expect("serialisable");
+        std::fs::write(path, json).map_err(|e| Failure::Usage(format!("{path}: {e}")))?;
+        println!("wrote {path}");
+    }
+    Ok(())
+}
+
 fn report(args: &ReportArgs) -> Result<(), Failure> {
     let run = &args.run;
     let text = std::fs::read_to_string(run).map_err(|e| Failure::Usage(format!("{run}: {e}")))?;

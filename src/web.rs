@@ -34,6 +34,15 @@ fn from_js(value: JsValue) -> Result<serde_json::Value, JsError> {
     serde_wasm_bindgen::from_value(value).map_err(|e| JsError::new(&format!("config: {e}")))
 }
 
+/// Run the semantic-landscape simulator (science.md §6) for its settings (missing ones take
+/// their defaults); a setting out of range is an error naming it.
+#[wasm_bindgen]
+pub fn landscape(config: JsValue) -> Result<JsValue, JsError> {
+    let config: crate::landscape::LandscapeConfig =
+        serde_json::from_value(from_js(config)?).map_err(|e| JsError::new(&format!("landscape: {e}")))?;
+    to_js(&crate::landscape::simulate(&config).map_err(|e| JsError::new(&e))?)
+}
+
 /// Every preset as `[{name, about, config}]`, flagship first.
 #[wasm_bindgen]
 pub fn presets() -> Result<JsValue, JsError> {

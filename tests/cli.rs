@@ -211,3 +211,22 @@ fn report_writes_one_self_contained_page_and_refuses_a_broken_run() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     assert!(text(&groklab(&["--help"]).stdout).contains("report"), "groklab --help lists it");
 }
+
+#[test]
+fn landscape_prints_its_figures_writes_json_and_refuses_bad_settings() {
+    let path = temp("landscape.json");
+    let out = groklab(&["landscape", "--data", "5000", "--seed", "0", "--out", path.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("critical data D_c (memorising and generalising nodes connect): 998.3; connected at D: true"), "{stdout}");
+    assert!(stdout.contains("trap model: fitted slope of ln F against ln S -0.28"), "{stdout}");
+    let written = std::fs::read_to_string(&path).unwrap();
+    let report: groklab::landscape::LandscapeReport = serde_json::from_str(&written).unwrap();
+    // The same settings give the same landscape in the library, to the last digit.
+    let again = groklab::landscape::simulate(&report.config).unwrap();
+    assert_eq!(serde_json::to_string(&again).unwrap(), written, "reproducible from its settings");
+    assert!(report.grokking_time.is_some() && report.sweep.len() >= 3);
+    let bad = groklab(&["landscape", "--nodes", "5000"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad.stderr).contains("nodes must be in 2…1000"), "{}", text(&bad.stderr));
+}

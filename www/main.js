@@ -9,6 +9,7 @@ import { WorkerLink } from './protocol.js';
 import * as view from './status.js';
 import { parseRunFile } from './runfile.js';
 import { InsideViews } from './views/inside.js';
+import { LandscapeView, landscapeSettings } from './views/landscape.js';
 
 /** Everything the page knows; exposed as `window.groklab` for tests and the curious. */
 const app = {
@@ -35,6 +36,12 @@ const curves = new Curves(document.getElementById('loss-chart'), document.getEle
 const inside = new InsideViews(document.getElementById('inside'), (step) => curves.mark(step));
 app.inside = inside;
 app.curves = curves;
+// The landscape simulator: its settings live in the link beside the run's.
+const landscape = new LandscapeView(document.getElementById('landscape'), (settings) => link.landscape(settings), (settings) => {
+  for (const [k, v] of Object.entries(settings)) app.page[`landscape.${k}`] = String(v);
+  writeLink();
+});
+app.landscape = landscape;
 let onReady = null;
 
 const handlers = {
@@ -157,6 +164,11 @@ async function loadFromLink() {
       delete page[key];
     }
   }
+  const land = landscapeSettings(page);
+  problems.push(...land.problems);
+  // The link keeps the landscape settings it set (good ones as read, bad ones as defaults).
+  const landKeys = Object.keys(page).filter((key) => key.startsWith('landscape.'));
+  for (const key of landKeys) page[key] = String(land.settings[key.slice('landscape.'.length)]);
   const resolved = await link.resolve(preset.config, overrides);
   problems.push(...resolved.errors.map((e) => e.message));
   app.presetName = preset.name;
@@ -171,6 +183,7 @@ async function loadFromLink() {
   if (resolved.notes?.length) view.showMessage('link-notes', 'info', resolved.notes.join('; ') + '.');
   curves.setLogX(app.page.logx !== '0');
   document.getElementById('log-x').checked = app.page.logx !== '0';
+  landscape.set(land.settings);
   writeLink();
   render();
   newRun(app.page.autoplay === '1');

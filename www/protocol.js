@@ -1,9 +1,11 @@
 // The page–worker protocol, in one place. The page talks to the training worker only
 // through a WorkerLink.
 //
-// Page → worker:  resolve {id, base, overrides} | create {run, config, backend} | run {run}
+// Page → worker:  resolve {id, base, overrides} | landscape {id, settings}
+//                 | create {run, config, backend} | run {run}
 //                 | pause | step {run, n} | switch {run, backend} | budget {run, steps}
 // Worker → page:  ready {presets, gpu} | resolved {id, config, errors, notes, inactive}
+//                 | landscaped {id, report, error}
 //                 | created {run, backend, adapter, fellBack, layers}
 //                 | records {run, records, snapshots, step, status, summary, seconds, steps, backend}
 //                 | switched {run, backend, step} | switchFailed {run, backend, target, message}
@@ -34,7 +36,7 @@ export class WorkerLink {
   /** Start (or restart, after a crash) the worker. Run ids keep counting up. */
   start() {
     this.worker?.terminate();
-    for (const done of this.waiting.values()) done({ config: null, errors: [{ key: 'config', message: 'the training core restarted' }], notes: [], inactive: [] });
+    for (const { done, lost } of this.waiting.values()) done(lost);
     this.waiting.clear();
     this.worker = new Worker(this.url, { type: 'module' });
     this.worker.onmessage = ({ data }) => this.receive(data);
@@ -42,8 +44,8 @@ export class WorkerLink {
   }
 
   receive(msg) {
-    if (msg.type === 'resolved') {
-      this.waiting.get(msg.id)?.(msg);
+    if (msg.type === 'resolved' || msg.type === 'landscaped') {
+      this.waiting.get(msg.id)?.done(msg);
       this.waiting.delete(msg.id);
       return;
     }
@@ -54,13 +56,24 @@ export class WorkerLink {
     this.handlers[msg.type]?.(msg);
   }
 
-  /** Ask the worker (which has the validator) to apply `overrides` to `base`. */
-  resolve(base, overrides) {
+  /** A request the worker answers by its id; `lost` is the answer if the worker restarts. */
+  ask(message, lost) {
     return new Promise((done) => {
       const id = ++this.nextRequest;
-      this.waiting.set(id, done);
-      this.worker.postMessage({ type: 'resolve', id, base, overrides });
+      this.waiting.set(id, { done, lost });
+      this.worker.postMessage({ ...message, id });
     });
+  }
+
+  /** Ask the worker (which has the validator) to apply `overrides` to `base`. */
+  resolve(base, overrides) {
+    const lost = { config: null, errors: [{ key: 'config', message: 'the training core restarted' }], notes: [], inactive: [] };
+    return this.ask({ type: 'resolve', base, overrides }, lost);
+  }
+
+  /** Run the semantic-landscape simulator: {report} or {error}. */
+  landscape(settings) {
+    return this.ask({ type: 'landscape', settings }, { error: 'the training core restarted' });
   }
 
   /** Start a new run of `config`; everything the older runs still send is dropped. */

@@ -2,7 +2,7 @@
 // thread only draws and handles input. The messages are listed in protocol.js; every
 // message about a run carries the run's id, so the page can drop those of older runs.
 
-import init, { Trainer, presets, resolveConfig } from '../groklab.js';
+import init, { Trainer, presets, resolveConfig, landscape } from '../groklab.js';
 
 let trainer = null;
 /** The id of the run `trainer` belongs to. */
@@ -144,6 +144,15 @@ self.onmessage = ({ data: msg }) => {
           post({ type: 'resolved', id: msg.id, ...r });
         } catch (e) {
           post({ type: 'resolved', id: msg.id, config: null, errors: [{ key: 'config', message: String(e.message || e) }], notes: [], inactive: [] });
+        }
+      });
+      return;
+    case 'landscape':
+      ready.then(() => {
+        try {
+          post({ type: 'landscaped', id: msg.id, report: landscape(msg.settings) });
+        } catch (e) {
+          post({ type: 'landscaped', id: msg.id, error: String(e.message || e) });
         }
       });
       return;

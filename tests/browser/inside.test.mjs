@@ -27,7 +27,7 @@ test('the inside views draw a grokking run and follow the scrubber', async () =>
   assert.equal(await page.locator('#measures-chart canvas').count(), 1, 'the measures are drawn');
   assert.match(await page.innerText('#pca-text'), /Step 4,000: 23 tokens on their first two principal components/);
   assert.match(await page.innerText('#answers-text'), /Step 4,000: \d+ of 159 held-out pairs answered right/);
-  assert.match(await page.innerText('#spectrum-text'), /Fourier power of E·W_in \(first-layer input\).*Gini 0\.\d+/);
+  assert.match(await page.innerText('#spectrum-text'), /Fourier power of the first-layer input E·W_in, key frequencies .*Gini 0\.\d+/);
   assert.match(await page.innerText('#measures-text'), /periodic neurons \(share\) 0\.\d+/);
   await page.screenshot({ path: `${RESULTS}inside.png`, fullPage: true });
   // Drag the scrubber back to the first snapshot: every view shows step 1.

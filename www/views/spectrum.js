@@ -41,7 +41,7 @@ export class SpectrumView {
       this.plot.setData([ks, share]);
     }
     const keys = f.key_frequencies.length ? f.key_frequencies.join(', ') : 'none yet';
-    const of = f.of === 'first_layer' ? 'Fourier power of E·W_in (first-layer input)' : 'Fourier power of the embedding';
-    this.text.textContent = `Step ${snapshot.step.toLocaleString('en')}, ${of}: key frequencies ${keys}, carrying ${(100 * f.key_share).toFixed(1)} % of the power; Gini ${f.gini.toFixed(3)}.`;
+    const of = f.of === 'first_layer' ? 'the first-layer input E·W_in' : 'the embedding';
+    this.text.textContent = `Step ${snapshot.step.toLocaleString('en')}: Fourier power of ${of}, key frequencies ${keys}, carrying ${(100 * f.key_share).toFixed(1)} % of the power; Gini ${f.gini.toFixed(3)}.`;
   }
 }
