@@ -1,5 +1,6 @@
 //! A finished (or stopped) run as saved to `run.json`: config, history, summary, embeddings.
 
+use crate::analysis::algorithms::AlgorithmGraph;
 use crate::analysis::liu::Prediction;
 use crate::analysis::snapshot::Snapshot;
 use crate::config::RunConfig;
@@ -33,6 +34,9 @@ pub struct RunFile {
     /// Liu's prediction from the training set alone (Liu's addition task only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub liu_prediction: Option<Prediction>,
+    /// The run's walk over algorithms (classification tasks with a finite input set).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub algorithm_graph: Option<AlgorithmGraph>,
 }
 
 fn version_1() -> u32 {

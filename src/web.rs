@@ -139,6 +139,12 @@ impl Trainer {
         to_js(&self.session.liu_prediction())
     }
 
+    /// The run's walk over algorithms so far (nodes, edges, walk).
+    #[wasm_bindgen(js_name = algorithmGraph)]
+    pub fn algorithm_graph(&self) -> Result<JsValue, JsError> {
+        to_js(&self.session.algorithm_graph())
+    }
+
     /// The snapshots taken since the last call (see `analysis::snapshot`).
     pub fn snapshots(&mut self) -> Result<JsValue, JsError> {
         let fresh = &self.session.snapshots()[self.snapshots_sent..];

@@ -143,7 +143,58 @@ fn a_grokking_transformer_concentrates_its_embedding_on_a_few_key_frequencies() 
     // the ln p of a uniform guess).
     let r1 = end.restricted_loss.unwrap();
     assert!(r1 < 0.1 * (31f64).ln(), "restricted loss {r1}");
+    // Its walk over algorithms (science.md §6): it creeps on after the jump (README).
+    let g = s.algorithm_graph();
+    check_walk("quick-transformer", &s, &g);
     // The record at the end carries the same numbers by name.
     let last = s.history().last().unwrap();
     assert_eq!((last.measures.gini, last.measures.excluded_loss), (Some(end.gini), end.excluded_loss));
+}
+
+/// The walk of a grokking run over its algorithms (science.md §6), printed node by node.
+fn walk_of(name: &str) -> (Session, groklab::analysis::algorithms::AlgorithmGraph) {
+    let s = run(name);
+    let g = s.algorithm_graph();
+    for n in &g.nodes {
+        println!(
+            "{name} node {}: steps {:?}…, dwell {}, F train {:.2} test {:.2}, test acc {:.3}, keys {:?}, memorising {:?}",
+            n.id, &n.steps[..n.steps.len().min(3)], n.dwell, n.fallibility_train, n.fallibility_test, n.test_accuracy,
+            n.signature.key_frequencies, n.signature.memorising
+        );
+    }
+    println!("{name} walk: {:?}", g.walk);
+    (s, g)
+}
+
+/// The walk's shape: at least three nodes, from a node wrong on the test inputs to one whose
+/// total fallibility is under 5 % of where the run started. Returns (last transition, step
+/// test accuracy first reached 90 %).
+fn check_walk(name: &str, s: &Session, g: &groklab::analysis::algorithms::AlgorithmGraph) -> (u64, u64) {
+    assert!(g.nodes.len() >= 3, "{name}: {} nodes", g.nodes.len());
+    let start = &g.nodes[g.walk[0].1];
+    let end = &g.nodes[g.walk.last().unwrap().1];
+    // Starts wrong on the test inputs: over half a nat per test input (ln p for a guess).
+    assert!(start.fallibility_test > 0.5 * s.dataset().test.len as f64, "{name}: start F_test {}", start.fallibility_test);
+    let (f0, f1) = (start.fallibility_train + start.fallibility_test, end.fallibility_train + end.fallibility_test);
+    assert!(f1 < 0.05 * f0, "{name}: ends at F {f1}, not near zero against the start's {f0}");
+    let jump = first(s.history(), |r| r.test_acc >= 0.9);
+    let last_move = g.walk.windows(2).filter(|w| w[0].1 != w[1].1).last().expect("a transition")[1].0;
+    println!("{name}: {} nodes; F {f0:.1} → {f1:.1}; last transition at step {last_move}, test 90 % at {jump}", g.nodes.len());
+    (last_move, jump)
+}
+
+#[test]
+fn a_grokking_run_walks_from_memorising_to_generalising_algorithms() {
+    let (s, g) = walk_of("quick-grok");
+    let (last_move, jump) = check_walk("quick-grok", &s, &g);
+    // The walk stops where the test accuracy jumps: its last transition is within one
+    // snapshot interval of the first record at 90 % test accuracy.
+    let interval = s.config().train.snapshot_every;
+    assert!(last_move.abs_diff(jump) <= interval, "last transition at {last_move}, jump at {jump}, interval {interval}");
+    // science.md §6: the walk crosses a barrier — memorising first makes the test part of the
+    // fallibility rise well above where it started (499 → 1,433 here) before it falls.
+    let peak = g.nodes.iter().map(|n| n.fallibility_test).fold(0.0, f64::max);
+    let start = g.nodes[g.walk[0].1].fallibility_test;
+    println!("F_test: start {start:.1}, peak {peak:.1}");
+    assert!(peak > 2.0 * start, "a barrier in F_test: start {start}, peak {peak}");
 }

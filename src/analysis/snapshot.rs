@@ -34,6 +34,19 @@ pub struct Snapshot {
     /// −1 where the task has no such pair (b = 0 for division, a > b for Liu's addition).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub answers: Option<Answers>,
+    /// The network's fallibility (science.md §6), split into its train and test parts;
+    /// classification tasks only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fallibility: Option<Fallibility>,
+}
+
+/// Fallibility F = Σ over inputs of KL(truth ‖ q) = Σ −ln q(true answer | x) (science.md §6).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Fallibility {
+    /// The sum over the training inputs.
+    pub train: f64,
+    /// The sum over the test inputs.
+    pub test: f64,
 }
 
 /// PCA of the token embeddings.
@@ -297,7 +310,7 @@ pub fn analyse(
         }
         a
     });
-    Snapshot { step, embeddings: embeddings.map(|e| (0..e.rows).map(|r| e.row(r).iter().map(|&x| x as f32).collect()).collect()), geometry, fourier, neurons, liu, answers }
+    Snapshot { step, embeddings: embeddings.map(|e| (0..e.rows).map(|r| e.row(r).iter().map(|&x| x as f32).collect()).collect()), geometry, fourier, neurons, liu, answers, fallibility: None }
 }
 
 /// Restricted and excluded training loss (science.md §3) from every example's logits.

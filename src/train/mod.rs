@@ -15,7 +15,7 @@ mod split;
 pub use history::{summarize, Record, Status, Summary};
 pub use objective::REGRESSION_TOLERANCE;
 
-use crate::analysis::snapshot::{analyse, is_snapshot_step, Example, Measures, Snapshot, Spectrum, TaskFacts};
+use crate::analysis::snapshot::{analyse, is_snapshot_step, Example, Fallibility, Measures, Snapshot, Spectrum, TaskFacts};
 use crate::analysis::Matrix;
 use crate::config::{ModOp, ModelConfig, RunConfig, TaskConfig};
 use crate::model::Network;
@@ -140,6 +140,11 @@ impl Session {
             .map(|i| (self.data.train.tokens[i * seq] as usize, self.data.train.tokens[i * seq + 1] as usize))
             .collect();
         Some(crate::analysis::liu::predict(p as usize, &pairs))
+    }
+
+    /// The run's walk over algorithms so far (science.md §6), from its snapshots.
+    pub fn algorithm_graph(&self) -> crate::analysis::algorithms::AlgorithmGraph {
+        crate::analysis::algorithms::build(&self.snapshots)
     }
 
     /// Every snapshot so far (token tasks; see `analysis::snapshot`).
@@ -388,6 +393,8 @@ impl Session {
         let model = self.model().valid();
         let mut examples = Vec::new();
         let mut logits: Vec<f64> = Vec::new();
+        // Σ −ln q(true | x) over the training inputs, then over the test inputs.
+        let mut fallibility = [None, None];
         let mut columns = 0;
         for (split, ex, train) in [(&self.train, &self.data.train, true), (&self.test, &self.data.test, false)] {
             if ex.len == 0 {
@@ -395,6 +402,10 @@ impl Session {
             }
             let out = model.forward(split.input());
             columns = out.dims()[1];
+            if let Some(f) = self.objective.fallibility(out.clone(), split) {
+                let v: Vec<f32> = read(f).await?.try_to_vec().map_err(|e| format!("{e:?}"))?;
+                fallibility[usize::from(!train)] = Some(v[0] as f64);
+            }
             if want_logits {
                 let values: Vec<f32> = read(out.clone()).await?.try_to_vec().map_err(|e| format!("{e:?}"))?;
                 logits.extend(values.into_iter().map(f64::from));
@@ -421,7 +432,11 @@ impl Session {
             (ModelConfig::Mlp { .. }, Some(_)) => Spectrum::FirstLayer,
             _ => Spectrum::Embedding,
         };
-        Ok(analyse(self.step, embeddings, neuron_inputs, spectrum, &facts, operands, &examples, logits.as_ref()))
+        let mut snapshot = analyse(self.step, embeddings, neuron_inputs, spectrum, &facts, operands, &examples, logits.as_ref());
+        if let [Some(train), test] = fallibility {
+            snapshot.fallibility = Some(Fallibility { train, test: test.unwrap_or(0.0) });
+        }
+        Ok(snapshot)
     }
 
     /// Each first-layer neuron's input as a function of the first operand: E · W_in (p ×
@@ -499,6 +514,43 @@ mod tests {
     use super::*;
     use crate::transfer::fault;
     use pollster::block_on;
+
+    /// The fallibility of outputs `out` (host values, n × columns) on a session's training split.
+    fn fallibility_of(s: &Session, out: Vec<f32>, columns: usize) -> f64 {
+        let n = s.train.len;
+        let out = Tensor::<2>::from_data(burn::tensor::TensorData::new(out, [n, columns]), &s.device.clone().inner());
+        let f = s.objective.fallibility(out, &s.train).expect("a classification task");
+        block_on(read(f)).unwrap().to_vec::<f32>().unwrap()[0] as f64
+    }
+
+    #[test]
+    fn fallibility_is_zero_for_a_perfect_predictor_and_n_ln_c_for_a_uniform_one() {
+        // Cross-entropy (quick-grok, 23 classes).
+        let s = Session::new(crate::presets::find("quick-grok").unwrap().config, &crate::device::cpu()).unwrap();
+        let (n, c) = (s.data.train.len, 23);
+        let uniform = fallibility_of(&s, vec![0.0; n * c], c);
+        assert!((uniform - n as f64 * (c as f64).ln()).abs() < 1e-3 * uniform, "{uniform} vs n ln c");
+        let mut perfect = vec![0.0; n * c];
+        for (i, &label) in s.data.train.labels.iter().enumerate() {
+            perfect[i * c + label as usize] = 60.0;
+        }
+        assert!(fallibility_of(&s, perfect, c) < 1e-6);
+        // MSE to class vectors (toy-addition): q = softmax(−‖f(x) − t_c‖²), against a direct
+        // computation on the host, for an output that sits on each true class's vector.
+        let s = Session::new(crate::presets::find("toy-addition").unwrap().config, &crate::device::cpu()).unwrap();
+        let Objective::ClassTargets(table) = &s.objective else { panic!("the toy has class targets") };
+        let [classes, dim] = table.dims();
+        let t: Vec<f32> = block_on(read(table.clone())).unwrap().to_vec().unwrap();
+        let out: Vec<f32> = s.data.train.labels.iter().flat_map(|&l| t[l as usize * dim..(l as usize + 1) * dim].to_vec()).collect();
+        let mut direct = 0.0;
+        for &l in &s.data.train.labels {
+            let d2 = |c: usize| (0..dim).map(|k| ((t[c * dim + k] - t[l as usize * dim + k]) as f64).powi(2)).sum::<f64>();
+            let z: f64 = (0..classes).map(|c| (-d2(c)).exp()).sum();
+            direct += -((-d2(l as usize)).exp() / z).ln();
+        }
+        let f = fallibility_of(&s, out, dim);
+        assert!((f - direct).abs() < 1e-3 * direct.max(1e-3), "{f} vs {direct}");
+    }
 
     #[test]
     fn a_failed_move_leaves_the_run_usable_where_it_was() {

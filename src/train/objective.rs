@@ -61,6 +61,25 @@ impl Objective {
         }
     }
 
+    /// Σ −ln q(true class | x) over the split: its part of the fallibility (science.md §6).
+    /// Cross-entropy models: q = softmax(logits). MSE to class vectors (Liu's toy): q =
+    /// softmax(−‖f(x) − t_c‖²), the output turned into a distribution over classes as
+    /// science.md §6 says. Regression has no classes: `None`.
+    pub(crate) fn fallibility(&self, out: Tensor<2>, split: &DeviceSplit) -> Option<Tensor<1>> {
+        let logits = match self {
+            Objective::CrossEntropy => out,
+            Objective::ClassTargets(table) => {
+                let norms = table.clone().powi_scalar(2).sum_dim(1).reshape([1, table.dims()[0]]);
+                let out_norms = out.clone().powi_scalar(2).sum_dim(1);
+                (norms - out.matmul(table.clone().transpose()).mul_scalar(2.0) + out_norms).neg()
+            }
+            Objective::Regression { .. } => return None,
+        };
+        let labels = split.labels.clone()?;
+        let n = labels.dims()[0];
+        Some(log_softmax(logits, 1).gather(1, labels.reshape([n, 1])).sum().neg())
+    }
+
     /// Number of correctly predicted examples, shape [1].
     pub(crate) fn correct(&self, out: Tensor<2>, split: &DeviceSplit) -> Tensor<1> {
         let hits = match self {
