@@ -283,7 +283,7 @@ fn train(args: &TrainArgs) -> Result<(), Failure> {
             embeddings: pollster::block_on(session.embeddings()).map_err(Failure::Run)?,
             snapshots: session.snapshots().to_vec(),
             liu_prediction: session.liu_prediction(),
-            algorithm_graph: Some(session.algorithm_graph()).filter(|g| !g.nodes.is_empty()),
+            algorithm_graph: Some(session.algorithm_graph().clone()).filter(|g| !g.nodes.is_empty()),
         };
         let json = serde_json::to_string(&file).expect("serialisable");
         std::fs::write(path, json).map_err(|e| Failure::Run(format!("--out {path}: {e}")))?;

@@ -26,6 +26,8 @@ const MODULES: &[(&str, &str)] = &[
     ("views/neurons.js", include_str!("../www/views/neurons.js")),
     ("views/measures.js", include_str!("../www/views/measures.js")),
     ("views/parallelograms.js", include_str!("../www/views/parallelograms.js")),
+    ("views/graph.js", include_str!("../www/views/graph.js")),
+    ("vendor/d3/d3-force.esm.js", include_str!("../vendor/d3/d3-force.esm.js")),
     ("views/inside.js", include_str!("../www/views/inside.js")),
     ("report.js", include_str!("../www/report.js")),
 ];
@@ -35,6 +37,8 @@ const ENTRY: &str = "report.js";
 
 /// uPlot's licence, which must travel with every copy of it (the report is one).
 const UPLOT_LICENSE: &str = include_str!("../vendor/uplot/LICENSE");
+/// d3's licence (ISC), for the same reason.
+const D3_LICENSE: &str = include_str!("../vendor/d3/LICENSE");
 
 /// The stylesheets, inlined: uPlot's and the playground's.
 const STYLES: &[&str] = &[include_str!("../vendor/uplot/uPlot.min.css"), include_str!("../www/style.css")];
@@ -68,7 +72,9 @@ try {
 
 /// The report page for the text of a run.json, or why the file is not a run.
 pub fn render(run_json: &str) -> Result<String, String> {
-    RunFile::from_json(run_json)?;
+    let run = RunFile::from_json(run_json)?;
+    // The algorithm graph view draws an overlay (its node ids); one run overlays as itself.
+    let overlay = run.algorithm_graph.as_ref().map(|g| crate::analysis::algorithms::overlay(std::slice::from_ref(g)));
     let mut html = String::with_capacity(run_json.len() + 300_000);
     html.push_str(HEAD);
     html.push_str("<style>\n");
@@ -81,8 +87,15 @@ pub fn render(run_json: &str) -> Result<String, String> {
     html.push_str("<script id=\"run\" type=\"application/json\">");
     html.push_str(&json_text(run_json.trim()));
     html.push_str("</script>\n");
+    if let Some(o) = overlay {
+        html.push_str("<script id=\"overlay\" type=\"application/json\">");
+        html.push_str(&json_text(&serde_json::to_string(&o).expect("serialisable")));
+        html.push_str("</script>\n");
+    }
     html.push_str("<!--\nuPlot, embedded below as vendor/uPlot.esm.js:\n\n");
     html.push_str(&UPLOT_LICENSE.replace("--", "- -"));
+    html.push_str("\nd3-force, d3-dispatch, d3-quadtree and d3-timer, embedded below as vendor/d3/d3-force.esm.js:\n\n");
+    html.push_str(&D3_LICENSE.replace("--", "- -"));
     html.push_str("-->\n");
     for (path, source) in MODULES {
         html.push_str(&format!("<script type=\"text/x-groklab-module\" data-path=\"{path}\">\n"));

@@ -43,6 +43,14 @@ pub fn landscape(config: JsValue) -> Result<JsValue, JsError> {
     to_js(&crate::landscape::simulate(&config).map_err(|e| JsError::new(&e))?)
 }
 
+/// Several runs' algorithm graphs on one set of nodes (see `analysis::algorithms::overlay`).
+#[wasm_bindgen]
+pub fn overlay(graphs: JsValue) -> Result<JsValue, JsError> {
+    let graphs: Vec<crate::analysis::algorithms::AlgorithmGraph> =
+        serde_json::from_value(from_js(graphs)?).map_err(|e| JsError::new(&format!("algorithm graphs: {e}")))?;
+    to_js(&crate::analysis::algorithms::overlay(&graphs))
+}
+
 /// Every preset as `[{name, about, config}]`, flagship first.
 #[wasm_bindgen]
 pub fn presets() -> Result<JsValue, JsError> {

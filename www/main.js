@@ -24,6 +24,9 @@ const app = {
   run: 0,
   records: [],
   step: 0,
+  graph: null,
+  keptWalks: [],
+  runConfig: null,
   status: 'idle',
   summary: null,
   replay: null,
@@ -71,6 +74,7 @@ const handlers = {
     const fresh = app.replay ? msg.records.filter((r) => r.step > app.replay.until) : msg.records;
     app.records.push(...fresh);
     curves.push(fresh);
+    if (msg.graph) showGraph(msg.graph);
     inside.add(app.replay ? (msg.snapshots || []).filter((s) => s.step > app.replay.until) : msg.snapshots);
     app.step = msg.step;
     app.status = msg.status;
@@ -209,8 +213,45 @@ function wantedBackend() {
 }
 
 /** Start the current config from step 0, training at once if `autoplay`. */
+/** The live run's algorithm graph changed: overlay it with the kept walks (in the worker,
+ * which has the signature rule) and draw; while one overlay is out, only the newest waits. */
+async function showGraph(graph) {
+  app.graph = graph;
+  if (app.overlaying) {
+    app.overlayAgain = true;
+    return;
+  }
+  app.overlaying = true;
+  const kept = app.keptWalks;
+  const answer = await link.overlay([...kept.map((k) => k.graph), graph]);
+  app.overlaying = false;
+  if (answer.overlay) inside.setOverlay(answer.overlay, [...kept.map((k) => k.label), 'this run']);
+  else view.showMessage('graph', 'warning', `The algorithm graph could not be drawn: ${answer.error}.`);
+  if (app.overlayAgain) {
+    app.overlayAgain = false;
+    showGraph(app.graph);
+  }
+}
+
+/** Walks kept for the overlay: the person asked for it, and the new run has the same inputs
+ * (task kind, p, operation), so their answer tables compare. */
+function keepWalk(previousConfig) {
+  const same = (a, b) => a && b && a.kind === b.kind && a.p === b.p && a.op === b.op;
+  if (!inside.graph.keepWalks || !same(previousConfig?.task, app.config?.task)) {
+    app.keptWalks = [];
+    return;
+  }
+  if (app.graph?.nodes?.length) {
+    const t = previousConfig.task;
+    app.keptWalks = [...app.keptWalks, { graph: app.graph, label: `seed ${previousConfig.seed}${t.train_fraction !== undefined ? `, train fraction ${t.train_fraction}` : ''}` }].slice(-3);
+  }
+}
+
 function newRun(autoplay) {
   setRunning(false);
+  keepWalk(app.runConfig);
+  app.runConfig = app.config;
+  app.graph = null;
   app.run = link.create(app.config, wantedBackend());
   app.records = [];
   app.step = 0;
@@ -413,6 +454,7 @@ async function openRunFile(file) {
   app.summary = parsed.summary;
   curves.push(parsed.history);
   inside.setPrediction(parsed.liuPrediction);
+  if (parsed.algorithmGraph) showGraph(parsed.algorithmGraph);
   inside.add(parsed.snapshots);
   showProgress();
   if (parsed.history.length) view.showLatest(parsed.history.at(-1));

@@ -1,13 +1,13 @@
 // The page–worker protocol, in one place. The page talks to the training worker only
 // through a WorkerLink.
 //
-// Page → worker:  resolve {id, base, overrides} | landscape {id, settings}
+// Page → worker:  resolve {id, base, overrides} | landscape {id, settings} | overlay {id, graphs}
 //                 | create {run, config, backend} | run {run}
 //                 | pause | step {run, n} | switch {run, backend} | budget {run, steps}
 // Worker → page:  ready {presets, gpu} | resolved {id, config, errors, notes, inactive}
-//                 | landscaped {id, report, error}
+//                 | landscaped {id, report, error} | overlaid {id, overlay, error}
 //                 | created {run, backend, adapter, fellBack, layers}
-//                 | records {run, records, snapshots, step, status, summary, seconds, steps, backend}
+//                 | records {run, records, snapshots, graph, step, status, summary, seconds, steps, backend}
 //                 | switched {run, backend, step} | switchFailed {run, backend, target, message}
 //                 | error {run, during, message, backend}
 //
@@ -44,7 +44,7 @@ export class WorkerLink {
   }
 
   receive(msg) {
-    if (msg.type === 'resolved' || msg.type === 'landscaped') {
+    if (msg.type === 'resolved' || msg.type === 'landscaped' || msg.type === 'overlaid') {
       this.waiting.get(msg.id)?.done(msg);
       this.waiting.delete(msg.id);
       return;
@@ -69,6 +69,11 @@ export class WorkerLink {
   resolve(base, overrides) {
     const lost = { config: null, errors: [{ key: 'config', message: 'the training core restarted' }], notes: [], inactive: [] };
     return this.ask({ type: 'resolve', base, overrides }, lost);
+  }
+
+  /** Several runs' algorithm graphs on one set of nodes: {overlay} or {error}. */
+  overlay(graphs) {
+    return this.ask({ type: 'overlay', graphs }, { error: 'the training core restarted' });
   }
 
   /** Run the semantic-landscape simulator: {report} or {error}. */

@@ -64,6 +64,8 @@ async function draw() {
   document.getElementById('log-x').addEventListener('change', (e) => curves.setLogX(e.target.checked));
   curves.push(run.history);
   inside.setPrediction(run.liuPrediction);
+  const overlay = document.getElementById('overlay');
+  if (overlay) inside.setOverlay(JSON.parse(overlay.textContent), ['this run']);
   inside.add(run.snapshots);
   if (!run.snapshots.length) showMessage('inside', 'info', 'This run has no snapshots (a task without tokens), so the inside views are empty.');
   // Curves draw on the next frame; ours comes after theirs.

@@ -2,7 +2,7 @@
 // thread only draws and handles input. The messages are listed in protocol.js; every
 // message about a run carries the run's id, so the page can drop those of older runs.
 
-import init, { Trainer, presets, resolveConfig, landscape } from '../groklab.js';
+import init, { Trainer, presets, resolveConfig, landscape, overlay } from '../groklab.js';
 
 let trainer = null;
 /** The id of the run `trainer` belongs to. */
@@ -61,8 +61,10 @@ async function chunk(n) {
   const records = await trainer.step(n);
   const seconds = (performance.now() - t0) / 1000;
   const snapshots = trainer.snapshots();
+  // The walk over algorithms changes only with a snapshot.
+  const graph = snapshots.length ? trainer.algorithmGraph() : undefined;
   post({
-    type: 'records', run, records, snapshots, seconds, steps: n, at: now(),
+    type: 'records', run, records, snapshots, graph, seconds, steps: n, at: now(),
     step: trainer.stepCount, status: trainer.status, summary: trainer.summary(), backend,
   });
   return seconds;
@@ -144,6 +146,15 @@ self.onmessage = ({ data: msg }) => {
           post({ type: 'resolved', id: msg.id, ...r });
         } catch (e) {
           post({ type: 'resolved', id: msg.id, config: null, errors: [{ key: 'config', message: String(e.message || e) }], notes: [], inactive: [] });
+        }
+      });
+      return;
+    case 'overlay':
+      ready.then(() => {
+        try {
+          post({ type: 'overlaid', id: msg.id, overlay: overlay(msg.graphs) });
+        } catch (e) {
+          post({ type: 'overlaid', id: msg.id, error: String(e.message || e) });
         }
       });
       return;

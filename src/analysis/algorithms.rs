@@ -103,51 +103,141 @@ pub struct AlgorithmGraph {
 /// fallibility are left out).
 pub fn build(snapshots: &[Snapshot]) -> AlgorithmGraph {
     let mut g = AlgorithmGraph::default();
-    let mut sums: Vec<(f64, f64, usize)> = Vec::new();
-    for (k, s) in snapshots.iter().enumerate() {
-        let (Some(sig), Some(f), Some(answers)) = (Signature::of(s), s.fallibility, s.answers.as_ref()) else { continue };
-        let current = g.walk.last().map(|&(_, n)| n);
+    snapshots.iter().for_each(|s| g.push(s));
+    g
+}
+
+impl AlgorithmGraph {
+    /// Add the next snapshot of the run (in step order): a visit to its node, and a
+    /// transition when that node is not the current one. The previous node's dwell runs
+    /// until this snapshot's step.
+    pub fn push(&mut self, s: &Snapshot) {
+        let (Some(sig), Some(f), Some(answers)) = (Signature::of(s), s.fallibility, s.answers.as_ref()) else { return };
+        let current = self.walk.last().copied();
+        if let Some((since, node)) = current {
+            self.nodes[node].dwell += s.step.saturating_sub(since);
+        }
+        let current = current.map(|(_, n)| n);
         // The current node first (a run mostly stays), then every other.
         let found = current
-            .filter(|&c| g.nodes[c].signature.same_node(&sig))
-            .or_else(|| g.nodes.iter().position(|n| n.signature.same_node(&sig)));
+            .filter(|&c| self.nodes[c].signature.same_node(&sig))
+            .or_else(|| self.nodes.iter().position(|n| n.signature.same_node(&sig)));
         let id = found.unwrap_or_else(|| {
-            let (mut right, mut tests) = (0usize, 0usize);
-            for i in 0..answers.truth.len() {
-                if answers.truth[i] >= 0 && !answers.train[i] {
-                    tests += 1;
-                    right += usize::from(answers.predicted[i] == answers.truth[i]);
-                }
-            }
-            g.nodes.push(Node {
-                id: g.nodes.len(),
+            self.nodes.push(Node {
+                id: self.nodes.len(),
                 signature: sig,
                 fallibility_train: 0.0,
                 fallibility_test: 0.0,
-                test_accuracy: if tests == 0 { 1.0 } else { right as f64 / tests as f64 },
+                test_accuracy: test_accuracy(answers),
                 dwell: 0,
                 steps: Vec::new(),
             });
-            sums.push((0.0, 0.0, 0));
-            g.nodes.len() - 1
+            self.nodes.len() - 1
         });
-        let until = snapshots.get(k + 1).map_or(s.step, |next| next.step);
-        let node = &mut g.nodes[id];
-        node.dwell += until - s.step;
+        let node = &mut self.nodes[id];
+        // Running means of the fallibility over the node's snapshots.
+        let visits = node.steps.len() as f64;
+        node.fallibility_train = (node.fallibility_train * visits + f.train) / (visits + 1.0);
+        node.fallibility_test = (node.fallibility_test * visits + f.test) / (visits + 1.0);
         node.steps.push(s.step);
-        let sum = &mut sums[id];
-        *sum = (sum.0 + f.train, sum.1 + f.test, sum.2 + 1);
-        node.fallibility_train = sum.0 / sum.2 as f64;
-        node.fallibility_test = sum.1 / sum.2 as f64;
         if let Some(from) = current.filter(|&c| c != id) {
-            match g.edges.iter_mut().find(|e| e.from == from && e.to == id) {
+            match self.edges.iter_mut().find(|e| e.from == from && e.to == id) {
                 Some(e) => e.steps.push(s.step),
-                None => g.edges.push(Edge { from, to: id, steps: vec![s.step] }),
+                None => self.edges.push(Edge { from, to: id, steps: vec![s.step] }),
             }
         }
-        g.walk.push((s.step, id));
+        self.walk.push((s.step, id));
     }
-    g
+}
+
+/// The share of test inputs a table answers right.
+fn test_accuracy(answers: &super::snapshot::Answers) -> f64 {
+    let (mut right, mut tests) = (0usize, 0usize);
+    for i in 0..answers.truth.len() {
+        if answers.truth[i] >= 0 && !answers.train[i] {
+            tests += 1;
+            right += usize::from(answers.predicted[i] == answers.truth[i]);
+        }
+    }
+    if tests == 0 { 1.0 } else { right as f64 / tests as f64 }
+}
+
+/// One algorithm of an overlay of several runs' graphs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OverlayNode {
+    /// Its index in the overlay.
+    pub id: usize,
+    /// Fallibility over the training inputs (the first run that visited it).
+    pub fallibility_train: f64,
+    /// Fallibility over the test inputs (the first run that visited it).
+    pub fallibility_test: f64,
+    /// Test accuracy of its representative table.
+    pub test_accuracy: f64,
+    /// Key frequencies of its representative.
+    pub key_frequencies: Vec<usize>,
+    /// Steps each run spent there (0 for runs that never came), run by run.
+    pub dwell: Vec<u64>,
+    /// Each run's snapshot steps there, run by run.
+    pub steps: Vec<Vec<u64>>,
+}
+
+/// A transition one run made, in overlay node ids.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OverlayEdge {
+    /// From node.
+    pub from: usize,
+    /// To node.
+    pub to: usize,
+    /// The run (index into the overlaid graphs).
+    pub run: usize,
+    /// When it happened.
+    pub steps: Vec<u64>,
+}
+
+/// Several runs' graphs on one set of nodes: nodes of different runs with one signature (the
+/// rule of [`Signature::same_node`]) become one, so shared stretches of walks show.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Overlay {
+    /// The algorithms any run visited.
+    pub nodes: Vec<OverlayNode>,
+    /// Every run's transitions.
+    pub edges: Vec<OverlayEdge>,
+    /// Each run's walk as (step, overlay node).
+    pub walks: Vec<Vec<(u64, usize)>>,
+}
+
+/// Overlay the graphs of several runs of one task (the last is usually the live run).
+pub fn overlay(graphs: &[AlgorithmGraph]) -> Overlay {
+    let runs = graphs.len();
+    let mut out = Overlay::default();
+    let mut representatives: Vec<&Signature> = Vec::new();
+    for (r, g) in graphs.iter().enumerate() {
+        let ids: Vec<usize> = g
+            .nodes
+            .iter()
+            .map(|n| {
+                let id = representatives.iter().position(|s| s.same_node(&n.signature)).unwrap_or_else(|| {
+                    representatives.push(&n.signature);
+                    out.nodes.push(OverlayNode {
+                        id: out.nodes.len(),
+                        fallibility_train: n.fallibility_train,
+                        fallibility_test: n.fallibility_test,
+                        test_accuracy: n.test_accuracy,
+                        key_frequencies: n.signature.key_frequencies.clone(),
+                        dwell: vec![0; runs],
+                        steps: vec![Vec::new(); runs],
+                    });
+                    out.nodes.len() - 1
+                });
+                out.nodes[id].dwell[r] += n.dwell;
+                out.nodes[id].steps[r].extend(&n.steps);
+                id
+            })
+            .collect();
+        out.edges.extend(g.edges.iter().filter(|e| ids[e.from] != ids[e.to]).map(|e| OverlayEdge { from: ids[e.from], to: ids[e.to], run: r, steps: e.steps.clone() }));
+        out.walks.push(g.walk.iter().map(|&(step, n)| (step, ids[n])).collect());
+    }
+    out
 }
 
 #[cfg(test)]
@@ -203,5 +293,16 @@ mod tests {
         assert!((g.nodes[0].fallibility_test - 80.0).abs() < 1e-12, "mean of 80, 90, 70");
         assert_eq!((g.nodes[0].test_accuracy, g.nodes[1].test_accuracy), (0.0, 1.0));
         assert_eq!(g.edges, vec![Edge { from: 0, to: 1, steps: vec![30, 100] }, Edge { from: 1, to: 0, steps: vec![40] }]);
+        // Overlaid with itself, every node is shared; with a run that only ever memorised,
+        // the memorising node is shared and the generalising one is the first run's alone.
+        let memoriser = build(&snaps[..2]);
+        let o = overlay(&[g.clone(), memoriser]);
+        assert_eq!(o.nodes.len(), 2);
+        assert_eq!(o.nodes[0].dwell, vec![90, 10]);
+        assert_eq!(o.nodes[1].dwell, vec![10, 0]);
+        assert_eq!(o.walks[1], vec![(0, 0), (10, 0)]);
+        assert_eq!(o.edges.iter().filter(|e| e.run == 1).count(), 0);
+        let same = overlay(&[g.clone(), g.clone()]);
+        assert_eq!((same.nodes.len(), same.edges.len()), (2, 4));
     }
 }

@@ -16,6 +16,7 @@ pub use history::{summarize, Record, Status, Summary};
 pub use objective::REGRESSION_TOLERANCE;
 
 use crate::analysis::snapshot::{analyse, is_snapshot_step, Example, Fallibility, Measures, Snapshot, Spectrum, TaskFacts};
+use crate::analysis::algorithms::AlgorithmGraph;
 use crate::analysis::Matrix;
 use crate::config::{ModOp, ModelConfig, RunConfig, TaskConfig};
 use crate::model::Network;
@@ -73,6 +74,7 @@ pub struct Session {
     pending: Vec<(u64, Tensor<1>)>,
     history: Vec<Record>,
     snapshots: Vec<Snapshot>,
+    graph: AlgorithmGraph,
 }
 
 impl Session {
@@ -107,6 +109,7 @@ impl Session {
             pending: Vec::new(),
             history: Vec::new(),
             snapshots: Vec::new(),
+            graph: AlgorithmGraph::default(),
         })
     }
 
@@ -142,9 +145,9 @@ impl Session {
         Some(crate::analysis::liu::predict(p as usize, &pairs))
     }
 
-    /// The run's walk over algorithms so far (science.md §6), from its snapshots.
-    pub fn algorithm_graph(&self) -> crate::analysis::algorithms::AlgorithmGraph {
-        crate::analysis::algorithms::build(&self.snapshots)
+    /// The run's walk over algorithms so far (science.md §6), grown snapshot by snapshot.
+    pub fn algorithm_graph(&self) -> &AlgorithmGraph {
+        &self.graph
     }
 
     /// Every snapshot so far (token tasks; see `analysis::snapshot`).
@@ -202,6 +205,7 @@ impl Session {
                     if let Some(last) = self.history.last_mut().filter(|r| r.step == snapshot.step) {
                         last.measures = snapshot.measures();
                     }
+                    self.graph.push(&snapshot);
                     self.snapshots.push(snapshot);
                 }
             }

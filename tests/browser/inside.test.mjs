@@ -14,9 +14,18 @@ after(async () => {
   await browser?.close();
 });
 
+const nodes = (page) => page.locator('#graph-svg circle').count();
+
 test('the inside views draw a grokking run and follow the scrubber', async () => {
   const page = await open(browser, '#preset=quick-grok&backend=cpu&autoplay=1');
+  // The algorithm graph grows while the run goes on.
+  await until(page, () => window.groklab.step >= 1000, 300_000);
+  await until(page, () => document.querySelectorAll('#graph-svg circle').length > 0, 30_000);
+  const early = await nodes(page);
   await until(page, () => window.groklab.status === 'finished', 300_000);
+  const late = await nodes(page);
+  assert.ok(late > early && late >= 3, `the graph grew: ${early} → ${late} algorithms`);
+  assert.match(await page.innerText('#graph-text'), new RegExp(`^${late} algorithms visited, \\d+ transitions in this run\\. At step 4,000: algorithm \\d+, test accuracy 9\\d\\.\\d %`));
   const count = await page.evaluate(() => window.groklab.inside.snapshots.length);
   assert.ok(count >= 40, `snapshots streamed from the worker: ${count}`);
   assert.ok(await painted(page, 'pca-canvas') > 500, 'the embedding scatter has points');
@@ -43,10 +52,36 @@ test('the inside views draw a grokking run and follow the scrubber', async () =>
   assert.notEqual(await pixels(page, 'pca-canvas'), live.pca, 'the geometry differs at step 1');
   assert.notEqual(await pixels(page, 'answers-canvas'), live.answers, 'so do the answers');
   assert.equal(await page.evaluate(() => window.groklab.curves.marked), 1, 'the curves mark the scrubbed step');
+  // Clicking the algorithm graph's first node scrubs to when the run was there (step 1);
+  // back to the end, and its last node is ringed.
+  await page.click('#scrubber-live');
+  await page.locator('#graph-svg circle[data-node="0"]').click();
+  await until(page, () => document.getElementById('pca-text').textContent.startsWith('Step 1:'), 10_000);
+  assert.match(await page.innerText('#graph-text'), /At step 1: algorithm 0,/);
+  assert.equal(await page.locator('#graph-svg circle[data-node="0"]').getAttribute('stroke-width'), '3', 'the node shown is ringed');
   // "live" follows the run again.
   await page.click('#scrubber-live');
   await until(page, () => document.getElementById('pca-text').textContent.startsWith('Step 4,000:'), 10_000);
   assert.equal(await page.evaluate(() => window.groklab.curves.marked), null, 'and the mark goes');
+  await page.close();
+});
+
+test('walks of two runs of one task overlay on one graph', async () => {
+  const page = await open(browser, '#preset=quick-grok&backend=cpu&train.steps=1500&autoplay=1');
+  await until(page, () => window.groklab.status === 'finished', 300_000);
+  const first = await nodes(page);
+  await page.check('#graph-overlay');
+  // Another seed: a new run of the same task, whose walk joins the first on the graph.
+  await page.fill('#ctl-seed', '2');
+  await page.dispatchEvent('#ctl-seed', 'change');
+  await until(page, () => window.groklab.run > 1 && window.groklab.status === 'ready', 30_000);
+  await page.click('#btn-play');
+  await until(page, () => window.groklab.status === 'finished', 300_000);
+  const text = await page.innerText('#graph-text');
+  assert.match(text, /1 earlier run overlaid; \d+ algorithms shared\./, text);
+  const both = await nodes(page);
+  assert.ok(both > first, `the second walk adds algorithms: ${first} → ${both}`);
+  assert.ok(await page.locator('#graph-svg line[stroke="#db2777"]').count() > 0, 'the earlier run\'s transitions in their own colour');
   await page.close();
 });
 

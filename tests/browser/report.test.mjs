@@ -60,6 +60,11 @@ test('the report opens offline from file:// and draws the run with a working scr
   assert.ok(await painted(page, 'neurons-canvas') > 2_000, 'the neuron heat map is drawn');
   assert.ok(await inColour(page, '#spectrum-chart canvas', [147, 197, 253]) > 100, 'the spectrum has bars');
   assert.ok(await inColour(page, '#measures-chart canvas', [124, 58, 237]) > 50, 'the measures have the Gini curve');
+  // The algorithm graph, computed by the CLI and embedded: one circle per algorithm.
+  const algorithms = run.algorithm_graph.nodes.length;
+  assert.ok(algorithms >= 3, `${algorithms} algorithms in quick.json`);
+  assert.equal(await page.locator('#graph-svg circle').count(), algorithms);
+  assert.match(await page.innerText('#graph-text'), new RegExp(`^${algorithms} algorithms visited`));
   for (const id of ['pca-text', 'answers-text', 'neurons-text', 'spectrum-text']) {
     assert.match(await page.innerText(`#${id}`), new RegExp(`^Step ${last}:`), id);
   }

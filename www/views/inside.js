@@ -8,6 +8,7 @@ import { AnswersView } from './answers.js';
 import { MeasuresView } from './measures.js';
 import { NeuronsView } from './neurons.js';
 import { ParallelogramsView } from './parallelograms.js';
+import { GraphView } from './graph.js';
 
 export class InsideViews {
   /** @param onShow called with the step shown when scrubbed back, or null when live */
@@ -27,6 +28,8 @@ export class InsideViews {
     this.answers = new AnswersView(panel('view-answers', 'Answer table', 'every (a, b): right or wrong, training pairs pale'));
     this.neurons = new NeuronsView(panel('view-neurons', 'Neurons × frequencies', 'each first-layer neuron\'s input over the operand, by frequency'));
     this.liu = new ParallelogramsView(panel('view-liu', 'Liu\'s effective theory: parallelograms', 'Liu\'s addition task: what the training set predicts, and the parallelograms E_i + E_j ≈ E_m + E_n present'));
+    this.graph = new GraphView(panel('view-graph', 'Algorithm graph (the walk)', 'the algorithms the run visited: size = time spent, colour = fallibility; click one to go to when the run was there'),
+      (step) => this.scrubTo(step));
     this.measures = new MeasuresView(panel('view-measures', 'Inside measures over training', 'one point per snapshot'));
   }
 
@@ -35,6 +38,7 @@ export class InsideViews {
     this.snapshots = [];
     this.index = null;
     this.liu.setPrediction(null);
+    this.graph.set(null);
     this.scrubber.live = true;
     this.onShow(null);
     this.refresh();
@@ -44,6 +48,18 @@ export class InsideViews {
   setPrediction(prediction) {
     this.liu.setPrediction(prediction);
     this.draw();
+  }
+
+  /** The algorithm graph to draw: an overlay of one or more runs' walks, the live run last. */
+  setOverlay(overlay, labels) {
+    this.graph.set(overlay, labels);
+    this.graph.draw(this.shown());
+  }
+
+  /** Show the snapshot at `step` (a node of the algorithm graph was picked). */
+  scrubTo(step) {
+    const index = this.snapshots.findIndex((s) => s.step === step);
+    if (index >= 0) this.scrubber.pick(index);
   }
 
   /** New snapshots of the live run. */
@@ -77,6 +93,7 @@ export class InsideViews {
     this.answers.draw(s);
     this.neurons.draw(s);
     this.liu.draw(s);
+    this.graph.draw(s);
     this.measures.draw(this.snapshots, s);
   }
 }
