@@ -36,6 +36,7 @@ fn main() {
         }
     }
     views_cost(&mut figures);
+    landscape_speed(&mut figures);
     // The browser bench (scripts/bench.sh) prints its figures next to these.
     std::fs::create_dir_all("test-results").ok();
     std::fs::write("test-results/bench-native.json", serde_json::Value::Object(figures).to_string()).ok();
@@ -93,6 +94,20 @@ fn views_cost(figures: &mut serde_json::Map<String, serde_json::Value>) {
         println!("{:<52} {on:>14.2} {off:>14.2} {cost:>9.1}%", format!("{preset} (a snapshot every {every} steps)"));
         figures.insert(format!("views:{preset}"), serde_json::json!({ "views": on, "off": off, "snapshot_every": every }));
     }
+}
+
+/// Simulator moves (Gillespie events) per second natively, on the default landscape; the
+/// browser half times the same call in wasm.
+fn landscape_speed(figures: &mut serde_json::Map<String, serde_json::Value>) {
+    let config = groklab::landscape::LandscapeConfig::default();
+    let events = 100_000;
+    groklab::landscape::walk_events(&config, 1000).expect("default landscape");
+    let start = Instant::now();
+    let made = groklab::landscape::walk_events(&config, events).expect("default landscape");
+    let seconds = start.elapsed().as_secs_f64();
+    assert_eq!(made, events, "the walk never stops on a connected landscape");
+    println!("\nlandscape simulator: {events} walk events in {:.1} ms natively (graph built in the timed call)", 1000.0 * seconds);
+    figures.insert("landscape_events_ms".into(), serde_json::json!(1000.0 * seconds));
 }
 
 /// The Python of the PyTorch reference venv, installed on first use.

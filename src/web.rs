@@ -43,6 +43,13 @@ pub fn landscape(config: JsValue) -> Result<JsValue, JsError> {
     to_js(&crate::landscape::simulate(&config).map_err(|e| JsError::new(&e))?)
 }
 
+/// `events` simulator moves on the default landscape (for `make bench`); returns the moves made.
+#[wasm_bindgen(js_name = landscapeEvents)]
+pub fn landscape_events(events: u32) -> Result<u32, JsError> {
+    let config = crate::landscape::LandscapeConfig::default();
+    crate::landscape::walk_events(&config, events as usize).map(|n| n as u32).map_err(|e| JsError::new(&e))
+}
+
 /// Several runs' algorithm graphs on one set of nodes (see `analysis::algorithms::overlay`).
 #[wasm_bindgen]
 pub fn overlay(graphs: JsValue) -> Result<JsValue, JsError> {

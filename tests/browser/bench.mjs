@@ -59,11 +59,31 @@ async function longTasksWhileTraining() {
   return tasks;
 }
 
+/** 10^5 landscape-simulator moves in wasm, timed in the page around one call (the core
+ * loaded into the page itself, as the worker loads it), against the native figure. */
+async function landscapeEvents() {
+  const page = await open(browser, '#preset=quick-grok&backend=cpu');
+  const ms = await page.evaluate(async () => {
+    const core = await import(new URL('groklab.js', location.href).href);
+    await core.default();
+    core.landscapeEvents(1000);
+    const t0 = performance.now();
+    const made = core.landscapeEvents(100_000);
+    const elapsed = performance.now() - t0;
+    if (made !== 100_000) throw new Error(`only ${made} moves`);
+    return elapsed;
+  });
+  await page.close();
+  return ms;
+}
+
 // First, on an idle machine: SwiftShader goes on computing for a while after its page closes.
 const t = await timeToFirstStep();
 const longTasks = await longTasksWhileTraining();
 console.log(`main-thread tasks over 50 ms while training 1,500 steps: ${longTasks.length} ${JSON.stringify(longTasks)}`);
 console.log(`\npage load → wasm ready: ${(t.wasmReady / 1000).toFixed(2)} s; → first training step: ${(t.firstStep / 1000).toFixed(2)} s (local server)`);
+const events = await landscapeEvents();
+console.log(`\nlandscape simulator, 100,000 walk events in wasm: ${events.toFixed(1)} ms (native ${native.landscape_events_ms?.toFixed(1) ?? 'n/a'} ms)`);
 console.log(`\n${'in the browser (Chromium, headless)'.padEnd(64)} ${'steps/s'.padStart(10)} ${'native CPU'.padStart(11)} ${'ratio'.padStart(8)}`);
 for (const [preset, backend, warmup, timed] of CASES.filter((c) => !only || `${c[0]} ${c[1]}`.includes(only))) {
   const { rate, badge } = await measure(preset, backend, warmup, timed);
