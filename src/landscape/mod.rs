@@ -80,7 +80,17 @@ pub struct LandscapeReport {
     pub barrier: f64,
     /// (D, exact mean grokking time) for D from 1.25× to 3× D_c.
     pub sweep: Vec<(f64, f64)>,
-    /// `events` Gillespie moves on the landscape of `config` from the memorising node, with no
+    /// Mean grokking time against 1 / (D − D_c), fitted over the sweep.
+    pub sweep_fit: Option<Fit>,
+    /// The trap model: (S, geometric-mean F) on log–log axes.
+    pub trap: Vec<(f64, f64)>,
+    /// Its fitted slope of ln F against ln S (the theory: −μ).
+    pub trap_fit: Fit,
+    /// (N, whether the two nodes are connected at D): emergence with model size.
+    pub emergence: Vec<(usize, bool)>,
+}
+
+/// `events` Gillespie moves on the landscape of `config` from the memorising node, with no
 /// target (the bench's unit of simulator work); returns the moves made.
 pub fn walk_events(config: &LandscapeConfig, events: usize) -> Result<usize, String> {
     config.validate()?;
@@ -89,16 +99,6 @@ pub fn walk_events(config: &LandscapeConfig, events: usize) -> Result<usize, Str
     let mut rng = Rng::new(config.seed, 0xbe4c);
     let w = walk::walk(&mut rng, &g.fallibility, &neighbours, MEMORISING, usize::MAX, (config.beta, 1.0), events);
     Ok(w.hops.len() - 1)
-}
-
-/// Mean grokking time against 1 / (D − D_c), fitted over the sweep.
-    pub sweep_fit: Option<Fit>,
-    /// The trap model: (S, geometric-mean F) on log–log axes.
-    pub trap: Vec<(f64, f64)>,
-    /// Its fitted slope of ln F against ln S (the theory: −μ).
-    pub trap_fit: Fit,
-    /// (N, whether the two nodes are connected at D): emergence with model size.
-    pub emergence: Vec<(usize, bool)>,
 }
 
 /// Run the simulator for one setting.
