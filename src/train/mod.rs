@@ -524,7 +524,7 @@ mod tests {
         let n = s.train.len;
         let out = Tensor::<2>::from_data(burn::tensor::TensorData::new(out, [n, columns]), &s.device.clone().inner());
         let f = s.objective.fallibility(out, &s.train).expect("a classification task");
-        block_on(read(f)).unwrap().to_vec::<f32>().unwrap()[0] as f64
+        block_on(read(f)).unwrap().try_to_vec::<f32>().unwrap()[0] as f64
     }
 
     #[test]
@@ -544,7 +544,7 @@ mod tests {
         let s = Session::new(crate::presets::find("toy-addition").unwrap().config, &crate::device::cpu()).unwrap();
         let Objective::ClassTargets(table) = &s.objective else { panic!("the toy has class targets") };
         let [classes, dim] = table.dims();
-        let t: Vec<f32> = block_on(read(table.clone())).unwrap().to_vec().unwrap();
+        let t: Vec<f32> = block_on(read(table.clone())).unwrap().try_to_vec().unwrap();
         let out: Vec<f32> = s.data.train.labels.iter().flat_map(|&l| t[l as usize * dim..(l as usize + 1) * dim].to_vec()).collect();
         let mut direct = 0.0;
         for &l in &s.data.train.labels {
