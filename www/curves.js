@@ -1,6 +1,7 @@
 // Grokking curves: train/test loss and accuracy over steps, drawn with uPlot.
 
 import uPlot from '../vendor/uPlot.esm.js';
+import { verticalMarks } from './views/parts.js';
 
 const TRAIN = '#1f77b4';
 const TEST = '#d62728';
@@ -73,19 +74,7 @@ export class Curves {
     const width = this.width();
     const x = { time: false, distr: this.logX ? 3 : 1 };
     // The scrubbed step, drawn over the series.
-    const marker = { hooks: { draw: [(u) => {
-      if (this.marked === null) return;
-      const left = u.valToPos(this.marked, 'x', true);
-      const { top, height } = u.bbox;
-      u.ctx.save();
-      u.ctx.strokeStyle = '#6b7280';
-      u.ctx.setLineDash([4, 4]);
-      u.ctx.beginPath();
-      u.ctx.moveTo(left, top);
-      u.ctx.lineTo(left, top + height);
-      u.ctx.stroke();
-      u.ctx.restore();
-    }] } };
+    const marker = verticalMarks(() => (this.marked === null ? [] : [[this.marked, '#6b7280']]));
     const series = (unit) => [
       { label: 'step' },
       { label: `train ${unit}`, stroke: TRAIN, width: 2 },

@@ -132,6 +132,20 @@ function enqueue(during, fn) {
   });
 }
 
+/** Answer a request by its id once the core is loaded: `compute()`'s fields, or
+ * `failed(message)`'s when it throws. */
+function answer(msg, type, compute, failed) {
+  ready.then(() => {
+    let fields;
+    try {
+      fields = compute();
+    } catch (e) {
+      fields = failed(String(e.message || e));
+    }
+    post({ type, id: msg.id, ...fields });
+  });
+}
+
 /** Whether a message is about the run the worker has (or is about to have). */
 const current = (msg) => msg.run === undefined || msg.run === latest;
 /** The newest run id the page asked for (a create may still be in the queue). */
@@ -140,32 +154,14 @@ let latest = 0;
 self.onmessage = ({ data: msg }) => {
   switch (msg.type) {
     case 'resolve':
-      ready.then(() => {
-        try {
-          const r = resolveConfig(msg.base, msg.overrides);
-          post({ type: 'resolved', id: msg.id, ...r });
-        } catch (e) {
-          post({ type: 'resolved', id: msg.id, config: null, errors: [{ key: 'config', message: String(e.message || e) }], notes: [], inactive: [] });
-        }
-      });
+      answer(msg, 'resolved', () => resolveConfig(msg.base, msg.overrides),
+        (message) => ({ config: null, errors: [{ key: 'config', message }], notes: [], inactive: [] }));
       return;
     case 'overlay':
-      ready.then(() => {
-        try {
-          post({ type: 'overlaid', id: msg.id, overlay: overlay(msg.graphs) });
-        } catch (e) {
-          post({ type: 'overlaid', id: msg.id, error: String(e.message || e) });
-        }
-      });
+      answer(msg, 'overlaid', () => ({ overlay: overlay(msg.graphs) }), (error) => ({ error }));
       return;
     case 'landscape':
-      ready.then(() => {
-        try {
-          post({ type: 'landscaped', id: msg.id, report: landscape(msg.settings) });
-        } catch (e) {
-          post({ type: 'landscaped', id: msg.id, error: String(e.message || e) });
-        }
-      });
+      answer(msg, 'landscaped', () => ({ report: landscape(msg.settings) }), (error) => ({ error }));
       return;
     case 'create':
       running = false;

@@ -78,3 +78,12 @@ export function assertIncreasing(records, what) {
   }
   return steps;
 }
+
+/** Drag the inside views' step scrubber to snapshot `index`, as a person would. */
+export async function scrub(page, index) {
+  await page.evaluate((i) => {
+    const s = document.getElementById('scrubber');
+    s.value = String(i);
+    s.dispatchEvent(new Event('input', { bubbles: true }));
+  }, index);
+}

@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { launch, open, until, painted, pixels, RESULTS } from './harness.mjs';
+import { launch, open, until, painted, pixels, scrub, RESULTS } from './harness.mjs';
 
 let browser;
 before(async () => {
@@ -39,13 +39,10 @@ test('the inside views draw a grokking run and follow the scrubber', async () =>
   assert.match(await page.innerText('#spectrum-text'), /Fourier power of the first-layer input E·W_in, key frequencies .*Gini 0\.\d+/);
   assert.match(await page.innerText('#measures-text'), /periodic neurons \(share\) 0\.\d+/);
   await page.screenshot({ path: `${RESULTS}inside.png`, fullPage: true });
+  await page.locator('#view-graph').screenshot({ path: `${RESULTS}graph.png` });
   // Drag the scrubber back to the first snapshot: every view shows step 1.
   const live = { pca: await pixels(page, 'pca-canvas'), answers: await pixels(page, 'answers-canvas') };
-  await page.evaluate(() => {
-    const s = document.getElementById('scrubber');
-    s.value = '0';
-    s.dispatchEvent(new Event('input', { bubbles: true }));
-  });
+  await scrub(page, 0);
   await until(page, () => document.getElementById('pca-text').textContent.startsWith('Step 1:'), 10_000);
   assert.match(await page.innerText('#scrubber-step'), /^step 1$/);
   assert.match(await page.innerText('#answers-text'), /^Step 1: /);

@@ -3,7 +3,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, open, until } from './harness.mjs';
+import { launch, open, until, RESULTS } from './harness.mjs';
 
 let browser;
 before(async () => {
@@ -33,6 +33,7 @@ test('the landscape simulator answers its sliders and keeps them in the link', a
   const above = await text(page);
   assert.match(above, /This walk grokked at time [\d,.]+/, above);
   assert.match(above, /Trap model: F\(S\) falls with slope -0\.2\d+ on log–log axes \(theory −μ = -0\.300\)/, above);
+  await page.locator('#landscape').screenshot({ path: `${RESULTS}landscape.png` });
   const hash = await page.evaluate(() => location.hash);
   assert.match(hash, /landscape\.data=50\d\d/, hash);
   assert.match(hash, /preset=quick-grok/, 'the run settings stay in the link');

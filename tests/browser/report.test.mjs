@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { launch, newPage, until, painted, pixels, RESULTS } from './harness.mjs';
+import { launch, newPage, until, painted, pixels, scrub, RESULTS } from './harness.mjs';
 
 let browser;
 before(async () => {
@@ -71,11 +71,7 @@ test('the report opens offline from file:// and draws the run with a working scr
 
   // Scrub back to the first snapshot: the views show step 1, the curves mark it.
   const before = { pca: await pixels(page, 'pca-canvas'), loss: await canvasPixels(page, '#loss-chart canvas') };
-  await page.evaluate(() => {
-    const s = document.getElementById('scrubber');
-    s.value = '0';
-    s.dispatchEvent(new Event('input', { bubbles: true }));
-  });
+  await scrub(page, 0);
   await until(page, () => document.getElementById('pca-text').textContent.startsWith('Step 1:'), 10_000);
   assert.match(await page.innerText('#scrubber-step'), /^step 1$/);
   assert.notEqual(await pixels(page, 'pca-canvas'), before.pca, 'the embedding differs at step 1');

@@ -7,7 +7,7 @@
 // with its fitted slope beside −μ.
 
 import uPlot from '../../vendor/uPlot.esm.js';
-import { viewText } from './parts.js';
+import { viewText, verticalMarks } from './parts.js';
 
 /** Each setting: its link key, label, slider range, default and how a slider position maps
  * to the value (D on a log scale). Ranges as src/landscape validates them. */
@@ -122,7 +122,7 @@ export class LandscapeView {
     this.plot('giant', {
       title: 'percolation: giant component against D', scales: { x: { time: false, distr: 3 }, y: { range: [0, 1] } },
       series: [{ label: 'D' }, { label: 'giant fraction', stroke: '#2563eb', width: 2 }],
-      axes: [{ label: 'data size D' }, { label: 'share of nodes' }], plugins: [verticals(marks)],
+      axes: [{ label: 'data size D' }, { label: 'share of nodes' }], plugins: [verticalMarks(() => marks)],
     }, [r.giant_curve.map((p) => Math.max(p[0], 1)), r.giant_curve.map((p) => p[1])]);
     this.plot('walk', {
       title: 'one walk: fallibility of the node it is at', scales: { x: { time: false, distr: 3 } },
@@ -159,22 +159,4 @@ export class LandscapeView {
     this.plots[name]?.destroy();
     this.plots[name] = new uPlot({ width: 420, height: 220, legend: { show: true }, ...opts }, data, this.els[name]);
   }
-}
-
-/** Vertical lines at given x values (the chosen D, and D_c). */
-function verticals(marks) {
-  return { hooks: { draw: [(u) => {
-    const { top, height } = u.bbox;
-    for (const [x, color] of marks) {
-      const left = u.valToPos(x, 'x', true);
-      u.ctx.save();
-      u.ctx.strokeStyle = color;
-      u.ctx.setLineDash([4, 4]);
-      u.ctx.beginPath();
-      u.ctx.moveTo(left, top);
-      u.ctx.lineTo(left, top + height);
-      u.ctx.stroke();
-      u.ctx.restore();
-    }
-  }] } };
 }
