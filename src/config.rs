@@ -201,6 +201,21 @@ pub struct OptimConfig {
     pub eps: f64,
     /// Linear learning-rate warm-up over this many steps (0 = none).
     pub warmup_steps: u64,
+    /// The update rule: AdamW, or plain SGD (θ ← θ(1 − lr·λ) − lr·g, no moments), the
+    /// dynamics science.md §5's entropic forces are derived for.
+    #[serde(default)]
+    pub method: Method,
+}
+
+/// The optimiser's update rule.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Method {
+    /// Decoupled-weight-decay Adam.
+    #[default]
+    Adamw,
+    /// Plain SGD with decoupled weight decay.
+    Sgd,
 }
 
 /// Learning rate and decoupled weight decay of one parameter group.
@@ -230,6 +245,13 @@ pub struct TrainConfig {
     /// a long run spaces them further apart.
     #[serde(default = "default_snapshot_every")]
     pub snapshot_every: u64,
+    /// Measure the empirical NTK (science.md §4) at the first snapshot of every this many
+    /// steps (and the first and last); 0 never. It costs `ntk_probes` × outputs backward passes.
+    #[serde(default)]
+    pub ntk_every: u64,
+    /// Probe inputs of the NTK, half from the training split and half from the test split.
+    #[serde(default = "default_ntk_probes")]
+    pub ntk_probes: usize,
     /// Grokfast's EMA gradient filter (science.md §7), off when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grokfast: Option<GrokfastConfig>,
@@ -281,6 +303,10 @@ fn yes() -> bool {
 
 fn default_snapshot_every() -> u64 {
     250
+}
+
+fn default_ntk_probes() -> usize {
+    16
 }
 
 /// The most snapshots a run keeps (so a long run's file stays small).
@@ -339,6 +365,9 @@ impl RunConfig {
         }
         if let TaskConfig::Addition { train_count: Some(_), .. } = self.task {
             out.push("task.train_fraction");
+        }
+        if self.optim.method == Method::Sgd {
+            out.extend(["optim.beta1", "optim.beta2", "optim.eps"]);
         }
         out
     }
@@ -853,6 +882,8 @@ impl TrainConfig {
         }
         in_range("train.eval_every", self.eval_every, 1, 1_000_000)?;
         in_range("train.snapshot_every", self.snapshot_every, 0, 10_000_000)?;
+        in_range("train.ntk_every", self.ntk_every, 0, 10_000_000)?;
+        in_range("train.ntk_probes", self.ntk_probes as u64, 2, 64)?;
         if let Some(g) = &self.grokfast {
             real_in("train.grokfast.alpha", g.alpha, 0.0, 0.9999)?;
             real_in("train.grokfast.lambda", g.lambda, 0.0, 100.0)?;

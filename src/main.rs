@@ -274,6 +274,7 @@ fn train(args: &TrainArgs) -> Result<(), Failure> {
             config: config.clone(),
             history: session.history().to_vec(),
             layers: session.layer_names().to_vec(),
+            symmetry_pairs: session.symmetry_pairs(),
             summary: RunSummary {
                 summary: summary.clone(),
                 wall_time_s: wall,

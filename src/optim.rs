@@ -30,6 +30,7 @@ pub struct AdamW {
     eps: f32,
     weight_decay_embed: f32,
     weight_decay_rest: f32,
+    sgd: bool,
     embed: HashSet<ParamId>,
     state: HashMap<ParamId, Moments>,
 }
@@ -52,6 +53,7 @@ impl AdamW {
             eps: config.eps as f32,
             weight_decay_embed: config.embed.weight_decay as f32,
             weight_decay_rest: config.rest.weight_decay as f32,
+            sgd: config.method == crate::config::Method::Sgd,
             embed,
             state: HashMap::new(),
         }
@@ -119,7 +121,8 @@ impl ModuleMapper for Update<'_> {
         };
         let require_grad = tensor.is_require_grad();
         let dims = tensor.dims();
-        let direction = self.adam.direction(id, grad.flatten(0, D - 1)).reshape(dims);
+        // Plain SGD steps along the gradient itself; AdamW along m̂ / (√v̂ + ε).
+        let direction = if self.adam.sgd { grad } else { self.adam.direction(id, grad.flatten(0, D - 1)).reshape(dims) };
         // θ ← θ·(1 − lr·λ) − lr·direction: decoupled weight decay, as in burn.
         let decay_rate = lr * weight_decay as f64;
         let theta = tensor.inner();
@@ -181,6 +184,7 @@ mod tests {
             beta2: 0.98,
             eps: 1e-8,
             warmup_steps: 0,
+            method: crate::config::Method::Adamw,
         };
         let start = [0.5f32, -1.0, 2.0];
         let grads = [[0.1f32, -0.2, 0.3], [0.3, 0.1, -0.5], [-0.2, 0.4, 0.05]];

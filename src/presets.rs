@@ -27,6 +27,7 @@ fn adamw(lr: f64, weight_decay: f64, warmup_steps: u64) -> OptimConfig {
         beta2: 0.98,
         eps: 1e-8,
         warmup_steps,
+        method: Method::Adamw,
     }
 }
 
@@ -37,6 +38,8 @@ fn full_batch(steps: u64, eval_every: u64) -> TrainConfig {
         init_scale: 1.0,
         eval_every,
         snapshot_every: (steps / 40).max(1),
+        ntk_every: (steps / 20).max(1),
+        ntk_probes: 16,
         grokfast: None,
     }
 }

@@ -23,6 +23,9 @@ pub struct RunFile {
     pub history: Vec<Record>,
     /// Layer names, in the order of each record's `grad_norms`.
     pub layers: Vec<String>,
+    /// The rescaling symmetries, in the order of each record's `symmetries`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub symmetry_pairs: Vec<String>,
     /// Phase, steps to 90 %, final accuracies, timing and status.
     pub summary: RunSummary,
     /// Final token embedding matrix, one row per token (token tasks only).

@@ -51,6 +51,25 @@ pub struct Examples {
     pub len: usize,
 }
 
+impl Examples {
+    /// The examples at `indices`, in that order.
+    pub fn select(&self, indices: &[usize]) -> Examples {
+        let n = self.len.max(1);
+        let pick = |values: &[f32]| -> Vec<f32> {
+            let w = values.len() / n;
+            indices.iter().flat_map(|&i| values[i * w..(i + 1) * w].iter().copied()).collect()
+        };
+        let w = self.tokens.len() / n;
+        Examples {
+            tokens: indices.iter().flat_map(|&i| self.tokens[i * w..(i + 1) * w].iter().copied()).collect(),
+            features: pick(&self.features),
+            labels: if self.labels.is_empty() { Vec::new() } else { indices.iter().map(|&i| self.labels[i]).collect() },
+            targets: pick(&self.targets),
+            len: indices.len(),
+        }
+    }
+}
+
 /// A task's data: train and test examples and their shapes.
 #[derive(Clone, Debug)]
 pub struct Dataset {

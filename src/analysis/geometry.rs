@@ -44,6 +44,23 @@ pub fn effective_dimension(ratios: &[f64]) -> f64 {
     (-ratios.iter().filter(|&&s| s > 0.0).map(|s| s * s.ln()).sum::<f64>()).exp()
 }
 
+/// Linear CKA of two representations of the same n inputs (science.md §5): X (n × d₁) and Y
+/// (n × d₂), each column centred; ‖YᵀX‖_F² / (‖XᵀX‖_F · ‖YᵀY‖_F), in [0, 1].
+pub fn linear_cka(x: &Matrix, y: &Matrix) -> f64 {
+    let centred = |m: &Matrix| {
+        let mut d = nalgebra::DMatrix::from_row_slice(m.rows, m.cols, &m.values);
+        for mut col in d.column_iter_mut() {
+            let mean = col.mean();
+            col.add_scalar_mut(-mean);
+        }
+        d
+    };
+    let (x, y) = (centred(x), centred(y));
+    let cross = (y.transpose() * &x).norm_squared();
+    let norms = (x.transpose() * &x).norm() * (y.transpose() * &y).norm();
+    if norms > 0.0 { cross / norms } else { 0.0 }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,5 +100,22 @@ mod tests {
             assert!((e - d as f64).abs() < 0.02 * d as f64, "d = {d}: {e}");
         }
         assert_eq!(effective_dimension(&[1.0, 0.0]), 1.0);
+    }
+
+    #[test]
+    fn cka_of_a_representation_with_itself_and_a_rotation_of_it_is_one() {
+        let mut rng = crate::rng::Rng::new(2, 0);
+        let (n, d) = (40, 5);
+        let x = Matrix { rows: n, cols: d, values: (0..n * d).map(|_| rng.normal()).collect() };
+        assert!((linear_cka(&x, &x) - 1.0).abs() < 1e-12);
+        // An orthogonal Q from the QR decomposition of a random matrix, and a scale.
+        let q = nalgebra::DMatrix::from_fn(d, d, |_, _| rng.normal()).qr().q();
+        let xm = nalgebra::DMatrix::from_row_slice(n, d, &x.values);
+        let rotated = 3.0 * xm * q;
+        let xq = Matrix { rows: n, cols: d, values: (0..n).flat_map(|r| (0..d).map(move |c| (r, c))).map(|(r, c)| rotated[(r, c)]).collect() };
+        assert!((linear_cka(&x, &xq) - 1.0).abs() < 1e-9, "{}", linear_cka(&x, &xq));
+        // Unrelated noise is far from 1.
+        let y = Matrix { rows: n, cols: d, values: (0..n * d).map(|_| rng.normal()).collect() };
+        assert!(linear_cka(&x, &y) < 0.5, "{}", linear_cka(&x, &y));
     }
 }

@@ -5,6 +5,7 @@ pub mod algorithms;
 pub mod fourier;
 pub mod geometry;
 pub mod liu;
+pub mod ntk;
 pub mod snapshot;
 
 /// A row-major matrix on the host: `rows × cols` values.

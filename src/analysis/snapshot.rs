@@ -38,6 +38,13 @@ pub struct Snapshot {
     /// classification tasks only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fallibility: Option<Fallibility>,
+    /// The empirical NTK's collective variables (science.md §4), at the NTK's cadence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ntk: Option<super::ntk::Ntk>,
+    /// ln(incoming / outgoing gradient norm) of each neuron of the first rescaling symmetry
+    /// (science.md §5), raw gradients of this step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub neuron_balance: Option<Vec<f32>>,
 }
 
 /// Fallibility F = Σ over inputs of KL(truth ‖ q) = Σ −ln q(true answer | x) (science.md §6).
@@ -141,6 +148,18 @@ pub struct Measures {
     /// Liu's effective loss l_eff (§2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub effective_loss: Option<f64>,
+    /// NTK entropy S (§4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ntk_entropy: Option<f64>,
+    /// S / ln n (§4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ntk_effective_entropy: Option<f64>,
+    /// Entropy of the cosine NTK (§4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ntk_cosine_entropy: Option<f64>,
+    /// tr K (§4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ntk_trace: Option<f64>,
 }
 
 /// A neuron counts as periodic when more than this share of its input power is at one frequency.
@@ -163,6 +182,10 @@ impl Snapshot {
             rqi: liu.map(|l| l.rqi),
             predicted_accuracy: liu.map(|l| l.predicted_accuracy),
             effective_loss: liu.map(|l| l.effective_loss),
+            ntk_entropy: self.ntk.as_ref().map(|k| k.entropy),
+            ntk_effective_entropy: self.ntk.as_ref().map(|k| k.effective_entropy),
+            ntk_cosine_entropy: self.ntk.as_ref().map(|k| k.cosine_entropy),
+            ntk_trace: self.ntk.as_ref().map(|k| k.trace),
         }
     }
 }
@@ -310,7 +333,7 @@ pub fn analyse(
         }
         a
     });
-    Snapshot { step, embeddings: embeddings.map(|e| (0..e.rows).map(|r| e.row(r).iter().map(|&x| x as f32).collect()).collect()), geometry, fourier, neurons, liu, answers, fallibility: None }
+    Snapshot { step, embeddings: embeddings.map(|e| (0..e.rows).map(|r| e.row(r).iter().map(|&x| x as f32).collect()).collect()), geometry, fourier, neurons, liu, answers, fallibility: None, ntk: None, neuron_balance: None }
 }
 
 /// Restricted and excluded training loss (science.md §3) from every example's logits.

@@ -40,6 +40,10 @@ pub struct Record {
     /// ‖∇ℓ‖₂ per layer at this step, in the order of [`Session::layer_names`].
     #[serde(deserialize_with = "reals_or_nan")]
     pub grad_norms: Vec<f64>,
+    /// Each rescaling symmetry u → w at this step (science.md §5), in the order of
+    /// `Session::symmetry_pairs`, from the raw gradients and the weights before the update.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub symmetries: Vec<Symmetry>,
     /// The inside measures, by name, at the steps that have a snapshot (see
     /// `analysis::snapshot::Measures`); absent elsewhere and where they do not apply.
     #[serde(flatten)]
@@ -57,6 +61,23 @@ impl Record {
             test_acc: self.test_acc,
         }
     }
+}
+
+/// One rescaling symmetry u → w at one step (science.md §5).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Symmetry {
+    /// Layer balance ‖∇_u ℓ‖² / ‖∇_w ℓ‖² (→ 1 at gradient balance).
+    #[serde(deserialize_with = "real_or_nan")]
+    pub balance: f64,
+    /// C = ‖u‖² − ‖w‖², conserved by gradient flow.
+    #[serde(deserialize_with = "real_or_nan")]
+    pub c: f64,
+    /// ‖∇_u ℓ‖².
+    #[serde(deserialize_with = "real_or_nan")]
+    pub grad_u_sq: f64,
+    /// ‖∇_w ℓ‖².
+    #[serde(deserialize_with = "real_or_nan")]
+    pub grad_w_sq: f64,
 }
 
 /// Where a run stands.

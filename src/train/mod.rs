@@ -6,19 +6,20 @@
 //! The data on the device, the objective, Grokfast and the parameter walks live in the
 //! submodules; this file is the training loop.
 
+mod dynamics;
 mod grokfast;
 mod history;
 mod objective;
 mod params;
 mod split;
 
-pub use history::{summarize, Record, Status, Summary};
+pub use history::{summarize, Record, Status, Summary, Symmetry};
 pub use objective::REGRESSION_TOLERANCE;
 
 use crate::analysis::snapshot::{analyse, is_snapshot_step, Example, Fallibility, Measures, Snapshot, Spectrum, TaskFacts};
 use crate::analysis::algorithms::AlgorithmGraph;
 use crate::analysis::Matrix;
-use crate::config::{ModOp, ModelConfig, RunConfig, TaskConfig};
+use crate::config::{Activation, ModOp, ModelConfig, RunConfig, TaskConfig};
 use crate::model::Network;
 use crate::optim::{param_ids, AdamW, GroupRates};
 use crate::rng::Rng;
@@ -54,6 +55,15 @@ async fn read_ints(t: Tensor<1, Int>) -> Result<Vec<i64>, String> {
     data.try_to_vec_as::<i64>().map_err(|e| format!("{e:?}"))
 }
 
+/// The NTK's probe inputs on the device, one split per input (token tasks, when the NTK is on).
+fn upload_probes(config: &RunConfig, data: &Dataset, objective: &Objective, device: &Device) -> Vec<DeviceSplit> {
+    if config.train.ntk_every == 0 || !config.task.has_tokens() {
+        return Vec::new();
+    }
+    let probes = dynamics::probes(data, config.train.ntk_probes, config.seed);
+    (0..probes.len).map(|i| DeviceSplit::upload(&probes.select(&[i]), data.input, data.output, objective, device)).collect()
+}
+
 /// One run: model, optimiser, data on the device, and history.
 pub struct Session {
     config: RunConfig,
@@ -75,6 +85,14 @@ pub struct Session {
     history: Vec<Record>,
     snapshots: Vec<Snapshot>,
     graph: AlgorithmGraph,
+    /// The NTK's probe inputs, one-example splits on the device.
+    probes: Vec<DeviceSplit>,
+    /// The step of the last NTK measurement.
+    last_ntk: Option<u64>,
+    /// The rescaling symmetries whose balance is recorded.
+    pairs: Vec<dynamics::SymmetryPair>,
+    /// Per-neuron gradient norms (in, out) of the last snapshot step's raw gradients.
+    pending_neurons: Option<Tensor<1>>,
 }
 
 impl Session {
@@ -90,7 +108,15 @@ impl Session {
         let inner = device.clone().inner();
         let train = DeviceSplit::upload(&data.train, data.input, data.output, &objective, &inner);
         let test = DeviceSplit::upload(&data.test, data.input, data.output, &objective, &inner);
+        let probes = upload_probes(&config, &data, &objective, &inner);
+        let relu = matches!(
+            config.model,
+            ModelConfig::Mlp { activation: Activation::Relu, .. } | ModelConfig::Toy { activation: Activation::Relu, .. }
+        );
+        let pairs = dynamics::symmetry_pairs(&model, relu);
         Ok(Session {
+            probes,
+            pairs,
             batch_rng: Rng::new(config.seed, BATCH_STREAM),
             config,
             device,
@@ -110,6 +136,8 @@ impl Session {
             history: Vec::new(),
             snapshots: Vec::new(),
             graph: AlgorithmGraph::default(),
+            last_ntk: None,
+            pending_neurons: None,
         })
     }
 
@@ -143,6 +171,21 @@ impl Session {
             .map(|i| (self.data.train.tokens[i * seq] as usize, self.data.train.tokens[i * seq + 1] as usize))
             .collect();
         Some(crate::analysis::liu::predict(p as usize, &pairs))
+    }
+
+    /// Whether this step's snapshot measures the NTK: the first snapshot of every
+    /// `train.ntk_every` steps, and the first and last steps.
+    fn wants_ntk(&self) -> bool {
+        let every = self.config.train.ntk_every;
+        !self.probes.is_empty()
+            && every > 0
+            && (self.step == 1 || self.step == self.config.train.steps || self.last_ntk.is_none_or(|l| self.step / every > l / every))
+    }
+
+    /// The rescaling symmetries whose balance the records carry, by name ("u → w"), in the
+    /// order of each record's `symmetries`.
+    pub fn symmetry_pairs(&self) -> Vec<String> {
+        self.pairs.iter().map(|p| p.name.clone()).collect()
     }
 
     /// The run's walk over algorithms so far (science.md §6), grown snapshot by snapshot.
@@ -187,7 +230,7 @@ impl Session {
             // A snapshot step is a record step too: the record carries the snapshot's measures.
             let snapshot = self.config.task.has_tokens() && is_snapshot_step(self.step, t.snapshot_every, t.steps);
             let record = snapshot || is_record_step(self.step, t.eval_every, t.steps);
-            let grad_sq = self.train_step(record);
+            let grad_sq = self.train_step(record, snapshot);
             if let Some(grad_sq) = grad_sq {
                 let metrics = self.metrics(grad_sq);
                 self.pending.push((self.step, metrics));
@@ -202,6 +245,9 @@ impl Session {
                 self.read_pending().await?;
                 if self.status != Status::Diverged {
                     let snapshot = self.snapshot().await?;
+                    if snapshot.ntk.is_some() {
+                        self.last_ntk = Some(snapshot.step);
+                    }
                     if let Some(last) = self.history.last_mut().filter(|r| r.step == snapshot.step) {
                         last.measures = snapshot.measures();
                     }
@@ -214,21 +260,33 @@ impl Session {
         Ok(self.history.len() - before)
     }
 
-    /// One optimiser step; returns per-layer squared gradient norms when asked to record.
-    fn train_step(&mut self, record: bool) -> Option<Tensor<1>> {
+    /// One optimiser step; when asked to record, returns the per-layer squared gradient norms
+    /// and the balance of each rescaling symmetry, from the raw gradients (before Grokfast);
+    /// on a snapshot step, keeps the per-neuron balance for the snapshot.
+    fn train_step(&mut self, record: bool, snapshot: bool) -> Option<Tensor<1>> {
         let model = self.model.take().expect("model present between steps");
         let batch = self.next_batch();
         let split = batch.as_ref().unwrap_or(&self.train);
         let out = model.forward(split.input());
         let loss = self.objective.loss(out, split);
         let mut grads = GradientsParams::from_grads(loss.backward(), &model);
+        let raw = record.then(|| {
+            let device = self.device.clone().inner();
+            let per_layer = self.grad_sq_norms(&grads);
+            match dynamics::balance(&model, &grads, &self.pairs, &device) {
+                Some(b) => Tensor::cat(vec![per_layer, b], 0),
+                None => per_layer,
+            }
+        });
+        if snapshot {
+            self.pending_neurons = self.pairs.first().and_then(|p| dynamics::neuron_balance(&grads, p));
+        }
         if let Some(gf) = self.config.train.grokfast.clone() {
             self.apply_grokfast(&mut grads, gf.alpha, gf.lambda);
         }
-        let grad_sq = record.then(|| self.grad_sq_norms(&grads));
         let lr = self.learning_rates();
         self.model = Some(self.optim.step(model, grads, lr));
-        grad_sq
+        raw
     }
 
     /// The next minibatch, or `None` for full batch. Each epoch is a fresh seeded shuffle.
@@ -299,6 +357,7 @@ impl Session {
 
     /// Read back every queued metric tensor and append the records; stop at a divergence.
     async fn read_pending(&mut self) -> Result<(), String> {
+        let layers = self.layer_names.len();
         for (step, metrics) in std::mem::take(&mut self.pending) {
             if self.status == Status::Diverged {
                 break;
@@ -312,7 +371,14 @@ impl Session {
                 train_acc: v[2] as f64 / self.train.len as f64,
                 test_acc: v[3] as f64 / self.test.len.max(1) as f64,
                 weight_norm: (v[4] as f64).sqrt(),
-                grad_norms: v[5..].iter().map(|&g| (g as f64).sqrt()).collect(),
+                grad_norms: v[5..5 + layers].iter().map(|&g| (g as f64).sqrt()).collect(),
+                symmetries: v[5 + layers..]
+                    .chunks(4)
+                    .map(|b| {
+                        let b: Vec<f64> = b.iter().map(|&x| x as f64).collect();
+                        Symmetry { balance: b[0] / b[1], c: b[2] - b[3], grad_u_sq: b[0], grad_w_sq: b[1] }
+                    })
+                    .collect(),
                 measures: Measures::default(),
             };
             if !record.train_loss.is_finite() || !record.test_loss.is_finite() {
@@ -356,7 +422,9 @@ impl Session {
         let objective = objective_for(&self.config, &self.data, &device);
         let train = DeviceSplit::upload(&self.data.train, self.data.input, self.data.output, &objective, &inner);
         let test = DeviceSplit::upload(&self.data.test, self.data.input, self.data.output, &objective, &inner);
+        let probes = upload_probes(&self.config, &self.data, &objective, &inner);
         self.model = Some(model);
+        self.probes = probes;
         self.optim.set_state(moments);
         self.grokfast = grokfast;
         self.objective = objective;
@@ -437,6 +505,17 @@ impl Session {
             _ => Spectrum::Embedding,
         };
         let mut snapshot = analyse(self.step, embeddings, neuron_inputs, spectrum, &facts, operands, &examples, logits.as_ref());
+        if self.wants_ntk() {
+            let outputs = columns.max(1);
+            let k = dynamics::ntk(self.model(), &self.probes, outputs).await?;
+            snapshot.ntk = Some(crate::analysis::ntk::summarize(&k));
+        }
+        if let Some(t) = self.pending_neurons.clone() {
+            let v: Vec<f32> = read(t).await?.try_to_vec().map_err(|e| format!("{e:?}"))?;
+            let h = v.len() / 2;
+            // log(in/out) per neuron; a neuron with no gradient either way is balanced.
+            snapshot.neuron_balance = Some((0..h).map(|j| if v[j] > 0.0 && v[h + j] > 0.0 { (v[j] / v[h + j]).ln() } else { 0.0 }).collect());
+        }
         if let [Some(train), test] = fallibility {
             snapshot.fallibility = Some(Fallibility { train, test: test.unwrap_or(0.0) });
         }
@@ -504,7 +583,7 @@ impl Session {
                 break;
             }
             self.step += 1;
-            self.train_step(false);
+            self.train_step(false, false);
             if self.step >= self.config.train.steps {
                 self.status = Status::Finished;
             }
