@@ -93,3 +93,37 @@ fn c_drifts_as_the_entropic_force_predicts_over_plain_sgd_steps() {
         assert!((actual - predicted).abs() < 0.02 * actual.abs().max(predicted.abs()) + 1e-3, "step {}: {actual} vs {predicted}", w[0].step);
     }
 }
+
+#[test]
+fn ntk_and_balance_agree_on_cpu_and_wgpu() {
+    // A short quick-grok run with the NTK every 10 steps, on both backends (lavapipe here).
+    let mut config = presets::find("quick-grok").unwrap().config;
+    config.train.steps = 30;
+    config.train.eval_every = 5;
+    config.train.snapshot_every = 10;
+    config.train.ntk_every = 10;
+    config.train.ntk_probes = 6;
+    let gpu = block_on(device::gpu()).expect("a wgpu adapter (install mesa-vulkan-drivers for lavapipe)");
+    let [cpu, wgpu] = [device::cpu(), gpu].map(|d| {
+        let mut s = Session::new(config.clone(), &d).unwrap();
+        block_on(s.step(30)).unwrap();
+        s
+    });
+    let ntk = |s: &Session| -> Vec<(f64, f64, f64)> {
+        s.snapshots().iter().filter_map(|x| x.ntk.as_ref().map(|k| (k.entropy, k.cosine_entropy, k.trace))).collect()
+    };
+    let (a, b) = (ntk(&cpu), ntk(&wgpu));
+    println!("NTK (S, cosine S, trace) on the CPU {a:?}; on wgpu {b:?}");
+    assert_eq!(a.len(), b.len());
+    assert!(a.len() >= 3);
+    for (x, y) in a.iter().zip(&b) {
+        assert!((x.0 - y.0).abs() < 1e-3 && (x.1 - y.1).abs() < 1e-3 && (x.2 - y.2).abs() < 1e-3 * x.2, "{x:?} vs {y:?}");
+    }
+    for (r, q) in cpu.history().iter().zip(wgpu.history()) {
+        let (x, y) = (&r.symmetries[0], &q.symmetries[0]);
+        assert!((x.balance - y.balance).abs() < 1e-3 * x.balance && (x.c - y.c).abs() < 1e-3 * x.c.abs().max(1.0), "step {}: {x:?} vs {y:?}", r.step);
+    }
+    let nb = |s: &Session| s.snapshots().last().unwrap().neuron_balance.clone().unwrap();
+    let (p, q) = (nb(&cpu), nb(&wgpu));
+    assert!(p.iter().zip(&q).all(|(x, y)| (x - y).abs() < 1e-2), "neuron balance differs");
+}

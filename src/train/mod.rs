@@ -635,6 +635,66 @@ mod tests {
         assert!((f - direct).abs() < 1e-3 * direct.max(1e-3), "{f} vs {direct}");
     }
 
+    /// Adds `h` to element `index` of the parameter `id` (natively, reading on the host).
+    struct Nudge {
+        id: ParamId,
+        index: usize,
+        h: f32,
+    }
+
+    impl burn::module::ModuleMapper for Nudge {
+        fn map_float<const D: usize>(&mut self, param: burn::module::Param<Tensor<D>>) -> burn::module::Param<Tensor<D>> {
+            let (id, tensor, mapper) = param.consume();
+            if id != self.id {
+                return burn::module::Param::from_mapped_value(id, tensor, mapper);
+            }
+            let dims = tensor.dims();
+            let device = tensor.device();
+            let mut v: Vec<f32> = tensor.into_data().try_to_vec().unwrap();
+            v[self.index] += self.h;
+            let t = Tensor::<D>::from_data(burn::tensor::TensorData::new(v, dims), &device);
+            burn::module::Param::from_mapped_value(id, t, mapper)
+        }
+    }
+
+    #[test]
+    fn the_ntk_from_per_example_gradients_matches_a_finite_difference_jacobian() {
+        // A tiny MLP on a + b mod 5 with 4 probes.
+        let mut config = crate::presets::find("quick-grok").unwrap().config;
+        config.task = crate::config::TaskConfig::Modular { p: 5, op: ModOp::Add, train_fraction: 0.6, symmetric_split: false };
+        if let ModelConfig::Mlp { d_emb, widths, .. } = &mut config.model {
+            *d_emb = 3;
+            *widths = vec![4];
+        }
+        config.train.ntk_every = 1;
+        config.train.ntk_probes = 4;
+        let s = Session::new(config, &crate::device::cpu()).unwrap();
+        let outputs = 5;
+        let k = block_on(dynamics::ntk(s.model(), &s.probes, outputs)).unwrap();
+        // Central differences of every output of every probe in every parameter element.
+        let outputs_of = |m: &Network| -> Vec<f64> {
+            s.probes.iter().flat_map(|p| m.forward(p.input()).into_data().try_to_vec::<f32>().unwrap()).map(f64::from).collect()
+        };
+        let h = 1e-2f32;
+        let mut jac: Vec<Vec<f64>> = Vec::new(); // one row per parameter element: ∂(all outputs)
+        for p in params::visit_parameters(s.model()) {
+            for index in 0..p.shape.iter().product::<usize>() {
+                let up = outputs_of(&s.model().clone().map(&mut Nudge { id: p.id, index, h }));
+                let down = outputs_of(&s.model().clone().map(&mut Nudge { id: p.id, index, h: -h }));
+                jac.push(up.iter().zip(&down).map(|(a, b)| (a - b) / (2.0 * h as f64)).collect());
+            }
+        }
+        let n = s.probes.len();
+        let largest = k.values.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+        for i in 0..n {
+            for j in 0..n {
+                let fd: f64 = (0..outputs).map(|c| jac.iter().map(|row| row[i * outputs + c] * row[j * outputs + c]).sum::<f64>()).sum();
+                let got = k.values[i * n + j];
+                assert!((got - fd).abs() < 1e-3 * largest, "K[{i}][{j}] = {got}, finite differences {fd} (largest {largest})");
+            }
+        }
+    }
+
     #[test]
     fn a_failed_move_leaves_the_run_usable_where_it_was() {
         let config = crate::presets::find("quick-grok")
