@@ -64,35 +64,44 @@ fn groklab_steps_per_s(preset: &str, steps: u64) -> f64 {
 const VIEWS: [&str; 4] = ["quick-grok", "quick-transformer", "modular-97", "toy-addition"];
 
 /// What the inside views cost: steps/s of the recorded loop (`Session::step`, as the page and
-/// the CLI run it) with snapshots every `snapshot_every` steps against snapshots off, over
-/// two snapshot periods after the first (so the early log-spaced snapshots are not in it).
-/// On and off alternate three times and each keeps its best rate, so a noisy neighbour on the
-/// machine weighs on neither side alone.
+/// the CLI run it) with snapshots and the NTK at their preset cadences, with snapshots only,
+/// and with neither, over two periods after the first (so the early log-spaced snapshots are
+/// not in it). The three alternate three times and each keeps its best rate, so a noisy
+/// neighbour on the machine weighs on no side alone. (Every record also carries the layer
+/// balance: a few reductions of gradients already on the device.)
 fn views_cost(figures: &mut serde_json::Map<String, serde_json::Value>) {
-    println!("\n{:<52} {:>14} {:>14} {:>10}", "inside views (recorded loop, CPU)", "views st/s", "off st/s", "cost");
+    println!(
+        "\n{:<52} {:>12} {:>12} {:>12} {:>8} {:>8}",
+        "inside views (recorded loop, CPU)", "views+NTK", "views", "off", "views", "NTK"
+    );
     for preset in VIEWS {
         let config = presets::find(preset).expect("bench preset").config;
-        let every = config.train.snapshot_every;
-        let rate = |snapshot_every: u64| {
+        let (every, ntk) = (config.train.snapshot_every, config.train.ntk_every);
+        let rate = |snapshot_every: u64, ntk_every: u64| {
             let mut config = config.clone();
             config.train.snapshot_every = snapshot_every;
-            config.train.steps = 4 * every;
+            config.train.ntk_every = ntk_every;
+            config.train.steps = 4 * every.max(ntk);
             let mut session = Session::new(config, &device::cpu()).expect("valid preset");
-            session.train_unrecorded(every);
+            session.train_unrecorded(every.max(ntk));
             let start = Instant::now();
-            block_on(session.step(2 * every)).expect("training runs");
-            let elapsed = start.elapsed().as_secs_f64();
-            assert_eq!(session.snapshots().len() as u64, if snapshot_every > 0 { 2 } else { 0 });
-            2.0 * every as f64 / elapsed
+            block_on(session.step(2 * every.max(ntk))).expect("training runs");
+            2.0 * every.max(ntk) as f64 / start.elapsed().as_secs_f64()
         };
-        let (mut on, mut off) = (0f64, 0f64);
+        let (mut all, mut views, mut off) = (0f64, 0f64, 0f64);
         for _ in 0..3 {
-            on = on.max(rate(every));
-            off = off.max(rate(0));
+            all = all.max(rate(every, ntk));
+            views = views.max(rate(every, 0));
+            off = off.max(rate(0, 0));
         }
-        let cost = 100.0 * (off / on - 1.0);
-        println!("{:<52} {on:>14.2} {off:>14.2} {cost:>9.1}%", format!("{preset} (a snapshot every {every} steps)"));
-        figures.insert(format!("views:{preset}"), serde_json::json!({ "views": on, "off": off, "snapshot_every": every }));
+        let cost = |on: f64, base: f64| format!("{:.1}%", 100.0 * (base / on - 1.0));
+        println!(
+            "{:<52} {all:>12.2} {views:>12.2} {off:>12.2} {:>8} {:>8}",
+            format!("{preset} (snapshot every {every}, NTK every {ntk})"),
+            cost(views, off),
+            cost(all, views)
+        );
+        figures.insert(format!("views:{preset}"), serde_json::json!({ "views_ntk": all, "views": views, "off": off, "snapshot_every": every, "ntk_every": ntk }));
     }
 }
 

@@ -27,6 +27,7 @@ const MODULES: &[(&str, &str)] = &[
     ("views/measures.js", include_str!("../www/views/measures.js")),
     ("views/parallelograms.js", include_str!("../www/views/parallelograms.js")),
     ("views/graph.js", include_str!("../www/views/graph.js")),
+    ("views/dynamics.js", include_str!("../www/views/dynamics.js")),
     ("vendor/d3/d3-force.esm.js", include_str!("../vendor/d3/d3-force.esm.js")),
     ("views/inside.js", include_str!("../www/views/inside.js")),
     ("report.js", include_str!("../www/report.js")),

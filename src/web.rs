@@ -154,6 +154,12 @@ impl Trainer {
         to_js(&self.session.liu_prediction())
     }
 
+    /// The rescaling symmetries whose balance each record carries, by name.
+    #[wasm_bindgen(js_name = symmetryPairs)]
+    pub fn symmetry_pairs(&self) -> Result<JsValue, JsError> {
+        to_js(&self.session.symmetry_pairs())
+    }
+
     /// The run's walk over algorithms so far (nodes, edges, walk).
     #[wasm_bindgen(js_name = algorithmGraph)]
     pub fn algorithm_graph(&self) -> Result<JsValue, JsError> {

@@ -1,7 +1,7 @@
 // Grokking curves: train/test loss and accuracy over steps, drawn with uPlot.
 
 import uPlot from '../vendor/uPlot.esm.js';
-import { verticalMarks } from './views/parts.js';
+import { verticalMarks, logTick } from './views/parts.js';
 
 const TRAIN = '#1f77b4';
 const TEST = '#d62728';
@@ -90,12 +90,6 @@ export class Curves {
     }, [[], [], []], this.accEl);
     this.draw();
   }
-}
-
-/** A log-axis tick label: 0.01 … 100 as decimals, anything else as 1e-5. */
-export function logTick(v) {
-  if (v == null) return '';
-  return v >= 0.01 && v <= 100 ? String(+v.toPrecision(2)) : v.toExponential(0);
 }
 
 function finiteOrNull(v) {

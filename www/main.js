@@ -62,6 +62,7 @@ const handlers = {
     view.showBackend({ backend: msg.backend, adapter: msg.adapter, reason });
     app.layers = msg.layers;
     inside.setPrediction(msg.liuPrediction);
+    inside.setRecords(app.records, msg.symmetryPairs);
     app.status = 'ready';
     showProgress();
     const next = app.afterCreate;
@@ -75,6 +76,7 @@ const handlers = {
     app.records.push(...fresh);
     curves.push(fresh);
     if (msg.graph) showGraph(msg.graph);
+    inside.setRecords(app.records);
     inside.add(app.replay ? (msg.snapshots || []).filter((s) => s.step > app.replay.until) : msg.snapshots);
     app.step = msg.step;
     app.status = msg.status;
@@ -455,6 +457,7 @@ async function openRunFile(file) {
   curves.push(parsed.history);
   inside.setPrediction(parsed.liuPrediction);
   if (parsed.algorithmGraph) showGraph(parsed.algorithmGraph);
+  inside.setRecords(app.records, parsed.symmetryPairs);
   inside.add(parsed.snapshots);
   showProgress();
   if (parsed.history.length) view.showLatest(parsed.history.at(-1));

@@ -64,6 +64,7 @@ async function draw() {
   document.getElementById('log-x').addEventListener('change', (e) => curves.setLogX(e.target.checked));
   curves.push(run.history);
   inside.setPrediction(run.liuPrediction);
+  inside.setRecords(run.history, run.symmetryPairs);
   const overlay = document.getElementById('overlay');
   if (overlay) inside.setOverlay(JSON.parse(overlay.textContent), ['this run']);
   inside.add(run.snapshots);

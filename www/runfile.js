@@ -8,7 +8,7 @@ export const RUN_FILE_VERSION = 2;
 const REAL_FIELDS = ['train_loss', 'test_loss', 'train_acc', 'test_acc', 'weight_norm'];
 
 /**
- * Parse the text of a run.json into {config, history, summary, snapshots, liuPrediction, algorithmGraph}, or throw an Error that says
+ * Parse the text of a run.json into {config, history, summary, snapshots, liuPrediction, algorithmGraph, symmetryPairs}, or throw an Error that says
  * what is wrong with the file.
  */
 export function parseRunFile(text) {
@@ -36,5 +36,6 @@ export function parseRunFile(text) {
   const snapshots = Array.isArray(file.snapshots) ? file.snapshots.filter((s) => s && typeof s.step === 'number') : [];
   const liuPrediction = file.liu_prediction && typeof file.liu_prediction === 'object' ? file.liu_prediction : null;
   const algorithmGraph = file.algorithm_graph && Array.isArray(file.algorithm_graph.nodes) ? file.algorithm_graph : null;
-  return { config: file.config, history, summary: file.summary || null, snapshots, liuPrediction, algorithmGraph };
+  const symmetryPairs = Array.isArray(file.symmetry_pairs) ? file.symmetry_pairs.map(String) : [];
+  return { config: file.config, history, summary: file.summary || null, snapshots, liuPrediction, algorithmGraph, symmetryPairs };
 }

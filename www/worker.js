@@ -52,7 +52,7 @@ async function create(msg) {
     trainer = await Trainer.create(msg.config, 'cpu');
   }
   backend = trainer.backend;
-  post({ type: 'created', run, backend, adapter: gpu.label, fellBack, layers: trainer.layerNames(), liuPrediction: trainer.liuPrediction() });
+  post({ type: 'created', run, backend, adapter: gpu.label, fellBack, layers: trainer.layerNames(), liuPrediction: trainer.liuPrediction(), symmetryPairs: trainer.symmetryPairs() });
 }
 
 /** Run `n` steps and report the new records with timing. */

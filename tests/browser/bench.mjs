@@ -23,7 +23,7 @@ const browser = await launch();
 /** Steps/s between the end of the warm-up and `timed` steps later (the run's budget is
  * larger, so the final evaluation is not timed; metrics are not recorded in between). */
 async function measure(preset, backend, warmup, timed) {
-  const page = await open(browser, `#preset=${preset}&backend=${backend}&train.steps=${warmup + timed + 1000}&train.eval_every=1000000&autoplay=1`);
+  const page = await open(browser, `#preset=${preset}&backend=${backend}&train.steps=${warmup + timed + 1000}&train.eval_every=1000000&train.snapshot_every=0&train.ntk_every=0&autoplay=1`);
   await until(page, (n) => window.groklab.step >= n, HOUR, warmup);
   const t0 = Date.now();
   const s0 = await page.evaluate(() => window.groklab.step);

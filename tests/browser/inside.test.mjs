@@ -38,6 +38,14 @@ test('the inside views draw a grokking run and follow the scrubber', async () =>
   assert.match(await page.innerText('#answers-text'), /Step 4,000: \d+ of 159 held-out pairs answered right/);
   assert.match(await page.innerText('#spectrum-text'), /Fourier power of the first-layer input E·W_in, key frequencies .*Gini 0\.\d+/);
   assert.match(await page.innerText('#measures-text'), /periodic neurons \(share\) 0\.\d+/);
+  // Training dynamics: the NTK (every 200 steps on 16 probes) and the balance of the ReLU layer.
+  assert.match(await page.innerText('#dynamics-text'), /^NTK at step 4,000 on 16 probes: S 2\.\d+ \(S\/ln n 0\.\d+\), cosine S 2\.\d+, trace [\d.e+]+; layer balance at step 4,000: decoder\.hidden\.0 → decoder\.out \d/);
+  for (const id of ['ntk-entropy-chart', 'ntk-trace-chart', 'balance-chart', 'symmetry-c-chart']) {
+    assert.equal(await page.locator(`#${id} canvas`).count(), 1, `${id} is drawn`);
+  }
+  assert.ok(await painted(page, 'ntk-spectrum-canvas') > 300, 'the NTK spectrum has bars');
+  assert.ok(await painted(page, 'neuron-balance-canvas') > 300, 'the neuron-balance histogram has bars');
+  assert.match(await page.innerText('#neuron-balance-text'), /^Step 4,000: 256 neurons, mean ln\(in\/out\) -?\d/);
   await page.screenshot({ path: `${RESULTS}inside.png`, fullPage: true });
   await page.locator('#view-graph').screenshot({ path: `${RESULTS}graph.png` });
   // Drag the scrubber back to the first snapshot: every view shows step 1.

@@ -60,6 +60,9 @@ test('the report opens offline from file:// and draws the run with a working scr
   assert.ok(await painted(page, 'neurons-canvas') > 2_000, 'the neuron heat map is drawn');
   assert.ok(await inColour(page, '#spectrum-chart canvas', [147, 197, 253]) > 100, 'the spectrum has bars');
   assert.ok(await inColour(page, '#measures-chart canvas', [124, 58, 237]) > 50, 'the measures have the Gini curve');
+  // The NTK and the gradient balance, from the run (quick-grok's NTK every 200 steps).
+  assert.match(await page.innerText('#dynamics-text'), /^NTK at step 600 on 16 probes: S \d\.\d+/);
+  assert.ok(await painted(page, 'ntk-spectrum-canvas') > 300, 'the NTK spectrum has bars');
   // The algorithm graph, computed by the CLI and embedded: one circle per algorithm.
   const algorithms = run.algorithm_graph.nodes.length;
   assert.ok(algorithms >= 3, `${algorithms} algorithms in quick.json`);

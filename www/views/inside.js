@@ -9,6 +9,7 @@ import { MeasuresView } from './measures.js';
 import { NeuronsView } from './neurons.js';
 import { ParallelogramsView } from './parallelograms.js';
 import { GraphView } from './graph.js';
+import { DynamicsView } from './dynamics.js';
 
 export class InsideViews {
   /** @param onShow called with the step shown when scrubbed back, or null when live */
@@ -30,6 +31,7 @@ export class InsideViews {
     this.liu = new ParallelogramsView(panel('view-liu', 'Liu\'s effective theory: parallelograms', 'Liu\'s addition task: what the training set predicts, and the parallelograms E_i + E_j ≈ E_m + E_n present'));
     this.graph = new GraphView(panel('view-graph', 'Algorithm graph (the walk)', 'the algorithms the run visited: size = time spent, colour = fallibility; click one to go to when the run was there'),
       (step) => this.scrubTo(step));
+    this.dynamics = new DynamicsView(panel('view-dynamics', 'Training dynamics: NTK and gradient balance', 'the empirical NTK on fixed probe inputs (science.md §4) and the balance of rescaling symmetries (§5)'));
     this.measures = new MeasuresView(panel('view-measures', 'Inside measures over training', 'one point per snapshot'));
   }
 
@@ -60,6 +62,11 @@ export class InsideViews {
   scrubTo(step) {
     const index = this.snapshots.findIndex((s) => s.step === step);
     if (index >= 0) this.scrubber.pick(index);
+  }
+
+  /** The run's records so far (the balance curves read them) and its symmetry pairs. */
+  setRecords(records, pairs) {
+    this.dynamics.setRecords(records, pairs);
   }
 
   /** New snapshots of the live run. */
@@ -95,5 +102,6 @@ export class InsideViews {
     this.liu.draw(s);
     this.graph.draw(s);
     this.measures.draw(this.snapshots, s);
+    this.dynamics.draw(this.snapshots, s);
   }
 }

@@ -2,9 +2,7 @@
 // key-frequency share, restricted and excluded loss (science.md §3), RQI and Acc^ beside the
 // real test accuracy (Liu, §2), and the effective dimension of the embeddings.
 
-import uPlot from '../../vendor/uPlot.esm.js';
-import { viewText } from './parts.js';
-import { logTick } from '../curves.js';
+import { viewText, LineChart } from './parts.js';
 
 const SERIES = [
   ['gini', 'Gini (Fourier norms)', '#7c3aed', (s) => s.fourier?.gini],
@@ -34,40 +32,19 @@ export class MeasuresView {
     this.root.setAttribute('aria-describedby', 'measures-text');
     this.text = viewText('measures-text');
     root.append(this.root, this.lossRoot, this.text);
+    this.plot = new LineChart(this.root, 'inside measures', { range: [0, 1] });
+    this.lossPlot = new LineChart(this.lossRoot, 'Fourier losses (training pairs)', { log: true });
   }
 
   /** Redraw from every snapshot so far, marking the one shown. */
   draw(snapshots, shown) {
     const steps = snapshots.map((s) => s.step);
     const present = (list) => list.filter(([, , , get]) => snapshots.some((s) => get(s) !== undefined && get(s) !== null));
-    this.plot = this.chart(this.plot, this.root, 'inside measures', present(SERIES), snapshots, steps, [0, 1]);
-    this.lossPlot = this.chart(this.lossPlot, this.lossRoot, 'Fourier losses (training pairs)', present(LOSSES), snapshots, steps, null);
+    const series = (list) => present(list).map(([key, label, stroke, get]) => ({ key, label, stroke, values: snapshots.map((x) => get(x) ?? null) }));
+    this.plot.set(steps, series(SERIES));
+    this.lossPlot.set(steps, series(LOSSES));
     const s = shown ?? snapshots.at(-1);
     const parts = s ? [...SERIES, ...LOSSES].map(([, label, , get]) => [label, get(s)]).filter(([, v]) => v !== undefined && v !== null) : [];
     this.text.textContent = s ? `Step ${s.step.toLocaleString('en')}: ${parts.map(([l, v]) => `${l} ${Number(v).toPrecision(3)}`).join(', ')}.` : 'No snapshot yet.';
-  }
-
-  chart(plot, root, title, series, snapshots, steps, range) {
-    const key = series.map(([k]) => k).join();
-    if (!series.length) {
-      plot?.destroy();
-      root.hidden = true;
-      return null;
-    }
-    root.hidden = false;
-    const data = [steps, ...series.map(([, , , get]) => snapshots.map((s) => get(s) ?? null))];
-    if (plot && plot.key === key) {
-      plot.setData(data);
-      return plot;
-    }
-    plot?.destroy();
-    const p = new uPlot({
-      title, width: 420, height: 200,
-      scales: { x: { time: false }, y: range ? { range } : { distr: 3 } },
-      series: [{ label: 'step' }, ...series.map(([, label, stroke]) => ({ label, stroke, width: 2 }))],
-      axes: [{ label: 'step' }, range ? {} : { values: (u, ticks) => ticks.map(logTick) }],
-    }, data, root);
-    p.key = key;
-    return p;
   }
 }
