@@ -116,6 +116,10 @@ struct TrainArgs {
     /// No progress output.
     #[arg(long, short)]
     quiet: bool,
+    /// Train a second run of this seed alongside and record the linear CKA of the two
+    /// networks' representations over training (`alignment` in the records).
+    #[arg(long, value_name = "SEED")]
+    twin_seed: Option<u64>,
 }
 
 fn parse_key_value(s: &str) -> Result<(String, String), String> {
@@ -257,11 +261,26 @@ fn train(args: &TrainArgs) -> Result<(), Failure> {
         Backend::Gpu => pollster::block_on(device::gpu()).map_err(Failure::Run)?,
     };
     let mut session = Session::new(config.clone(), &device).map_err(Failure::Usage)?;
+    // A twin of another seed, trained in step, whose representations are compared with this
+    // run's at every snapshot step (science.md §5: entropic forces align them).
+    let mut twin = match args.twin_seed {
+        Some(seed) => Some(Session::new(RunConfig { seed, ..config.clone() }, &device).map_err(Failure::Usage)?),
+        None => None,
+    };
     let mut progress = Progress::new(config.train.steps, args.quiet);
     let started = Instant::now();
-    let chunk = config.train.eval_every.clamp(1, 200);
+    let chunk = match twin {
+        Some(_) => config.train.snapshot_every.clamp(1, 200),
+        None => config.train.eval_every.clamp(1, 200),
+    };
     while session.status() == Status::Running {
         pollster::block_on(session.step(chunk)).map_err(Failure::Run)?;
+        if let Some(t) = twin.as_mut() {
+            pollster::block_on(t.step(chunk)).map_err(Failure::Run)?;
+            if let Some(cka) = pollster::block_on(session.alignment(t)).map_err(Failure::Run)? {
+                session.note_alignment(cka);
+            }
+        }
         progress.show(&session, started.elapsed().as_secs_f64());
     }
     progress.finish();

@@ -129,11 +129,16 @@ impl Decoder {
     }
 
     /// Apply to an n × fan_in matrix.
-    pub fn forward(&self, mut x: Tensor<2>) -> Tensor<2> {
+    pub fn forward(&self, x: Tensor<2>) -> Tensor<2> {
+        self.out.forward(self.features(x))
+    }
+
+    /// The last hidden layer's activations (what the read-out reads).
+    pub fn features(&self, mut x: Tensor<2>) -> Tensor<2> {
         for layer in &self.hidden {
             x = activate(self.activation, layer.forward(x));
         }
-        self.out.forward(x)
+        x
     }
 }
 
@@ -397,11 +402,31 @@ impl Network {
 
     /// The network's output for a batch: logits, or predicted vectors.
     pub fn forward(&self, input: Input) -> Tensor<2> {
-        match (self, input) {
-            (Network::Toy(m), Input::Tokens(cols)) => {
-                m.decoder.forward(m.embed.lookup(cols, 0) + m.embed.lookup(cols, 1))
+        let rep = self.representation(input);
+        match self {
+            Network::Toy(m) => m.decoder.out.forward(rep),
+            Network::Mlp(m) => {
+                let y = m.decoder.out.forward(rep);
+                match m.embed.as_ref().filter(|_| m.unembed) {
+                    // The last token is '=', which is never an answer.
+                    Some(embed) => {
+                        let [vocab, d] = embed.tokens.val().dims();
+                        y.matmul(embed.tokens.val().slice([0..vocab - 1, 0..d]).transpose())
+                    }
+                    None => y,
+                }
             }
-            (Network::Mlp(m), Input::Features(x)) => m.decoder.forward(x.clone()),
+            Network::Transformer(m) => m.unembed.forward(rep),
+        }
+    }
+
+    /// The representation the read-out reads, one row per example: the last hidden layer of
+    /// an MLP (or the toy's decoder), the transformer's final residual stream at the last
+    /// position (after the final LayerNorm, when there is one).
+    pub fn representation(&self, input: Input) -> Tensor<2> {
+        match (self, input) {
+            (Network::Toy(m), Input::Tokens(cols)) => m.decoder.features(m.embed.lookup(cols, 0) + m.embed.lookup(cols, 1)),
+            (Network::Mlp(m), Input::Features(x)) => m.decoder.features(x.clone()),
             (Network::Mlp(m), Input::Tokens(cols)) => {
                 let embed = m.embed.as_ref().expect("token MLPs have embeddings");
                 let (ea, eb) = (embed.lookup(cols, 0), embed.lookup(cols, 1));
@@ -409,22 +434,16 @@ impl Network {
                     Combine::Sum => ea + eb,
                     Combine::Concat => Tensor::cat(vec![ea, eb], 1),
                 };
-                let y = m.decoder.forward(x);
-                if !m.unembed {
-                    return y;
-                }
-                // The last token is '=', which is never an answer.
-                let [vocab, d] = embed.tokens.val().dims();
-                y.matmul(embed.tokens.val().slice([0..vocab - 1, 0..d]).transpose())
+                m.decoder.features(x)
             }
-            (Network::Transformer(m), Input::Tokens(cols)) => m.forward(cols),
+            (Network::Transformer(m), Input::Tokens(cols)) => m.representation(cols),
             _ => unreachable!("validation matches models to tasks"),
         }
     }
 }
 
 impl Transformer {
-    fn forward(&self, cols: &[Tensor<1, Int>]) -> Tensor<2> {
+    fn representation(&self, cols: &[Tensor<1, Int>]) -> Tensor<2> {
         let positions = self.embed.positions.as_ref().expect("transformers have positions").val();
         let tokens: Vec<Tensor<2>> = (0..cols.len()).map(|j| self.embed.lookup(cols, j)).collect();
         let mut x = Tensor::stack::<3>(tokens, 1) + positions.unsqueeze_dim(0);
@@ -433,7 +452,7 @@ impl Transformer {
         }
         let [n, t, d] = x.dims();
         let last = x.slice([0..n, t - 1..t, 0..d]).reshape([n, d]);
-        self.unembed.forward(maybe_norm(&self.norm_final, last))
+        maybe_norm(&self.norm_final, last)
     }
 }
 

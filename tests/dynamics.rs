@@ -127,3 +127,24 @@ fn ntk_and_balance_agree_on_cpu_and_wgpu() {
     let (p, q) = (nb(&cpu), nb(&wgpu));
     assert!(p.iter().zip(&q).all(|(x, y)| (x - y).abs() < 1e-2), "neuron balance differs");
 }
+
+#[test]
+fn two_seeds_grow_more_aligned_as_they_train() {
+    // science.md §5: the same forces align independently seeded networks (linear CKA of the
+    // read-out's representation over every input), here quick-grok with seeds 1 and 7.
+    let config = presets::find("quick-grok").unwrap().config;
+    let mut a = Session::new(config.clone(), &device::cpu()).unwrap();
+    let mut b = Session::new(groklab::RunConfig { seed: 7, ..config }, &device::cpu()).unwrap();
+    let mut cka = Vec::new();
+    while a.status() == Status::Running {
+        block_on(a.step(100)).unwrap();
+        block_on(b.step(100)).unwrap();
+        cka.push((a.step_count(), block_on(a.alignment(&b)).unwrap().expect("a token task")));
+    }
+    println!("CKA of seeds 1 and 7 by step: {:?}", cka.iter().step_by(5).collect::<Vec<_>>());
+    let (first, best, last) = (cka[0].1, cka.iter().map(|c| c.1).fold(0.0, f64::max), cka.last().unwrap().1);
+    println!("CKA: {first:.3} at step {} → {last:.3} at the end (highest {best:.3})", cka[0].0);
+    assert!(last > first + 0.05, "the two networks align: {first} → {last}");
+    // With itself a representation has CKA 1.
+    assert!((block_on(a.alignment(&a)).unwrap().unwrap() - 1.0).abs() < 1e-9);
+}

@@ -160,6 +160,10 @@ pub struct Measures {
     /// tr K (§4).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ntk_trace: Option<f64>,
+    /// Linear CKA of the read-out's representation with a twin run of another seed (§5);
+    /// only when one was trained alongside (`groklab train --twin-seed`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alignment: Option<f64>,
 }
 
 /// A neuron counts as periodic when more than this share of its input power is at one frequency.
@@ -186,6 +190,7 @@ impl Snapshot {
             ntk_effective_entropy: self.ntk.as_ref().map(|k| k.effective_entropy),
             ntk_cosine_entropy: self.ntk.as_ref().map(|k| k.cosine_entropy),
             ntk_trace: self.ntk.as_ref().map(|k| k.trace),
+            alignment: None,
         }
     }
 }

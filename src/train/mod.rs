@@ -173,6 +173,41 @@ impl Session {
         Some(crate::analysis::liu::predict(p as usize, &pairs))
     }
 
+    /// The representation the read-out reads (`Network::representation`) on every input of a
+    /// token task, one row per input, rows in the order of the inputs' tokens — so two runs
+    /// of one task with different seeds (and so different splits) line up row by row.
+    pub async fn representations(&self) -> Result<Option<Matrix>, String> {
+        if !self.config.task.has_tokens() {
+            return Ok(None);
+        }
+        let model = self.model().valid();
+        let mut rows: Vec<(Vec<u32>, Vec<f64>)> = Vec::new();
+        for (split, ex) in [(&self.train, &self.data.train), (&self.test, &self.data.test)] {
+            if ex.len == 0 {
+                continue;
+            }
+            let rep = model.representation(split.input());
+            let d = rep.dims()[1];
+            let values: Vec<f32> = read(rep).await?.try_to_vec().map_err(|e| format!("{e:?}"))?;
+            let seq = ex.tokens.len() / ex.len;
+            for i in 0..ex.len {
+                rows.push((ex.tokens[i * seq..(i + 1) * seq].to_vec(), values[i * d..(i + 1) * d].iter().map(|&x| f64::from(x)).collect()));
+            }
+        }
+        rows.sort_by(|a, b| a.0.cmp(&b.0));
+        let rows: Vec<Vec<f64>> = rows.into_iter().map(|r| r.1).collect();
+        Ok(Some(Matrix::from_rows(&rows)))
+    }
+
+    /// Linear CKA (science.md §5) between this run's representations and another run's of
+    /// the same task: how aligned two independently seeded networks are.
+    pub async fn alignment(&self, other: &Session) -> Result<Option<f64>, String> {
+        match (self.representations().await?, other.representations().await?) {
+            (Some(a), Some(b)) if a.rows == b.rows => Ok(Some(crate::analysis::geometry::linear_cka(&a, &b))),
+            _ => Ok(None),
+        }
+    }
+
     /// Whether this step's snapshot measures the NTK: the first snapshot of every
     /// `train.ntk_every` steps, and the first and last steps.
     fn wants_ntk(&self) -> bool {
@@ -186,6 +221,14 @@ impl Session {
     /// order of each record's `symmetries`.
     pub fn symmetry_pairs(&self) -> Vec<String> {
         self.pairs.iter().map(|p| p.name.clone()).collect()
+    }
+
+    /// Record the alignment with a twin run on the record at this step (the CLI's
+    /// `--twin-seed`).
+    pub fn note_alignment(&mut self, cka: f64) {
+        if let Some(r) = self.history.last_mut().filter(|r| r.step == self.step) {
+            r.measures.alignment = Some(cka);
+        }
     }
 
     /// The run's walk over algorithms so far (science.md §6), grown snapshot by snapshot.

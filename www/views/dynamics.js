@@ -2,7 +2,8 @@
 // NTK) and trace over training, its eigenvalue spectrum at the step shown; the balance
 // ‖∇_u ℓ‖² / ‖∇_w ℓ‖² of each rescaling symmetry over training with the line at 1 (gradient
 // balance), C = ‖u‖² − ‖w‖², and the histogram of ln(in/out) gradient norms over the hidden
-// neurons at the step shown.
+// neurons at the step shown; and, for a run trained with a twin of another seed, the
+// linear CKA of their representations over training.
 
 import { viewText, LineChart, canvasWithText } from './parts.js';
 
@@ -22,6 +23,7 @@ export class DynamicsView {
     this.spectrumText = spectrum.text;
     this.balance = new LineChart(box('balance-chart'), 'layer balance ‖∇u‖² / ‖∇w‖² (line: 1)', { log: true, markOne: true });
     this.c = new LineChart(box('symmetry-c-chart'), 'C = ‖u‖² − ‖w‖²');
+    this.cka = new LineChart(box('alignment-chart'), 'alignment with a twin seed (linear CKA)', { range: [0, 1] });
     const hist = canvasWithText(root, 'neuron-balance-canvas', 'neuron-balance-text', 420, 140);
     this.histCanvas = hist.canvas;
     this.histText = hist.text;
@@ -50,6 +52,8 @@ export class DynamicsView {
     const xs = recs.map((r) => r.step);
     this.balance.set(xs, names.map((name, i) => ({ key: `b${i}`, label: name, stroke: COLOURS[i % COLOURS.length], values: recs.map((r) => r.symmetries[i]?.balance ?? null) })));
     this.c.set(xs, names.map((name, i) => ({ key: `c${i}`, label: name, stroke: COLOURS[i % COLOURS.length], values: recs.map((r) => r.symmetries[i]?.c ?? null) })));
+    const aligned = this.records.filter((r) => typeof r.alignment === 'number');
+    this.cka.set(aligned.map((r) => r.step), aligned.length ? [{ key: 'cka', label: 'CKA', stroke: '#0891b2', values: aligned.map((r) => r.alignment) }] : []);
     const s = shown ?? snapshots.at(-1);
     // The NTK of the step shown: the last measurement at or before it.
     const ntkSnap = [...withNtk].reverse().find((x) => !s || x.step <= s.step);
