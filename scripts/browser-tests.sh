@@ -20,7 +20,7 @@ rm -f test-results/diverged.json
   --out test-results/diverged.json >/dev/null 2>&1 || true  # exit 1: it diverges, as meant
 [ -s test-results/diverged.json ] || { echo "browser-tests: the CLI wrote no diverged run" >&2; exit 1; }
 # And a short run with snapshots, for the inside views to open.
-"$bin" train --preset quick-grok --quiet --steps 600 --out test-results/quick.json >/dev/null
+"$bin" train --preset quick-grok --quiet --steps 600 --twin-seed 7 --out test-results/quick.json >/dev/null
 # Its report page, which report.test.mjs opens from file:// with the network blocked.
 "$bin" report test-results/quick.json -o test-results/quick.html >/dev/null
 GROKLAB_URL="http://127.0.0.1:$port/" node --test --test-concurrency=1 tests/browser/

@@ -63,6 +63,9 @@ test('the report opens offline from file:// and draws the run with a working scr
   // The NTK and the gradient balance, from the run (quick-grok's NTK every 200 steps).
   assert.match(await page.innerText('#dynamics-text'), /^NTK at step 600 on 16 probes: S \d\.\d+/);
   assert.ok(await painted(page, 'ntk-spectrum-canvas') > 300, 'the NTK spectrum has bars');
+  // quick.json was trained with a twin of seed 7: the CKA curve is drawn.
+  assert.ok(run.history.some((r) => typeof r.alignment === 'number'), 'the run has alignment');
+  assert.equal(await page.locator('#alignment-chart canvas').count(), 1, 'the CKA curve is drawn');
   // The algorithm graph, computed by the CLI and embedded: one circle per algorithm.
   const algorithms = run.algorithm_graph.nodes.length;
   assert.ok(algorithms >= 3, `${algorithms} algorithms in quick.json`);
