@@ -245,8 +245,8 @@ pub struct TrainConfig {
     /// a long run spaces them further apart.
     #[serde(default = "default_snapshot_every")]
     pub snapshot_every: u64,
-    /// Measure the empirical NTK (science.md §4) at the first snapshot of every this many
-    /// steps (and the first and last); 0 never. It costs `ntk_probes` × outputs backward passes.
+    /// Measure the empirical NTK (science.md §4) at step 1 and at the first snapshot of every
+    /// this many steps; 0 never. It costs `ntk_probes` × outputs backward passes.
     #[serde(default)]
     pub ntk_every: u64,
     /// Probe inputs of the NTK, half from the training split and half from the test split.

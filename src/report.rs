@@ -18,6 +18,7 @@ const MODULES: &[(&str, &str)] = &[
     ("link.js", include_str!("../www/link.js")),
     ("status.js", include_str!("../www/status.js")),
     ("curves.js", include_str!("../www/curves.js")),
+    ("export.js", include_str!("../www/export.js")),
     ("views/parts.js", include_str!("../www/views/parts.js")),
     ("views/scrubber.js", include_str!("../www/views/scrubber.js")),
     ("views/embedding.js", include_str!("../www/views/embedding.js")),

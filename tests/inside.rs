@@ -144,7 +144,7 @@ fn a_grokking_transformer_concentrates_its_embedding_on_a_few_key_frequencies() 
     let r1 = end.restricted_loss.unwrap();
     assert!(r1 < 0.1 * (31f64).ln(), "restricted loss {r1}");
     // Its walk over algorithms (science.md §6): it creeps on after the jump (README).
-    let g = s.algorithm_graph();
+    let g = s.algorithm_graph().clone();
     check_walk("quick-transformer", &s, &g);
     // The record at the end carries the same numbers by name.
     let last = s.history().last().unwrap();
@@ -154,7 +154,7 @@ fn a_grokking_transformer_concentrates_its_embedding_on_a_few_key_frequencies() 
 /// The walk of a grokking run over its algorithms (science.md §6), printed node by node.
 fn walk_of(name: &str) -> (Session, groklab::analysis::algorithms::AlgorithmGraph) {
     let s = run(name);
-    let g = s.algorithm_graph();
+    let g = s.algorithm_graph().clone();
     for n in &g.nodes {
         println!(
             "{name} node {}: steps {:?}…, dwell {}, F train {:.2} test {:.2}, test acc {:.3}, keys {:?}, memorising {:?}",

@@ -10,6 +10,7 @@ import * as view from './status.js';
 import { parseRunFile } from './runfile.js';
 import { InsideViews } from './views/inside.js';
 import { LandscapeView, landscapeSettings } from './views/landscape.js';
+import { runFile, historyCsv, download } from './export.js';
 
 /** Everything the page knows; exposed as `window.groklab` for tests and the curious. */
 const app = {
@@ -26,6 +27,9 @@ const app = {
   step: 0,
   graph: null,
   keptWalks: [],
+  seconds: 0,
+  layers: [],
+  symmetryPairs: [],
   runConfig: null,
   status: 'idle',
   summary: null,
@@ -62,6 +66,7 @@ const handlers = {
     view.showBackend({ backend: msg.backend, adapter: msg.adapter, reason });
     app.layers = msg.layers;
     inside.setPrediction(msg.liuPrediction);
+    app.symmetryPairs = msg.symmetryPairs || [];
     inside.setRecords(app.records, msg.symmetryPairs);
     app.status = 'ready';
     showProgress();
@@ -74,6 +79,7 @@ const handlers = {
     // While replaying a run on the CPU, the steps already on the curves are not drawn twice.
     const fresh = app.replay ? msg.records.filter((r) => r.step > app.replay.until) : msg.records;
     app.records.push(...fresh);
+    app.seconds += msg.seconds || 0;
     curves.push(fresh);
     if (msg.graph) showGraph(msg.graph);
     inside.setRecords(app.records);
@@ -251,6 +257,7 @@ function keepWalk(previousConfig) {
 
 function newRun(autoplay) {
   setRunning(false);
+  app.seconds = 0;
   keepWalk(app.runConfig);
   app.runConfig = app.config;
   app.graph = null;
@@ -489,6 +496,33 @@ document.getElementById('open-run').addEventListener('change', (e) => {
   const file = e.target.files?.[0];
   if (file) openRunFile(file);
   e.target.value = '';
+});
+
+// Taking the run away: run.json (rerun by `groklab train --config`), the history as CSV, the link.
+const fileName = () => `groklab-${app.presetName || 'run'}-seed${app.config?.seed ?? 0}-step${app.step}`;
+document.getElementById('save-run').addEventListener('click', () => {
+  const file = runFile({
+    config: app.config, records: app.records, layers: app.layers, symmetryPairs: app.symmetryPairs, summary: app.summary,
+    seconds: app.seconds, backend: app.backend, snapshots: inside.snapshots, liuPrediction: inside.liu.prediction, graph: app.graph,
+  });
+  download(new Blob([JSON.stringify(file)], { type: 'application/json' }), `${fileName()}.json`);
+});
+document.getElementById('save-csv').addEventListener('click', () => {
+  download(new Blob([historyCsv(app.records)], { type: 'text/csv' }), `${fileName()}.csv`);
+});
+document.getElementById('copy-link').addEventListener('click', async () => {
+  const href = location.href;
+  try {
+    await navigator.clipboard.writeText(href);
+    view.showMessage('link-copied', 'info', `Link copied: ${href}`);
+  } catch {
+    view.showMessage('link-copied', 'info', `Copy this link: ${href}`);
+  }
+});
+// On a narrow screen the settings fold into a drawer below the views.
+document.getElementById('settings-toggle').addEventListener('click', (e) => {
+  const open = document.getElementById('controls').classList.toggle('open');
+  e.target.setAttribute('aria-expanded', String(open));
 });
 
 document.getElementById('log-x').addEventListener('change', (e) => {

@@ -208,13 +208,14 @@ impl Session {
         }
     }
 
-    /// Whether this step's snapshot measures the NTK: the first snapshot of every
-    /// `train.ntk_every` steps, and the first and last steps.
+    /// Whether this step's snapshot measures the NTK: the first step, and the first snapshot
+    /// of every `train.ntk_every` steps (not the budget's last step: a run whose budget is
+    /// raised later must measure where a run with the larger budget does).
     fn wants_ntk(&self) -> bool {
         let every = self.config.train.ntk_every;
         !self.probes.is_empty()
             && every > 0
-            && (self.step == 1 || self.step == self.config.train.steps || self.last_ntk.is_none_or(|l| self.step / every > l / every))
+            && (self.step == 1 || self.last_ntk.is_none_or(|l| self.step / every > l / every))
     }
 
     /// The rescaling symmetries whose balance the records carry, by name ("u → w"), in the

@@ -2,6 +2,7 @@
 // spectrum, answer table, inside measures), all following one step scrubber.
 
 import { Scrubber } from './scrubber.js';
+import { figurePng, figureSvg, download } from '../export.js';
 import { EmbeddingView } from './embedding.js';
 import { SpectrumView } from './spectrum.js';
 import { AnswersView } from './answers.js';
@@ -17,7 +18,15 @@ export class InsideViews {
     this.onShow = onShow;
     const panel = (id, title, help) => {
       const box = Object.assign(document.createElement('figure'), { id, className: 'inside-view' });
-      box.append(Object.assign(document.createElement('figcaption'), { textContent: title, title: help }));
+      const caption = Object.assign(document.createElement('figcaption'), { textContent: title, title: help });
+      // Each view as PNG and SVG (the algorithm graph's SVG is vector; the others embed the PNG).
+      for (const [kind, make] of [['PNG', figurePng], ['SVG', figureSvg]]) {
+        const b = Object.assign(document.createElement('button'), { type: 'button', className: 'figure-export', textContent: kind });
+        b.setAttribute('aria-label', `Save ${title} as ${kind}`);
+        b.addEventListener('click', async () => download(await make(box), `groklab-${id}.${kind.toLowerCase()}`));
+        caption.append(b);
+      }
+      box.append(caption);
       root.querySelector('.inside-grid').append(box);
       return box;
     };
