@@ -1,5 +1,5 @@
-// Taking results away: the run as run.json (the file the CLI writes, so `groklab train
-// --config` reruns it), the history as CSV, each view as PNG (and the algorithm graph as SVG),
+// Taking results away: the run as run.json (the file the CLI writes, so groklab train
+// --config reruns it), the history as CSV, each view as PNG (and the algorithm graph as SVG),
 // and the exact link. No DOM state of its own: the page passes what it knows.
 
 /** The run.json of a run (src/run.rs, `RunFile`): what the CLI writes, from what the page has. */
