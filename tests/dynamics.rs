@@ -5,11 +5,8 @@ use groklab::config::Method;
 use groklab::{device, presets, Session, Status};
 use pollster::block_on;
 
-fn run(name: &str, steps: Option<u64>) -> Session {
-    let mut config = presets::find(name).unwrap().config;
-    if let Some(n) = steps {
-        config.train.steps = n;
-    }
+/// Train `config` on the CPU to the end of its budget.
+fn train(config: groklab::RunConfig) -> Session {
     let mut s = Session::new(config, &device::cpu()).unwrap();
     while s.status() == Status::Running {
         block_on(s.step(1000)).unwrap();
@@ -17,9 +14,13 @@ fn run(name: &str, steps: Option<u64>) -> Session {
     s
 }
 
+fn run(name: &str) -> Session {
+    train(presets::find(name).unwrap().config)
+}
+
 #[test]
 fn ntk_entropy_of_a_small_mlp_changes_in_one_direction() {
-    let s = run("quick-grok", None);
+    let s = run("quick-grok");
     let points: Vec<(u64, f64, f64, f64)> = s
         .snapshots()
         .iter()
@@ -54,11 +55,7 @@ fn sgd(steps: u64, eval_every: u64) -> Session {
     }
     config.train.steps = steps;
     config.train.eval_every = eval_every;
-    let mut s = Session::new(config, &device::cpu()).unwrap();
-    while s.status() == Status::Running {
-        block_on(s.step(1000)).unwrap();
-    }
-    s
+    train(config)
 }
 
 #[test]
@@ -72,7 +69,7 @@ fn under_sgd_with_weight_decay_the_layer_balance_relaxes_toward_one() {
     assert!(end < 0.75 * peak, "the balance relaxes toward 1: |ln| peak {peak} → end {end}");
     // AdamW on the same preset, beside it (README): the imbalance peaks higher during
     // memorisation and relaxes further (|ln| 1.589 → 0.091 here).
-    let adam = run("quick-grok", None);
+    let adam = run("quick-grok");
     let a: Vec<f64> = adam.history().iter().map(|r| r.symmetries[0].balance.ln().abs()).collect();
     let (a_peak, a_end) = (a.iter().cloned().fold(0.0, f64::max), *a.last().unwrap());
     println!("AdamW |ln balance|: first {:.3}, peak {a_peak:.3}, end {a_end:.3}", a[0]);
