@@ -13,6 +13,7 @@ export class Curves {
     this.accEl = accEl;
     this.logX = true;
     this.marked = null; // the step the inside views show, when scrubbed back
+    this.pinned = null; // {data, label}: a pinned run, drawn dashed beside the live one
     this.clear();
     window.addEventListener('resize', () => {
       const size = { width: this.width(), height: 220 };
@@ -27,22 +28,26 @@ export class Curves {
 
   /** Forget every point (a new run). */
   clear() {
-    this.data = { step: [], trainLoss: [], testLoss: [], trainAcc: [], testAcc: [] };
+    this.data = columns();
     this.build();
   }
 
   /** Append records ({step, train_loss, …}); drawing happens on the next frame. */
   push(records) {
-    for (const r of records) {
-      const d = this.data;
-      d.step.push(r.step);
-      // Loss is drawn on a log axis: floor it so a perfect fit (0) stays visible.
-      d.trainLoss.push(finiteOrNull(Math.max(r.train_loss, 1e-12)));
-      d.testLoss.push(finiteOrNull(Math.max(r.test_loss, 1e-12)));
-      d.trainAcc.push(100 * r.train_acc);
-      d.testAcc.push(100 * r.test_acc);
-    }
+    for (const r of records) append(this.data, r);
     if (!this.frame) this.frame = requestAnimationFrame(() => this.draw());
+  }
+
+  /** Draw a pinned run's records dashed beside the live run (null: none); `label` says what
+   * differs between the two runs' configs. */
+  pin(records, label) {
+    this.pinned = null;
+    if (records) {
+      const data = columns();
+      for (const r of records) append(data, r);
+      this.pinned = { data, label };
+    }
+    this.build();
   }
 
   /** Mark `step` with a vertical line on both charts (null: no mark, following the run). */
@@ -64,8 +69,11 @@ export class Curves {
   draw() {
     this.frame = 0;
     const d = this.data;
-    this.loss.setData([d.step, d.trainLoss, d.testLoss]);
-    this.acc.setData([d.step, d.trainAcc, d.testAcc]);
+    const p = this.pinned?.data;
+    // Two runs record different steps: uPlot.join puts both on one step axis (gaps as null).
+    const table = (a, b) => (p ? uPlot.join([[d.step, d[a], d[b]], [p.step, p[a], p[b]]]) : [d.step, d[a], d[b]]);
+    this.loss.setData(table('trainLoss', 'testLoss'));
+    this.acc.setData(table('trainAcc', 'testAcc'));
   }
 
   build() {
@@ -75,21 +83,42 @@ export class Curves {
     const x = { time: false, distr: this.logX ? 3 : 1 };
     // The scrubbed step, drawn over the series.
     const marker = verticalMarks(() => (this.marked === null ? [] : [[this.marked, '#6b7280']]));
+    const pinned = this.pinned ? ` (pinned: ${this.pinned.label})` : '';
     const series = (unit) => [
       { label: 'step' },
-      { label: `train ${unit}`, stroke: TRAIN, width: 2 },
-      { label: `test ${unit}`, stroke: TEST, width: 2 },
+      { label: `train ${unit}`, stroke: TRAIN, width: 2, spanGaps: true },
+      { label: `test ${unit}`, stroke: TEST, width: 2, spanGaps: true },
+      ...(this.pinned ? [
+        { label: `train ${unit}${pinned}`, stroke: TRAIN, width: 1.5, dash: [6, 4], spanGaps: true },
+        { label: `test ${unit}${pinned}`, stroke: TEST, width: 1.5, dash: [6, 4], spanGaps: true },
+      ] : []),
     ];
+    const empty = this.pinned ? [[], [], [], [], []] : [[], [], []];
     this.loss = new uPlot({
       title: 'loss', width, height: 220, plugins: [marker], scales: { x, y: { distr: 3 } }, series: series('loss'),
       axes: [{ label: 'step' }, { label: 'loss', values: (u, ticks) => ticks.map(logTick) }],
-    }, [[], [], []], this.lossEl);
+    }, empty, this.lossEl);
     this.acc = new uPlot({
       title: 'accuracy (%)', width, height: 220, plugins: [marker], scales: { x, y: { range: [0, 100] } }, series: series('acc'),
       axes: [{ label: 'step' }, { label: '%' }],
-    }, [[], [], []], this.accEl);
+    }, empty, this.accEl);
     this.draw();
   }
+}
+
+/** Empty columns of a run's curves. */
+function columns() {
+  return { step: [], trainLoss: [], testLoss: [], trainAcc: [], testAcc: [] };
+}
+
+/** Append one record to the columns. */
+function append(d, r) {
+  d.step.push(r.step);
+  // Loss is drawn on a log axis: floor it so a perfect fit (0) stays visible.
+  d.trainLoss.push(finiteOrNull(Math.max(r.train_loss, 1e-12)));
+  d.testLoss.push(finiteOrNull(Math.max(r.test_loss, 1e-12)));
+  d.trainAcc.push(100 * r.train_acc);
+  d.testAcc.push(100 * r.test_acc);
 }
 
 function finiteOrNull(v) {

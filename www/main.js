@@ -87,6 +87,7 @@ const handlers = {
     app.step = msg.step;
     app.status = msg.status;
     app.summary = msg.summary;
+    if (app.pinned) showComparison();
     if (msg.steps > 0) {
       app.stepsPerSecond = smooth(app.stepsPerSecond, msg.steps / Math.max(msg.seconds, 1e-6));
       view.showSpeed(app.stepsPerSecond, msg.backend);
@@ -258,6 +259,7 @@ function keepWalk(previousConfig) {
 function newRun(autoplay) {
   setRunning(false);
   app.seconds = 0;
+  if (app.pinned) curves.pin(app.pinned.records, pinnedLabel());
   keepWalk(app.runConfig);
   app.runConfig = app.config;
   app.graph = null;
@@ -510,6 +512,37 @@ document.getElementById('save-run').addEventListener('click', () => {
 document.getElementById('save-csv').addEventListener('click', () => {
   download(new Blob([historyCsv(app.records)], { type: 'text/csv' }), `${fileName()}.csv`);
 });
+// Compare: pin the run, start another, and both are drawn (the pinned one dashed).
+document.getElementById('pin-run').addEventListener('click', () => {
+  if (app.pinned) {
+    app.pinned = null;
+    curves.pin(null);
+  } else if (app.records.length) {
+    app.pinned = { records: [...app.records], config: app.config, summary: app.summary };
+    curves.pin(app.pinned.records, pinnedLabel());
+  }
+  document.getElementById('pin-run').textContent = app.pinned ? 'Unpin' : 'Pin this run';
+  showComparison();
+});
+
+/** What the pinned run's config has that the current one does not ("seed=1, …"). */
+function pinnedLabel() {
+  const now = new Map(flatten(app.config));
+  const diff = flatten(app.pinned.config).filter(([k, v]) => now.get(k) !== v).map(([k, v]) => `${k}=${v}`);
+  return diff.length ? diff.join(', ') : 'same settings';
+}
+
+/** Steps to 90 % of the pinned run and of this one. */
+function showComparison() {
+  const el = document.getElementById('compare');
+  if (!app.pinned) {
+    el.textContent = '';
+    return;
+  }
+  const at = (s) => `train 90 % at ${s?.train_step_90?.toLocaleString('en') ?? 'never'}, test 90 % at ${s?.test_step_90?.toLocaleString('en') ?? 'never'}`;
+  el.textContent = `Pinned run (${pinnedLabel()}): ${at(app.pinned.summary)}. This run: ${at(app.summary)}.`;
+}
+
 document.getElementById('copy-link').addEventListener('click', async () => {
   const href = location.href;
   try {

@@ -76,3 +76,23 @@ test('on a phone the views come first and the settings open from a drawer', asyn
   assert.equal(await page.getAttribute('#settings-toggle', 'aria-expanded'), 'true');
   await page.close();
 });
+
+test('a pinned run is drawn beside the next one, with what differs and both runs\' steps to 90 %', async () => {
+  const page = await open(browser, '#preset=quick-grok&backend=cpu&train.steps=400&autoplay=1');
+  await until(page, () => window.groklab.status === 'finished', 300_000);
+  await page.click('#pin-run');
+  assert.equal(await page.innerText('#pin-run'), 'Unpin');
+  await page.fill('#ctl-seed', '5');
+  await page.dispatchEvent('#ctl-seed', 'change');
+  await until(page, () => window.groklab.status === 'ready', 30_000);
+  await page.click('#btn-play');
+  await until(page, () => window.groklab.status === 'finished', 300_000);
+  // Four series on each chart: this run's, and the pinned run's (dashed) labelled by its seed.
+  const legend = await page.innerText('#loss-chart .u-legend');
+  assert.match(legend, /train loss \(pinned: seed=1\)/, legend);
+  const text = await page.innerText('#compare');
+  assert.match(text, /^Pinned run \(seed=1\): train 90 % at \d+, test 90 % at (never|[\d,]+)\. This run: train 90 % at \d+, test 90 % at (never|[\d,]+)\.$/, text);
+  const series = await page.evaluate(() => window.groklab.curves.loss.series.length);
+  assert.equal(series, 5, 'step + 2 live + 2 pinned');
+  await page.close();
+});
