@@ -40,7 +40,14 @@ window.groklab = app;
 
 const curves = new Curves(document.getElementById('loss-chart'), document.getElementById('acc-chart'));
 // The scrubber drives the curves too: they mark the step the views show.
-const inside = new InsideViews(document.getElementById('inside'), (step) => curves.mark(step));
+// The scrubbed step also goes into the link (`at`), so a moment of a run can be shared.
+const inside = new InsideViews(document.getElementById('inside'), (step) => {
+  curves.mark(step);
+  if (!app.config) return;
+  if (step === null) delete app.page.at;
+  else app.page.at = String(step);
+  writeLink();
+});
 app.inside = inside;
 app.curves = curves;
 // The landscape simulator: its settings live in the link beside the run's.
@@ -84,6 +91,7 @@ const handlers = {
     if (msg.graph) showGraph(msg.graph);
     inside.setRecords(app.records);
     inside.add(app.replay ? (msg.snapshots || []).filter((s) => s.step > app.replay.until) : msg.snapshots);
+    showLinkedStep();
     app.step = msg.step;
     app.status = msg.status;
     app.summary = msg.summary;
@@ -171,6 +179,10 @@ async function loadFromLink() {
     problems.push(`backend = ${page.backend}: must be auto, webgpu or cpu`);
     delete page.backend;
   }
+  if (page.at !== undefined && !/^[1-9]\d*$/.test(page.at)) {
+    problems.push(`at = ${page.at}: must be a step (a positive whole number)`);
+    delete page.at;
+  }
   for (const key of ['autoplay', 'logx']) {
     if (page[key] !== undefined && !['0', '1'].includes(page[key])) {
       problems.push(`${key} = ${page[key]}: must be 0 or 1`);
@@ -196,6 +208,7 @@ async function loadFromLink() {
   if (resolved.notes?.length) view.showMessage('link-notes', 'info', resolved.notes.join('; ') + '.');
   curves.setLogX(app.page.logx !== '0');
   document.getElementById('log-x').checked = app.page.logx !== '0';
+  app.atPending = app.page.at;
   landscape.set(land.settings);
   writeLink();
   render();
@@ -222,6 +235,14 @@ function wantedBackend() {
 }
 
 /** Start the current config from step 0, training at once if `autoplay`. */
+/** A link's `at` step: scrub there once the run (opened, replayed or live) has passed it. */
+function showLinkedStep() {
+  const at = Number(app.atPending);
+  if (!at || !inside.snapshots.length || inside.snapshots.at(-1).step < at) return;
+  app.atPending = null;
+  inside.scrubTo(at);
+}
+
 /** The live run's algorithm graph changed: overlay it with the kept walks (in the worker,
  * which has the signature rule) and draw; while one overlay is out, only the newest waits. */
 async function showGraph(graph) {
@@ -468,6 +489,8 @@ async function openRunFile(file) {
   if (parsed.algorithmGraph) showGraph(parsed.algorithmGraph);
   inside.setRecords(app.records, parsed.symmetryPairs);
   inside.add(parsed.snapshots);
+  app.atPending = app.page.at;
+  showLinkedStep();
   showProgress();
   if (parsed.history.length) view.showLatest(parsed.history.at(-1));
   const status = parsed.summary?.status;

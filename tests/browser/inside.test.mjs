@@ -127,3 +127,16 @@ test('a run.json dropped on the page shows its snapshots', async () => {
   assert.ok(await painted(page, 'answers-canvas') > 10_000);
   await page.close();
 });
+
+test('a link can name the step the views open at, and scrubbing writes it', async () => {
+  const page = await open(browser, '#preset=quick-grok&backend=cpu&train.steps=800&autoplay=1&at=500');
+  await until(page, () => window.groklab.status === 'finished', 300_000);
+  await until(page, () => document.getElementById('pca-text').textContent.startsWith('Step 500:'), 10_000);
+  assert.match(await page.evaluate(() => location.hash), /[#&]at=500(&|$)/);
+  await page.click('#scrubber-live');
+  await until(page, () => document.getElementById('pca-text').textContent.startsWith('Step 800:'), 10_000);
+  assert.doesNotMatch(await page.evaluate(() => location.hash), /[#&]at=/);
+  await scrub(page, 0);
+  await until(page, () => /[#&]at=1(&|$)/.test(location.hash), 10_000);
+  await page.close();
+});

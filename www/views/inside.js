@@ -67,10 +67,11 @@ export class InsideViews {
     this.graph.draw(this.shown());
   }
 
-  /** Show the snapshot at `step` (a node of the algorithm graph was picked). */
+  /** Show the last snapshot at or before `step`; false when the run has none yet. */
   scrubTo(step) {
-    const index = this.snapshots.findIndex((s) => s.step === step);
-    if (index >= 0) this.scrubber.pick(index);
+    const index = this.snapshots.findLastIndex((s) => s.step <= step);
+    if (index >= 0) this.scrubber.pick(index, false);
+    return index >= 0;
   }
 
   /** The run's records so far (the balance curves read them) and its symmetry pairs. */
