@@ -38,7 +38,11 @@ test('the run, its history and its views can be taken away', async () => {
   assert.ok(exported.snapshots.length > 3 && exported.algorithm_graph.nodes.length >= 2);
   execFileSync(CLI, ['train', '--config', runPath, '--quiet', '--out', `${RESULTS}rerun.json`]);
   const rerun = JSON.parse(readFileSync(`${RESULTS}rerun.json`, 'utf8'));
-  assertLossesAgree(exported.history, rerun.history, 1e-4);
+  // The same config and seed; wasm (one thread, 128-bit SIMD) and native (rayon, wider SIMD)
+  // sum in different orders, so losses agree to float rounding grown over 300 steps (6.7e-4
+  // relative at most here), as the other cross-backend checks allow.
+  assert.deepEqual(rerun.config, exported.config);
+  assertLossesAgree(exported.history, rerun.history, 1e-3);
   // The CLI's report reads the page's file as its own.
   execFileSync(CLI, ['report', runPath, '-o', `${RESULTS}exported.html`]);
   // CSV: a header and one row per record.
