@@ -351,8 +351,9 @@ function setBudget(steps) {
 
 function setRunning(on) {
   app.running = on;
-  const b = document.getElementById('btn-play');
-  if (b) {
+  // The panel's button, and the status bar's (the one a phone shows with the drawer closed).
+  for (const b of [document.getElementById('btn-play'), document.getElementById('bar-play')]) {
+    if (!b) continue;
     b.textContent = on ? '❚❚ Pause' : '▶ Play';
     b.setAttribute('aria-label', on ? 'Pause training' : 'Start training');
   }
@@ -575,6 +576,7 @@ document.getElementById('copy-link').addEventListener('click', async () => {
     view.showMessage('link-copied', 'info', `Copy this link: ${href}`);
   }
 });
+document.getElementById('bar-play').addEventListener('click', () => action('play'));
 // On a narrow screen the settings fold into a drawer below the views.
 document.getElementById('settings-toggle').addEventListener('click', (e) => {
   const open = document.getElementById('controls').classList.toggle('open');

@@ -75,6 +75,11 @@ test('on a phone the views come first and the settings open from a drawer', asyn
   const chart = await page.locator('#loss-chart').boundingBox();
   assert.ok(chart && chart.y < 844 && chart.height > 100, `the loss chart is in the first screenful: ${JSON.stringify(chart)}`);
   assert.equal(await page.locator('#ctl-seed').isVisible(), false, 'the settings are folded away');
+  // Play is at hand without opening the drawer.
+  await page.click('#bar-play');
+  await until(page, () => window.groklab.step > 0, 60_000);
+  assert.match(await page.innerText('#bar-play'), /Pause/);
+  await page.click('#bar-play');
   await page.click('#settings-toggle');
   assert.equal(await page.locator('#ctl-seed').isVisible(), true, 'and open from the drawer');
   assert.equal(await page.getAttribute('#settings-toggle', 'aria-expanded'), 'true');
