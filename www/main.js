@@ -314,6 +314,11 @@ function dropLoaded() {
 }
 
 function play() {
+  if (app.editing) {
+    // An edit is being checked by the worker: Play applies to the run it leaves.
+    app.playAfterEdit = true;
+    return;
+  }
   if (app.status === 'starting') {
     // Play as soon as the run exists.
     app.afterCreate = play;
@@ -387,6 +392,20 @@ async function choosePreset(name) {
 /** Apply one edited setting; a refused value is explained and the control reverts. Only the
  * settings in LIVE_KEYS change a run in place; every other edit starts a new run. */
 async function change(key, raw) {
+  app.editing = (app.editing || 0) + 1;
+  try {
+    await applyEdit(key, raw);
+  } finally {
+    app.editing -= 1;
+    if (!app.editing && app.playAfterEdit) {
+      app.playAfterEdit = false;
+      play();
+    }
+  }
+}
+
+/** Check one edited setting in the worker and apply it: live (the budget) or as a new run. */
+async function applyEdit(key, raw) {
   const base = app.config;
   const { config, errors, notes, inactive } = await link.resolve(base, [[key, raw]]);
   if (app.config !== base) return; // another edit or a preset came first; this one is stale
