@@ -740,6 +740,58 @@ mod tests {
     }
 
     #[test]
+    fn the_balance_of_a_two_layer_net_equals_a_direct_computation() {
+        // A tiny MLP (a + b mod 5, embeddings 3, 4 ReLU neurons): its first record's balance
+        // against ‖∇ℓ‖² of u (hidden weights and bias) and w (read-out weights) by central
+        // differences of the training loss, and C from the weights themselves.
+        let mut config = crate::presets::find("quick-grok").unwrap().config;
+        config.task = crate::config::TaskConfig::Modular { p: 5, op: ModOp::Add, train_fraction: 0.6, symmetric_split: false };
+        if let ModelConfig::Mlp { d_emb, widths, .. } = &mut config.model {
+            *d_emb = 3;
+            *widths = vec![4];
+        }
+        config.train.eval_every = 1;
+        let fresh = Session::new(config.clone(), &crate::device::cpu()).unwrap();
+        let mut s = Session::new(config, &crate::device::cpu()).unwrap();
+        block_on(s.step(1)).unwrap();
+        let got = s.history()[0].symmetries[0].clone();
+        assert_eq!(s.symmetry_pairs(), vec!["decoder.hidden.0 → decoder.out".to_string()]);
+        let loss = |m: &Network| -> f64 {
+            let l = fresh.objective.loss(m.forward(fresh.train.input()), &fresh.train);
+            f64::from(l.into_data().try_to_vec::<f32>().unwrap()[0])
+        };
+        let params = params::visit_parameters(fresh.model());
+        let (mut gu, mut gw, mut u2, mut w2) = (0.0, 0.0, 0.0, 0.0);
+        let h = 2e-3f32;
+        for p in &params {
+            let in_u = p.name == "decoder.hidden.0.weight" || p.name == "decoder.hidden.0.bias";
+            let in_w = p.name == "decoder.out.weight";
+            if !in_u && !in_w {
+                continue;
+            }
+            let values: Vec<f32> = p.values.clone().into_data().try_to_vec().unwrap();
+            let norm: f64 = values.iter().map(|&x| f64::from(x).powi(2)).sum();
+            let mut grad_sq = 0.0;
+            for index in 0..values.len() {
+                let up = loss(&fresh.model().clone().map(&mut Nudge { id: p.id, index, h }));
+                let down = loss(&fresh.model().clone().map(&mut Nudge { id: p.id, index, h: -h }));
+                grad_sq += ((up - down) / (2.0 * f64::from(h))).powi(2);
+            }
+            if in_u {
+                gu += grad_sq;
+                u2 += norm;
+            } else {
+                gw += grad_sq;
+                w2 += norm;
+            }
+        }
+        println!("balance {} vs {}, C {} vs {}", got.balance, gu / gw, got.c, u2 - w2);
+        assert!((got.balance - gu / gw).abs() < 0.02 * got.balance, "balance {} vs direct {}", got.balance, gu / gw);
+        assert!((got.grad_u_sq - gu).abs() < 0.03 * gu && (got.grad_w_sq - gw).abs() < 0.03 * gw);
+        assert!((got.c - (u2 - w2)).abs() < 1e-4 * (u2 + w2), "C {} vs {}", got.c, u2 - w2);
+    }
+
+    #[test]
     fn a_failed_move_leaves_the_run_usable_where_it_was() {
         let config = crate::presets::find("quick-grok")
             .unwrap()
