@@ -72,7 +72,8 @@ const effect = (key) => (LIVE_KEYS.includes(key) ? 'Changes the run in place (ra
 /**
  * Render the panel.
  * @param root element to fill
- * @param {object} state {presets, presetName, leaves: [[key, value]], backend, inactive: [key]}
+ * @param {object} state {presets, presetName, leaves: [[key, value]], backend, inactive: [key],
+ *   only: [key] — a lesson step's settings: the others (and the preset) are not shown}
  * @param {object} on {preset(name), change(key, raw), backend(name), action(name)}
  */
 export function renderControls(root, state, on) {
@@ -92,10 +93,12 @@ export function renderControls(root, state, on) {
   root.append(buttons);
   root.append(el('p', { id: 'buttons-help', class: 'help-line' }, 'Space bar: play or pause. Each setting shows its help while it has focus.'));
 
-  const presetSel = select('ctl-preset', state.presets.map((p) => p.name), state.presetName || '');
-  presetSel.addEventListener('change', () => on.preset(presetSel.value));
-  const about = state.presets.find((p) => p.name === state.presetName)?.about || '';
-  root.append(row('ctl-preset', 'preset', presetSel, `A complete, pinned run from the literature. ${about}`));
+  if (!state.only) {
+    const presetSel = select('ctl-preset', state.presets.map((p) => p.name), state.presetName || '');
+    presetSel.addEventListener('change', () => on.preset(presetSel.value));
+    const about = state.presets.find((p) => p.name === state.presetName)?.about || '';
+    root.append(row('ctl-preset', 'preset', presetSel, `A complete, pinned run from the literature. ${about}`));
+  }
 
   const backendSel = select('ctl-backend', ['auto', 'webgpu', 'cpu'], state.backend || 'auto');
   backendSel.addEventListener('change', () => on.backend(backendSel.value));
@@ -105,8 +108,9 @@ export function renderControls(root, state, on) {
   // Grokfast is one switch in the panel; its α and λ exist only while it is on.
   leaves.set('train.grokfast', String(leaves.has('train.grokfast.alpha')));
   const inactive = new Set(state.inactive || []);
+  const shown = (k) => !inactive.has(k) && (!state.only || state.only.includes(k));
   for (const [prefix, heading] of GROUPS) {
-    const keys = Object.keys(FIELDS).filter((k) => (k === prefix || k.startsWith(prefix + '.')) && leaves.has(k) && !inactive.has(k));
+    const keys = Object.keys(FIELDS).filter((k) => (k === prefix || k.startsWith(prefix + '.')) && leaves.has(k) && shown(k));
     if (!keys.length) continue;
     root.append(el('h3', {}, heading));
     for (const key of keys) root.append(field(key, leaves.get(key), on.change));

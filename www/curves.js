@@ -23,7 +23,8 @@ export class Curves {
   }
 
   width() {
-    return Math.max(320, this.lossEl.clientWidth || 640);
+    // Either chart may be hidden in a figure (figure.js): take the width of the one shown.
+    return Math.max(240, this.lossEl.clientWidth || this.accEl.clientWidth || 640);
   }
 
   /** Forget every point (a new run). */

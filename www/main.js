@@ -3,7 +3,7 @@
 // the only way to talk to it.
 
 import { parseHash, toHash, flatten } from './link.js';
-import { renderControls, LIVE_KEYS } from './controls.js';
+import { renderControls, LIVE_KEYS, FIELDS } from './controls.js';
 import { Curves } from './curves.js';
 import { WorkerLink } from './protocol.js';
 import * as view from './status.js';
@@ -11,6 +11,9 @@ import { parseRunFile } from './runfile.js';
 import { InsideViews } from './views/inside.js';
 import { LandscapeView, landscapeSettings } from './views/landscape.js';
 import { runFile, historyCsv, download } from './export.js';
+import { figureOptions, applyFigureMode, watchSeen, watchTab, reportHeight } from './figure.js';
+import { LESSON_NAME, lessonProblems } from './lesson.js';
+import { LessonView } from './views/lesson.js';
 
 /** Everything the page knows; exposed as `window.groklab` for tests and the curious. */
 const app = {
@@ -56,6 +59,19 @@ const landscape = new LandscapeView(document.getElementById('landscape'), (setti
   writeLink();
 });
 app.landscape = landscape;
+// A lesson (lessons/NAME.json) opened by the link's `lesson` and `lesson.step`.
+const lessonView = new LessonView(document.getElementById('lesson'), (n) => {
+  location.hash = `lesson=${app.page.lesson}&lesson.step=${n}`;
+});
+app.lessonView = lessonView;
+// The header's list of lessons (lessons/index.json); a page without it simply lists none.
+fetch(new URL('../lessons/index.json', import.meta.url)).then((r) => (r.ok ? r.json() : [])).then((lessons) => {
+  document.getElementById('lesson-list').replaceChildren(...lessons.map(({ name, title }) => {
+    const li = document.createElement('li');
+    li.append(Object.assign(document.createElement('a'), { href: `#lesson=${name}`, textContent: title }));
+    return li;
+  }));
+}).catch(() => {});
 let onReady = null;
 
 const handlers = {
@@ -96,6 +112,7 @@ const handlers = {
     app.status = msg.status;
     app.summary = msg.summary;
     if (app.pinned) showComparison();
+    judgeLesson();
     if (msg.steps > 0) {
       app.stepsPerSecond = smooth(app.stepsPerSecond, msg.steps / Math.max(msg.seconds, 1e-6));
       view.showSpeed(app.stepsPerSecond, msg.backend);
@@ -165,8 +182,16 @@ function showProgress() {
 
 /** Read the link: unknown keys and bad values are reported and replaced by defaults. */
 async function loadFromLink() {
-  const { page, overrides } = parseHash(location.hash);
+  let { page, overrides } = parseHash(location.hash);
   const problems = [];
+  const lesson = await openLesson(page, problems);
+  if (lesson) {
+    // The step's link is where the student starts; what the link itself says (the student's
+    // own edits, kept in the link) comes after it and wins.
+    const start = parseHash(lesson.step.link);
+    page = { ...start.page, ...page };
+    overrides = [...start.overrides, ...overrides];
+  }
   let preset = app.presets[0];
   if (page.preset !== undefined) {
     preset = app.presets.find((p) => p.name === page.preset);
@@ -189,12 +214,19 @@ async function loadFromLink() {
       delete page[key];
     }
   }
+  const figure = figureOptions(page);
+  problems.push(...figure.problems);
+  applyFigureMode(document, figure);
+  window.dispatchEvent(new Event('resize')); // the charts take their new width
+  startWatchingSeen(figure.views !== null);
   const land = landscapeSettings(page);
   problems.push(...land.problems);
   // The link keeps the landscape settings it set (good ones as read, bad ones as defaults).
   const landKeys = Object.keys(page).filter((key) => key.startsWith('landscape.'));
   for (const key of landKeys) page[key] = String(land.settings[key.slice('landscape.'.length)]);
   const resolved = await link.resolve(preset.config, overrides);
+  app.lesson = lesson;
+  lessonView.show(lesson?.lesson ?? null, page.lesson, lesson?.number);
   problems.push(...resolved.errors.map((e) => e.message));
   app.presetName = preset.name;
   app.config = resolved.config || preset.config;
@@ -224,9 +256,51 @@ function render() {
   const focused = document.activeElement?.id;
   renderControls(document.getElementById('controls'), {
     presets: app.presets, presetName: app.presetName, leaves: flatten(app.config), backend: app.page.backend, inactive: app.inactive,
+    only: app.lesson?.step.controls,
   }, { preset: choosePreset, change, backend: chooseBackend, action });
   setRunning(app.running);
   if (focused) document.getElementById(focused)?.focus();
+}
+
+/** The lesson of the link (`lesson`, `lesson.step`), read from lessons/NAME.json; what goes
+ * wrong is added to `problems` and the page opens without it. */
+async function openLesson(page, problems) {
+  if (page.lesson === undefined) return null;
+  const name = page.lesson;
+  const fail = (why) => {
+    problems.push(`lesson = ${name}: ${why}`);
+    delete page.lesson;
+    delete page['lesson.step'];
+    return null;
+  };
+  if (!LESSON_NAME.test(name)) return fail('a lesson name is lower-case words joined by dashes');
+  let lesson = app.lessons?.[name];
+  if (!lesson) {
+    try {
+      const response = await fetch(new URL(`../lessons/${name}.json`, import.meta.url));
+      if (!response.ok) return fail(`there is no such lesson (${response.status})`);
+      lesson = await response.json();
+    } catch (e) {
+      return fail(`the lesson file could not be read (${e.message})`);
+    }
+    const wrong = lessonProblems(lesson, Object.keys(FIELDS));
+    if (wrong.length) return fail(`the lesson file has mistakes: ${wrong.join('; ')}`);
+    app.lessons = { ...app.lessons, [name]: lesson };
+  }
+  let number = Number(page['lesson.step'] ?? 1);
+  if (!Number.isInteger(number) || number < 1 || number > lesson.steps.length) {
+    problems.push(`lesson.step = ${page['lesson.step']}: this lesson has steps 1 to ${lesson.steps.length}`);
+    number = 1;
+  }
+  page['lesson.step'] = String(number);
+  return { lesson, number, step: lesson.steps[number - 1] };
+}
+
+/** Judge the lesson step's check on the run as it is now; say so when it first passes. */
+function judgeLesson() {
+  if (!app.lesson || !app.config) return;
+  const first = lessonView.judge({ settings: new Map(flatten(app.config)), records: app.records, summary: app.summary });
+  if (first) view.showMessage('lesson', 'info', `Step ${app.lesson.number} achieved. ${app.lesson.step.done || ''}`);
 }
 
 /** The backend to ask the worker for. */
@@ -298,6 +372,7 @@ function newRun(autoplay) {
   view.showLatest(null);
   app.afterCreate = autoplay ? play : null;
   showProgress();
+  judgeLesson();
 }
 
 
@@ -314,6 +389,11 @@ function dropLoaded() {
 }
 
 function play() {
+  if (!app.seen) {
+    // A figure scrolled out of view (or a hidden tab) trains nothing: it starts when seen.
+    app.resumeWhenSeen = true;
+    return;
+  }
   if (app.editing) {
     // An edit is being checked by the worker: Play applies to the run it leaves.
     app.playAfterEdit = true;
@@ -608,16 +688,26 @@ document.getElementById('log-x').addEventListener('change', (e) => {
   writeLink();
 });
 
-// Pause while the tab is hidden; resume when it comes back.
-document.addEventListener('visibilitychange', () => {
-  if (document.hidden && app.running) {
-    app.resumeWhenVisible = true;
-    pause();
-  } else if (!document.hidden && app.resumeWhenVisible) {
-    app.resumeWhenVisible = false;
-    if (app.status === 'running' || app.status === 'ready') play();
-  }
-});
+/** Pause while unseen (a hidden tab; a figure scrolled out of view) and resume when seen again.
+ * The playground watches its tab; a figure (a link with `views`) also its place on the page. */
+function startWatchingSeen(figure) {
+  if (app.seenWatch !== undefined) return;
+  app.seenWatch = figure ? 'figure' : 'tab';
+  // A figure does not know where it is until the observer's first report: it waits for it.
+  app.seen = figure ? null : !document.hidden;
+  (figure ? watchSeen : watchTab)(document, (seen) => {
+    app.seen = seen;
+    if (!seen && (app.running || app.afterCreate === play)) {
+      app.resumeWhenSeen = true;
+      pause();
+    } else if (seen && app.resumeWhenSeen) {
+      app.resumeWhenSeen = false;
+      if (app.status === 'starting') app.afterCreate = play;
+      else if (app.status === 'running' || app.status === 'ready') play();
+    }
+  });
+  if (figure) reportHeight(document, window);
+}
 
 document.addEventListener('keydown', (e) => {
   if (e.code === 'Space' && !['INPUT', 'SELECT', 'BUTTON', 'TEXTAREA', 'SUMMARY', 'A'].includes(e.target.tagName)) {
