@@ -217,6 +217,7 @@ async function loadFromLink() {
   const figure = figureOptions(page);
   problems.push(...figure.problems);
   applyFigureMode(document, figure);
+  app.figure = figure;
   window.dispatchEvent(new Event('resize')); // the charts take their new width
   startWatchingSeen(figure.views !== null);
   const land = landscapeSettings(page);
@@ -254,6 +255,12 @@ function writeLink() {
 /** Draw the settings panel, keeping the keyboard focus where it was. */
 function render() {
   const focused = document.activeElement?.id;
+  if (app.figure?.views && !app.figure.settings) {
+    // A figure without `settings` has no settings panel at all, not a hidden one.
+    document.getElementById('controls').replaceChildren();
+    setRunning(app.running);
+    return;
+  }
   renderControls(document.getElementById('controls'), {
     presets: app.presets, presetName: app.presetName, leaves: flatten(app.config), backend: app.page.backend, inactive: app.inactive,
     only: app.lesson?.step.controls,
