@@ -198,3 +198,30 @@ fn a_grokking_run_walks_from_memorising_to_generalising_algorithms() {
     println!("F_test: start {start:.1}, peak {peak:.1}");
     assert!(peak > 2.0 * start, "a barrier in F_test: start {start}, peak {peak}");
 }
+
+/// What a figure turns off (www/figure.js: snapshots and the NTK when no view shows them) only
+/// stops measuring: the run takes the same steps, so its curves are the same.
+#[test]
+fn snapshots_and_the_ntk_do_not_change_the_run() {
+    let mut config = presets::find("quick-grok").unwrap().config;
+    config.train.steps = 300;
+    let mut bare = config.clone();
+    bare.train.snapshot_every = 0;
+    bare.train.ntk_every = 0;
+    let train = |c| {
+        let mut s = Session::new(c, &device::cpu()).unwrap();
+        while s.status() == Status::Running {
+            block_on(s.step(100)).unwrap();
+        }
+        s
+    };
+    let (full, bare) = (train(config), train(bare));
+    assert!(!full.snapshots().is_empty() && bare.snapshots().is_empty());
+    let mut common = 0;
+    for b in bare.history() {
+        let f = full.history().iter().find(|r| r.step == b.step).expect("every record step of the bare run");
+        assert_eq!((f.train_loss, f.test_loss), (b.train_loss, b.test_loss), "step {}", b.step);
+        common += 1;
+    }
+    assert!(common >= 6, "{common} common records");
+}

@@ -11,7 +11,7 @@ import { parseRunFile } from './runfile.js';
 import { InsideViews } from './views/inside.js';
 import { LandscapeView, landscapeSettings } from './views/landscape.js';
 import { runFile, historyCsv, download } from './export.js';
-import { figureOptions, applyFigureMode, watchSeen, watchTab, reportHeight } from './figure.js';
+import { figureOptions, figureConfig, applyFigureMode, watchSeen, watchTab, reportHeight } from './figure.js';
 import { LESSON_NAME, lessonProblems } from './lesson.js';
 import { LessonView } from './views/lesson.js';
 
@@ -365,7 +365,7 @@ function newRun(autoplay) {
   keepWalk(app.runConfig);
   app.runConfig = app.config;
   app.graph = null;
-  app.run = link.create(app.config, wantedBackend());
+  app.run = link.create(app.figure ? figureConfig(app.config, app.figure) : app.config, wantedBackend());
   app.records = [];
   app.step = 0;
   app.summary = null;
