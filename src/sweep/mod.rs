@@ -5,11 +5,15 @@
 //! through [`RunConfig::with_overrides`], the same code path as `--set` and the page's links,
 //! so a cell's config reruns alone with `groklab train --config`.
 
+use crate::analysis::scaling::{power_law, PowerLaw};
 use crate::config::{ConfigError, RunConfig};
 use crate::phase::{LiuRule, Phase};
 use crate::train::{Record, Summary};
 use serde::{Deserialize, Serialize};
 use std::fmt;
+
+mod run;
+pub use run::{train_cell, SUMMARY_ONLY};
 
 /// The sweep.json format this build writes.
 pub const SWEEP_FILE_VERSION: u32 = 1;
@@ -180,7 +184,11 @@ impl Sweep {
             let config = base.with_overrides(&pairs)?;
             // A key the config ignores (a train fraction under a train count) would sweep nothing.
             if let Some(axis) = axes.iter().find(|a| config.inactive_settings().contains(&a.key.as_str())) {
-                return Err(ConfigError::new(&axis.key, "(an axis)", "cannot change this run (see inactive settings: e.g. task.train_fraction under a task.train_count; set task.train_count=null)"));
+                return Err(ConfigError::new(
+                    &axis.key,
+                    value_text(values[0]),
+                    "this setting cannot change this run, so sweeping it would train the same run again (a train fraction under a fixed task.train_count: add --set task.train_count=null; embedding settings of a task without tokens)",
+                ));
             }
             for seed_index in 0..seeds {
                 let config = RunConfig { seed: base.seed + seed_index as u64, ..config.clone() };
@@ -247,12 +255,20 @@ pub struct SweepResult {
     pub rule: LiuRule,
     /// One summary per run, in [`Sweep::cells`] order.
     pub cells: Vec<CellSummary>,
+    /// For one axis: steps to test 90 % against the axis value, fitted as a power law over
+    /// every run that generalised ([`SweepResult::generalisation_steps`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scaling: Option<PowerLaw>,
 }
 
 impl SweepResult {
     /// The result of `sweep` once every cell has its summary.
     pub fn new(sweep: &Sweep, cells: Vec<CellSummary>) -> SweepResult {
-        SweepResult { version: SWEEP_FILE_VERSION, base: sweep.base.clone(), axes: sweep.axes.clone(), seeds: sweep.seeds, rule: LiuRule::default(), cells }
+        let mut result = SweepResult { version: SWEEP_FILE_VERSION, base: sweep.base.clone(), axes: sweep.axes.clone(), seeds: sweep.seeds, rule: LiuRule::default(), cells, scaling: None };
+        if result.axes.len() == 1 {
+            result.scaling = power_law(&result.generalisation_steps());
+        }
+        result
     }
 
     /// Read a sweep.json, refusing versions newer than this build understands.
