@@ -49,6 +49,42 @@ enum Command {
     /// the percolation figures, the grokking time and its fit against 1/(D − D_c), the trap
     /// model's slope against −μ and emergence with model size.
     Landscape(LandscapeArgs),
+    /// Train a grid of runs over one or two config keys and print the phase map (sweep.json).
+    ///
+    /// Every cell is the base config (preset, config file and --set) with the cell's values
+    /// and a seed (the base seed, then +1, … for --seeds N), trained to its budget one after
+    /// another. Prints Liu's phase of each cell as a letter grid (majority over seeds) and, for
+    /// one axis, the power law of steps to test 90 % against the axis (exponent and its 95 %
+    /// interval). Sweeps keep summaries only: snapshots and the NTK are off unless --set.
+    ///
+    /// Example: groklab sweep --preset toy-addition --axis optim.rest.lr=1e-5..1e-2:log:4
+    /// --axis optim.rest.weight_decay=0,1,3,10 --steps 10000 --out sweep.json
+    Sweep(SweepArgs),
+}
+
+#[derive(Args)]
+struct SweepArgs {
+    #[command(flatten)]
+    config: ConfigArgs,
+    /// A swept key and its values: KEY=a..b:log:N (log spaced), KEY=a..b:N (linear) or
+    /// KEY=v1,v2,… (list). Once or twice: axis 1 is the grid's columns, axis 2 its rows.
+    #[arg(long = "axis", value_name = "KEY=RANGE", value_parser = groklab::sweep::Axis::parse, required = true)]
+    axes: Vec<groklab::sweep::Axis>,
+    /// Runs per cell (seeds: the base seed, +1, …).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    seeds: usize,
+    /// Where to train: the CPU, or wgpu.
+    #[arg(long, value_name = "DEVICE", default_value = "cpu", value_parser = ["cpu", "gpu"])]
+    device: String,
+    /// Write the sweep (base config, axes, every run's summary) to this sweep.json.
+    #[arg(long, value_name = "FILE")]
+    out: Option<String>,
+    /// Keep every run's history in sweep.json.
+    #[arg(long)]
+    histories: bool,
+    /// No progress output.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 #[derive(Args)]
@@ -162,6 +198,7 @@ fn main() -> ExitCode {
         }),
         Command::Report(args) => report(&args),
         Command::Landscape(args) => landscape(&args),
+        Command::Sweep(args) => sweep(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -179,6 +216,11 @@ fn main() -> ExitCode {
 /// The base config (config file, else preset, else flagship) with the overrides applied
 /// by the same rules as a link's ([`groklab::config::resolve`]).
 fn resolve_config(args: &ConfigArgs) -> Result<RunConfig, Failure> {
+    resolve_config_after(args, &[])
+}
+
+/// [`resolve_config`] with `first` applied before the user's overrides (which may undo them).
+fn resolve_config_after(args: &ConfigArgs, first: &[(&str, &str)]) -> Result<RunConfig, Failure> {
     let base = match (&args.config, &args.preset) {
         (Some(path), _) => read_config_file(path)?,
         (None, Some(name)) => presets::find(name)
@@ -189,7 +231,8 @@ fn resolve_config(args: &ConfigArgs) -> Result<RunConfig, Failure> {
             .config,
         (None, None) => presets::flagship().config,
     };
-    let mut sets = args.sets.clone();
+    let mut sets: Vec<(String, String)> = first.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    sets.extend(args.sets.clone());
     sets.extend(args.steps.clone().map(|s| ("train.steps".to_string(), s)));
     sets.extend(args.seed.clone().map(|s| ("seed".to_string(), s)));
     let resolution = resolve(&base, &sets);
@@ -250,6 +293,92 @@ fn report(args: &ReportArgs) -> Result<(), Failure> {
     // An output path that cannot be written is a bad argument, as an unreadable input is.
     std::fs::write(&out, html).map_err(|e| Failure::Usage(format!("-o {out}: {e}")))?;
     println!("wrote {out}");
+    Ok(())
+}
+
+/// Train every cell of a sweep in turn, print the phase grid (and for one axis the power law
+/// of steps to test 90 %), and write sweep.json.
+fn sweep(args: &SweepArgs) -> Result<(), Failure> {
+    use groklab::sweep::{train_cell, value_label, CellSummary, Sweep, SweepResult, SUMMARY_ONLY};
+    let base = resolve_config_after(&args.config, &SUMMARY_ONLY)?;
+    let sweep = Sweep::new(base, args.axes.clone(), args.seeds).map_err(|e| Failure::Usage(e.to_string()))?;
+    let backend: Backend = args.device.parse().map_err(Failure::Usage)?;
+    let device = match backend {
+        Backend::Cpu => device::cpu(),
+        Backend::Gpu => pollster::block_on(device::gpu()).map_err(Failure::Run)?,
+    };
+    let cells = sweep.cells();
+    let shape: Vec<String> = sweep.axes.iter().map(|a| a.values.len().to_string()).collect();
+    println!(
+        "sweep: {} cells ({}) × {} seed(s) = {} runs of {} steps",
+        cells.len() / sweep.seeds,
+        shape.join(" × "),
+        sweep.seeds,
+        cells.len(),
+        sweep.base.train.steps
+    );
+    for (i, axis) in sweep.axes.iter().enumerate() {
+        println!("axis {}: {axis}", i + 1);
+    }
+    let bar = (!args.quiet && std::io::stderr().is_terminal()).then(|| {
+        let bar = ProgressBar::new(cells.len() as u64);
+        bar.set_style(
+            ProgressStyle::with_template("[{bar:30}] {pos}/{len} runs  eta {eta}  {msg}")
+                .expect("a valid template")
+                .progress_chars("#>."),
+        );
+        bar
+    });
+    let started = Instant::now();
+    let mut summaries = Vec::with_capacity(cells.len());
+    for (i, cell) in cells.iter().enumerate() {
+        let t0 = Instant::now();
+        let (summary, history) = pollster::block_on(train_cell(cell, &device, args.histories)).map_err(Failure::Run)?;
+        let where_: Vec<String> = sweep.axes.iter().zip(&cell.values).map(|(a, &v)| format!("{}={}", a.key, value_label(v))).collect();
+        let line = format!("{} seed {}: {}", where_.join(" "), cell.config.seed, summary.phase.name());
+        match &bar {
+            Some(bar) => {
+                bar.inc(1);
+                bar.set_message(line);
+            }
+            None if !args.quiet => eprintln!("run {}/{}  {line}  ({:.1} s)", i + 1, cells.len(), t0.elapsed().as_secs_f64()),
+            None => {}
+        }
+        summaries.push(CellSummary::new(cell, summary, t0.elapsed().as_secs_f64(), history));
+    }
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let result = SweepResult::new(&sweep, summaries);
+    println!();
+    print!("{}", result.phase_grid());
+    let diverged = result.cells.iter().filter(|c| c.summary.status == Status::Diverged).count();
+    if diverged > 0 {
+        println!("{diverged} run(s) diverged (the loss became NaN or infinite); their phase is judged on the history before it");
+    }
+    if sweep.axes.len() == 1 {
+        let axis = &sweep.axes[0];
+        println!();
+        println!("steps to test 90 % by {}:", axis.key);
+        for (c, &value) in axis.values.iter().enumerate() {
+            let steps: Vec<String> =
+                result.runs_at(&[c]).map(|r| r.summary.test_step_90.map_or("never".to_string(), |s| s.to_string())).collect();
+            println!("  {:>10}  {}", value_label(value), steps.join(", "));
+        }
+        match &result.scaling {
+            Some(law) => println!(
+                "power law: steps to test 90 % ∝ {}^b, b = {:.3} ± {:.3} (standard error; 95 % interval {:.3} … {:.3}), R² {:.3}, {} runs fitted, {} left out (never generalised, or a value ≤ 0)",
+                axis.key, law.exponent, law.stderr, law.interval.0, law.interval.1, law.r2, law.n, law.skipped
+            ),
+            None => println!("power law: fewer than three runs generalised at distinct values; nothing to fit"),
+        }
+    }
+    println!("{} runs in {:.1} s", cells.len(), started.elapsed().as_secs_f64());
+    if let Some(path) = &args.out {
+        let json = serde_json::to_string(&result).expect("serialisable");
+        std::fs::write(path, json).map_err(|e| Failure::Usage(format!("--out {path}: {e}")))?;
+        println!("wrote {path}");
+    }
     Ok(())
 }
 

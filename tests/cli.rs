@@ -230,3 +230,48 @@ fn landscape_prints_its_figures_writes_json_and_refuses_bad_settings() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(text(&bad.stderr).contains("nodes must be in 2…1000"), "{}", text(&bad.stderr));
 }
+
+#[test]
+fn sweep_prints_a_phase_grid_writes_sweep_json_and_each_cell_reruns_alone() {
+    let path = temp("sweep.json");
+    let out = groklab(&[
+        "sweep", "--preset", "toy-addition", "--axis", "optim.rest.lr=1e-4,1e-2", "--axis", "optim.rest.weight_decay=0,20",
+        "--steps", "3000", "--histories", "--out", path.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let result = groklab::sweep::SweepResult::from_json(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(result.cells.len(), 4);
+    assert_eq!(result.base.train.steps, 3000);
+    assert_eq!((result.base.train.snapshot_every, result.base.train.ntk_every), (0, 0), "a sweep keeps summaries only");
+    assert!(result.cells.iter().all(|c| c.history.as_ref().is_some_and(|h| h.last().unwrap().step == 3000)));
+    // The grid shows each cell's phase letter: row wd = 20 on top, then wd = 0.
+    let letters: Vec<String> = result
+        .phase_map()
+        .iter()
+        .rev()
+        .map(|row| row.iter().map(|p| groklab::sweep::letter(p.unwrap()).to_string()).collect::<Vec<_>>().join(" "))
+        .collect();
+    let rows: Vec<String> = stdout
+        .lines()
+        .filter_map(|l| l.split_once('│').map(|(_, r)| r.split_whitespace().collect::<Vec<_>>().join(" ")))
+        .collect();
+    assert_eq!(rows, letters, "{stdout}");
+    assert!(stdout.contains("C comprehension · G grokking · M memorization · X confusion"), "{stdout}");
+    // A cell is an ordinary run: `groklab train` with the same settings gives the same summary.
+    let cell = &result.cells[0];
+    assert_eq!((cell.values.as_slice(), cell.seed), ([1e-4, 0.0].as_slice(), 58));
+    let alone = groklab(&["train", "--preset", "toy-addition", "--steps", "3000", "--set", "optim.rest.lr=1e-4", "--set", "optim.rest.weight_decay=0", "-q"]);
+    let alone = text(&alone.stdout);
+    let step = |s: Option<u64>| s.map_or("never".to_string(), |s| s.to_string());
+    assert!(alone.contains(&format!("phase:            {}", cell.summary.phase.name())), "{alone}");
+    assert!(alone.contains(&format!("test  ≥ 90 % at:  {}\n", step(cell.summary.test_step_90))), "{alone}");
+
+    // Bad axes are refused before anything trains, naming the key and the value.
+    let bad = groklab(&["sweep", "--preset", "toy-addition", "--axis", "optim.rest.lr=1e-3,-1"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad.stderr).contains("optim.rest.lr = -1"), "{}", text(&bad.stderr));
+    let bad = groklab(&["sweep", "--preset", "toy-addition", "--axis", "optim.rest.lr=0..1:log:3"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad.stderr).contains("above 0"), "{}", text(&bad.stderr));
+}

@@ -6,6 +6,7 @@ pub mod fourier;
 pub mod geometry;
 pub mod liu;
 pub mod ntk;
+pub mod scaling;
 pub mod snapshot;
 
 /// A row-major matrix on the host: `rows × cols` values.
