@@ -74,6 +74,59 @@ pub fn presets() -> Result<JsValue, JsError> {
     to_js(&all)
 }
 
+/// The runs of a sweep (`sweep::Sweep`): `base` with one or two axes in the CLI's syntax
+/// (`KEY=a..b:log:N`, `KEY=a..b:N`, `KEY=v1,v2,…`) and `seeds` runs per cell, measuring only
+/// what the summary needs (`sweep::SUMMARY_ONLY`, as `groklab sweep` does). Returns the axes
+/// and every run's grid index, values, seed and config; a bad axis or value is an error
+/// naming it.
+#[wasm_bindgen(js_name = sweepPlan)]
+pub fn sweep_plan(base: JsValue, axes: JsValue, seeds: u32) -> Result<JsValue, JsError> {
+    let sweep = sweep_of(base, axes, seeds)?;
+    #[derive(Serialize)]
+    struct Run<'a> {
+        index: &'a [usize],
+        values: &'a [f64],
+        seed: u64,
+        config: &'a RunConfig,
+    }
+    #[derive(Serialize)]
+    struct Plan<'a> {
+        axes: &'a [crate::sweep::Axis],
+        seeds: usize,
+        runs: Vec<Run<'a>>,
+    }
+    let runs = sweep.cells().iter().map(|c| Run { index: &c.index, values: &c.values, seed: c.config.seed, config: &c.config }).collect();
+    to_js(&Plan { axes: &sweep.axes, seeds: sweep.seeds, runs })
+}
+
+/// The sweep.json of a sweep so far (`sweep::SweepResult`, with the power-law fit of steps to
+/// test 90 % for one axis) and its phase map by majority over seeds (`phases[row][column]`,
+/// null where undecided): `runs` are the finished runs' `{index, values, seed, …summary,
+/// wall_time_s}`.
+#[wasm_bindgen(js_name = sweepResult)]
+pub fn sweep_result(base: JsValue, axes: JsValue, seeds: u32, runs: JsValue) -> Result<JsValue, JsError> {
+    let sweep = sweep_of(base, axes, seeds)?;
+    let cells: Vec<crate::sweep::CellSummary> =
+        serde_json::from_value(from_js(runs)?).map_err(|e| JsError::new(&format!("sweep runs: {e}")))?;
+    let file = crate::sweep::SweepResult::new(&sweep, cells);
+    #[derive(Serialize)]
+    struct Out<'a> {
+        file: &'a crate::sweep::SweepResult,
+        phases: Vec<Vec<Option<crate::phase::Phase>>>,
+    }
+    to_js(&Out { phases: file.phase_map(), file: &file })
+}
+
+/// A sweep from the page's base config, axis specs and seeds (the CLI's rules).
+fn sweep_of(base: JsValue, axes: JsValue, seeds: u32) -> Result<crate::sweep::Sweep, JsError> {
+    let base = RunConfig::from_value(from_js(base)?).map_err(|e| JsError::new(&e.to_string()))?;
+    let overrides: Vec<(String, String)> = crate::sweep::SUMMARY_ONLY.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let base = base.with_overrides(&overrides).map_err(|e| JsError::new(&e.to_string()))?;
+    let specs: Vec<String> = serde_wasm_bindgen::from_value(axes).map_err(|e| JsError::new(&format!("sweep axes: {e}")))?;
+    let axes = specs.iter().map(|s| crate::sweep::Axis::parse(s)).collect::<Result<Vec<_>, _>>().map_err(|e| JsError::new(&e))?;
+    crate::sweep::Sweep::new(base, axes, seeds as usize).map_err(|e| JsError::new(&e.to_string()))
+}
+
 /// One refused setting of a link.
 #[derive(Serialize)]
 struct Refusal {

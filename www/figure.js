@@ -16,6 +16,7 @@ export const FIGURE_VIEWS = {
   dynamics: ['#view-dynamics'],
   measures: ['#view-measures'],
   landscape: ['#landscape'],
+  sweep: ['#sweep'],
 };
 
 /** The inside views (they share the step scrubber). */

@@ -14,6 +14,8 @@ import { runFile, historyCsv, download } from './export.js';
 import { figureOptions, figureConfig, applyFigureMode, watchSeen, watchTab, reportHeight } from './figure.js';
 import { LESSON_NAME, lessonProblems } from './lesson.js';
 import { LessonView } from './views/lesson.js';
+import { SweepRunner } from './sweep.js';
+import { SweepView } from './views/sweep.js';
 
 /** Everything the page knows; exposed as `window.groklab` for tests and the curious. */
 const app = {
@@ -72,6 +74,20 @@ fetch(new URL('../lessons/index.json', import.meta.url)).then((r) => (r.ok ? r.j
     return li;
   }));
 }).catch(() => {});
+// The phase diagram: a sweep trains in a worker of its own, made on the first Run sweep.
+const sweepView = new SweepView(document.getElementById('sweep'), {
+  run: (specs, seeds) => startSweep(specs, seeds),
+  pause: () => {
+    app.sweep?.pause();
+    sweepView.setRunning(false);
+  },
+  open: (run) => openSweepRun(run),
+  save: () => {
+    const file = app.sweep?.state?.result?.file;
+    if (file) download(new Blob([JSON.stringify(file)], { type: 'application/json' }), 'groklab-sweep.json');
+  },
+});
+app.sweepView = sweepView;
 let onReady = null;
 
 const handlers = {
@@ -265,6 +281,7 @@ function render() {
     presets: app.presets, presetName: app.presetName, leaves: flatten(app.config), backend: app.page.backend, inactive: app.inactive,
     only: app.lesson?.step.controls,
   }, { preset: choosePreset, change, backend: chooseBackend, action });
+  sweepChoices();
   setRunning(app.running);
   if (focused) document.getElementById(focused)?.focus();
 }
@@ -308,6 +325,55 @@ function judgeLesson() {
   if (!app.lesson || !app.config) return;
   const first = lessonView.judge({ settings: new Map(flatten(app.config)), records: app.records, summary: app.summary });
   if (first) view.showMessage('lesson', 'info', `Step ${app.lesson.number} achieved. ${app.lesson.step.done || ''}`);
+}
+
+/** The settings a sweep can take as an axis: the numeric settings the current run has. */
+function sweepChoices() {
+  const inactive = new Set(app.inactive);
+  const keys = flatten(app.config).map(([k]) => k).filter((k) => FIELDS[k]?.type === 'number' && !inactive.has(k));
+  sweepView.setChoices(keys, [app.page['sweep.x'], app.page['sweep.y']]);
+  if (app.page['sweep.seeds']) sweepView.seeds.value = app.page['sweep.seeds'];
+}
+
+/** Plan a sweep of the current settings over `specs` and train it; the axes go into the link. */
+async function startSweep(specs, seeds) {
+  app.sweep ??= new SweepRunner(new URL('./worker.js', import.meta.url), {
+    progress: (state) => {
+      sweepView.draw(state);
+      sweepView.setRunning(app.sweep.running);
+    },
+    failed: (message) => {
+      sweepView.setRunning(false);
+      view.showMessage('sweep', 'error', `The sweep stopped: ${message}. The runs done so far are kept.`);
+    },
+  });
+  view.clearMessage('sweep');
+  const plan = await app.sweep.plan(app.config, specs, seeds, wantedBackend());
+  if (plan.error) {
+    view.showMessage('sweep', 'error', `This sweep cannot run: ${plan.error}.`);
+    return;
+  }
+  [app.page['sweep.x'], app.page['sweep.y']] = specs;
+  app.page['sweep.seeds'] = String(seeds);
+  writeLink();
+  if (app.seen) {
+    app.sweep.play();
+    sweepView.setRunning(true);
+  } else {
+    app.resumeSweep = true;
+  }
+}
+
+/** A cell of the phase diagram, opened in the trainer with every view: the cell's config with
+ * the page's snapshot and NTK cadence (measurements only: the run is the same). */
+function openSweepRun(run) {
+  if (!run) return;
+  app.config = { ...run.config, train: { ...run.config.train, snapshot_every: app.config.train.snapshot_every, ntk_every: app.config.train.ntk_every } };
+  writeLink();
+  render();
+  newRun(true);
+  view.showMessage('sweep-open', 'info', `Opened the sweep's run at ${run.values.map((v, i) => `${app.sweep.state.plan.axes[i].key} = ${v}`).join(', ')} (seed ${run.seed}).`);
+  document.querySelector('.statusbar').scrollIntoView({ block: 'start' });
 }
 
 /** The backend to ask the worker for. */
@@ -704,6 +770,14 @@ function startWatchingSeen(figure) {
   app.seen = figure ? null : !document.hidden;
   (figure ? watchSeen : watchTab)(document, (seen) => {
     app.seen = seen;
+    if (!seen && app.sweep?.running) {
+      app.resumeSweep = true;
+      app.sweep.pause();
+    } else if (seen && app.resumeSweep) {
+      app.resumeSweep = false;
+      app.sweep.play();
+      sweepView.setRunning(true);
+    }
     if (!seen && (app.running || app.afterCreate === play)) {
       app.resumeWhenSeen = true;
       pause();

@@ -2,10 +2,12 @@
 // through a WorkerLink.
 //
 // Page → worker:  resolve {id, base, overrides} | landscape {id, settings} | overlay {id, graphs}
+//                 | sweepPlan {id, base, axes, seeds} | sweepResult {id, base, axes, seeds, runs}
 //                 | create {run, config, backend} | run {run}
 //                 | pause | step {run, n} | switch {run, backend} | budget {run, steps}
 // Worker → page:  ready {presets, gpu} | resolved {id, config, errors, notes, inactive}
 //                 | landscaped {id, report, error} | overlaid {id, overlay, error}
+//                 | sweepPlanned {id, plan, error} | sweepResulted {id, result, error}
 //                 | created {run, backend, adapter, fellBack, layers}
 //                 | records {run, records, snapshots, graph, step, status, summary, seconds, steps, backend}
 //                 | switched {run, backend, step} | switchFailed {run, backend, target, message}
@@ -14,6 +16,8 @@
 // Every run has an id, chosen by the page when it asks for the run. Messages about a run
 // carry its id, and the link drops any that belong to an older run: records already on
 // their way when Reset, a preset or an edit started a new run never reach the new one.
+// A sweep (sweep.js) trains its runs through a WorkerLink of its own, one run after another,
+// with the same messages.
 
 /** The page's end of the protocol. */
 export class WorkerLink {
@@ -44,7 +48,7 @@ export class WorkerLink {
   }
 
   receive(msg) {
-    if (msg.type === 'resolved' || msg.type === 'landscaped' || msg.type === 'overlaid') {
+    if (['resolved', 'landscaped', 'overlaid', 'sweepPlanned', 'sweepResulted'].includes(msg.type)) {
       this.waiting.get(msg.id)?.done(msg);
       this.waiting.delete(msg.id);
       return;
@@ -79,6 +83,16 @@ export class WorkerLink {
   /** Run the semantic-landscape simulator: {report} or {error}. */
   landscape(settings) {
     return this.ask({ type: 'landscape', settings }, { error: 'the training core restarted' });
+  }
+
+  /** Every run of a sweep (the base config with axes in the CLI's syntax): {plan} or {error}. */
+  sweepPlan(base, axes, seeds) {
+    return this.ask({ type: 'sweepPlan', base, axes, seeds }, { error: 'the training core restarted' });
+  }
+
+  /** A sweep's sweep.json and phase map from its finished runs: {result} or {error}. */
+  sweepResult(base, axes, seeds, runs) {
+    return this.ask({ type: 'sweepResult', base, axes, seeds, runs }, { error: 'the training core restarted' });
   }
 
   /** Start a new run of `config`; everything the older runs still send is dropped. */

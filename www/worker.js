@@ -2,7 +2,7 @@
 // thread only draws and handles input. The messages are listed in protocol.js; every
 // message about a run carries the run's id, so the page can drop those of older runs.
 
-import init, { Trainer, presets, resolveConfig, landscape, overlay } from '../groklab.js';
+import init, { Trainer, presets, resolveConfig, landscape, overlay, sweepPlan, sweepResult } from '../groklab.js';
 
 let trainer = null;
 /** The id of the run `trainer` belongs to. */
@@ -162,6 +162,12 @@ self.onmessage = ({ data: msg }) => {
       return;
     case 'landscape':
       answer(msg, 'landscaped', () => ({ report: landscape(msg.settings) }), (error) => ({ error }));
+      return;
+    case 'sweepPlan':
+      answer(msg, 'sweepPlanned', () => ({ plan: sweepPlan(msg.base, msg.axes, msg.seeds) }), (error) => ({ error }));
+      return;
+    case 'sweepResult':
+      answer(msg, 'sweepResulted', () => ({ result: sweepResult(msg.base, msg.axes, msg.seeds, msg.runs) }), (error) => ({ error }));
       return;
     case 'create':
       running = false;
