@@ -1,0 +1,70 @@
+// The phase diagram: a sweep set in the link fills its grid in while it trains (in a worker
+// of its own), each run's phase the one the same config gets alone in the CLI, and clicking a
+// cell opens that run in the trainer with its views. A bad axis is refused with the reason.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { launch, open, until } from './harness.mjs';
+
+let browser;
+before(async () => {
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+});
+
+const CLI = `${process.env.CARGO_TARGET_DIR || `${process.env.HOME}/.cache/groklab-target`}/release/groklab`;
+const SWEEP = 'sweep.x=optim.rest.weight_decay=0.1..3:log:2&sweep.y=task.train_fraction=0.5..0.9:2&sweep.seeds=1';
+
+test('a phase diagram fills in during a sweep, and a cell opens its run', async () => {
+  const page = await open(browser, `#preset=quick-grok&backend=cpu&train.steps=1500&${SWEEP}`);
+  assert.equal(await page.inputValue('#sweep-x-key'), 'optim.rest.weight_decay');
+  assert.equal(await page.inputValue('#sweep-y-key'), 'task.train_fraction');
+  await page.click('#sweep-run');
+  // Part of the grid is filled while the rest still trains.
+  await until(page, () => {
+    const cells = [...document.querySelectorAll('#sweep-phases .sweep-cell')];
+    const done = cells.filter((c) => c.dataset.phase).length;
+    return cells.length === 4 && done >= 1 && done < 4;
+  }, 300_000);
+  assert.equal(await page.evaluate(() => window.groklab.step), 0, 'the page\'s own run did not train');
+  await until(page, () => [...document.querySelectorAll('#sweep-phases .sweep-cell')].every((c) => c.dataset.phase), 600_000);
+  const cells = await page.evaluate(() => [...document.querySelectorAll('#sweep-phases .sweep-cell')].map((c) => [c.dataset.index, c.dataset.phase]));
+  const runs = await page.evaluate(() => window.groklab.sweep.state.runs);
+  // Each cell's phase is what the CLI gets for the same config trained alone (native float
+  // sums differ from wasm's, so a run near a threshold could differ: none of these is).
+  for (const run of runs) {
+    const out = execFileSync(CLI, ['train', '--preset', 'quick-grok', '--quiet', '--steps', '1500',
+      '--set', `optim.rest.weight_decay=${run.values[0]}`, '--set', `task.train_fraction=${run.values[1]}`,
+      '--set', 'train.snapshot_every=0', '--set', 'train.ntk_every=0'], { encoding: 'utf8' });
+    const phase = /phase:\s+(\w+)/.exec(out)[1];
+    assert.equal(run.phase, phase, `cell ${run.values}: page ${run.phase}, CLI ${phase}`);
+    assert.equal(cells.find(([i]) => i === run.index.join(','))[1], phase);
+  }
+  assert.ok(new Set(runs.map((r) => r.phase)).size >= 2, `the grid shows more than one phase: ${runs.map((r) => r.phase)}`);
+  assert.match(await page.evaluate(() => location.hash), /sweep\.x=optim\.rest\.weight_decay/);
+  assert.match(await page.textContent('#sweep-progress'), /All 4 runs done/);
+  // Clicking the cell at (wd 3, fraction 0.9) opens that run, with its snapshots.
+  await page.click('#sweep-phases .sweep-cell[data-index="1,1"]');
+  await until(page, () => window.groklab.step > 0 && window.groklab.inside.snapshots.length > 0, 120_000);
+  const config = await page.evaluate(() => window.groklab.config);
+  assert.equal(config.optim.rest.weight_decay, 3);
+  assert.equal(config.task.train_fraction, 0.9);
+  assert.ok(config.train.snapshot_every > 0, 'the opened run keeps the page\'s snapshots');
+  await page.close();
+});
+
+test('a sweep that cannot run says why', async () => {
+  const page = await open(browser, '#preset=quick-grok&backend=cpu');
+  await page.selectOption('#sweep-x-key', 'optim.rest.lr');
+  await page.fill('#sweep-x-from', '-1');
+  await page.fill('#sweep-x-to', '1');
+  await page.check('#sweep-x-log');
+  await page.click('#sweep-run');
+  await until(page, () => /This sweep cannot run/.test(document.getElementById('messages').textContent), 60_000);
+  assert.match(await page.textContent('#messages'), /log/);
+  assert.equal(await page.evaluate(() => window.groklab.sweep.state), null);
+  await page.close();
+});
