@@ -179,7 +179,9 @@ function onCrash(e) {
     [['Continue on the CPU', () => continueOnCpu(last)]]);
 }
 
-const link = new WorkerLink(new URL('./worker.js', import.meta.url), handlers, onCrash);
+// A link with `views` is a figure, maybe one of several in an article: they share one wasm download.
+const link = new WorkerLink(new URL('./worker.js', import.meta.url), handlers, onCrash,
+  new URLSearchParams(location.hash.slice(1)).has('views') ? 'figure' : 'playground');
 app.link = link;
 // What the page does when the GPU device is lost, callable from the console and the tests.
 app.continueOnCpu = (step) => continueOnCpu(step);

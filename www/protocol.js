@@ -25,9 +25,11 @@ export class WorkerLink {
    * @param {URL} url the worker module
    * @param {object} handlers one function per worker message type
    * @param {(e: ErrorEvent) => void} onCrash called when the worker itself fails
+   * @param {string} name the worker's name ("figure": it shares the wasm download, worker.js)
    */
-  constructor(url, handlers, onCrash) {
+  constructor(url, handlers, onCrash, name = 'playground') {
     this.url = url;
+    this.name = name;
     this.handlers = handlers;
     this.onCrash = onCrash;
     this.run = 0; // the current run's id; 0 before the first
@@ -42,7 +44,7 @@ export class WorkerLink {
     this.worker?.terminate();
     for (const { done, lost } of this.waiting.values()) done(lost);
     this.waiting.clear();
-    this.worker = new Worker(this.url, { type: 'module' });
+    this.worker = new Worker(this.url, { type: 'module', name: this.name });
     this.worker.onmessage = ({ data }) => this.receive(data);
     this.worker.onerror = (e) => this.onCrash(e);
   }

@@ -111,10 +111,42 @@ async function doSwitch() {
   }
 }
 
+/**
+ * Where `init` gets the wasm. The playground streams its own download (compiling while it
+ * downloads). The figures of one article share one download: a figure's worker (named
+ * "figure" by its page) takes a Web Lock, asks on a BroadcastChannel whether another figure
+ * has the bytes, and fetches them only when none has, then hands them to the figures after it.
+ * Bytes, not a compiled Module: Chrome does not deliver a WebAssembly.Module over a
+ * BroadcastChannel (it drops the message), so each figure still compiles its own.
+ */
+async function wasmSource() {
+  const url = new URL('../groklab_bg.wasm', import.meta.url);
+  if (self.name !== 'figure' || !self.BroadcastChannel || !navigator.locks) return url;
+  const channel = new BroadcastChannel('groklab-wasm');
+  let bytes = null;
+  let mine = false;
+  channel.onmessage = ({ data }) => {
+    if (data?.bytes) bytes ??= data.bytes;
+    else if (data?.want && mine) channel.postMessage({ bytes });
+  };
+  await navigator.locks.request('groklab-wasm', async () => {
+    if (bytes) return;
+    channel.postMessage({ want: true });
+    await new Promise((r) => setTimeout(r, 50)); // a figure that has the bytes answers at once
+    if (bytes) return;
+    const response = await fetch(url);
+    if (!response.ok) throw new Error(`${url} could not be loaded (${response.status})`);
+    bytes = await response.arrayBuffer();
+    mine = true;
+    channel.postMessage({ bytes });
+  });
+  return bytes;
+}
+
 /** The wasm core and the WebGPU probe; every handler waits for them. */
 const t0 = now();
 const ready = (async () => {
-  await init();
+  await init({ module_or_path: await wasmSource() });
   gpu = await probeWebGpu();
 })();
 

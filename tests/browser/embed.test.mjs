@@ -1,7 +1,8 @@
 // Figures in an article: a page with two <groklab-figure> elements (www/embed.js) shows both;
 // the one scrolled out of view takes no training step while the other trains, and starts
 // when scrolled into view; a figure without `settings` has no settings controls; nothing is
-// requested outside the page's own origin. And the example article of the build opens.
+// requested outside the page's own origin, and the figures share one download of the wasm.
+// And the example article of the build opens.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -68,6 +69,9 @@ test('two figures on one page: only the one in view trains', async () => {
   await top.waitForFunction((s) => window.groklab.step > s, stopped, { timeout: 120_000 });
   const outside = page.requests.filter((u) => !u.startsWith(BASE) && !u.startsWith('blob:') && !u.startsWith('data:'));
   assert.deepEqual(outside, [], 'the figures request nothing outside the page\'s origin');
+  // The two figures share one download of the wasm (worker.js wasmSource).
+  const downloads = page.requests.filter((u) => u.endsWith('/groklab_bg.wasm'));
+  assert.equal(downloads.length, 1, `one wasm download for both figures, got ${downloads.length}`);
   assert.deepEqual(page.errors, []);
   await page.close();
 });
