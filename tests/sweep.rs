@@ -39,22 +39,23 @@ fn between(map: &[Vec<Option<Phase>>], r: usize, c: usize, a: Phase, b: Phase) -
 
 /// Liu et al.'s phase diagram of the toy model (science.md §1): decoder learning rate against
 /// decoder weight decay, embeddings at Adam lr 1e-3 without weight decay (the preset's),
-/// 10⁴ steps (the paper: 10⁵), one seed (58).
+/// 10⁴ steps (the paper: 10⁵), one seed (58). The grid, 5 × 5, spans the paper's ranges
+/// evenly: lr 1e-5…1e-2 (log), wd 0…10 (linear).
 ///
-/// The grid, 5 × 5: lr 1e-5…1e-3 in half decades, wd 0…8 in steps of 2 — inside the paper's
-/// ranges (1e-5…1e-2, 0…10), and chosen after a 7 × 7 sweep of those whole ranges (README,
-/// "Sweeps"), which found grokking only in the column lr = 3.16e-5; coarser grids (decades of
-/// lr) miss it. What is asserted: (1) at least three of Liu's four phases appear; (2) grokking
-/// appears, and every grokking cell lies between a comprehension cell and a memorisation cell
-/// along its row (fixed weight decay) or its column (fixed learning rate), on opposite sides,
-/// not necessarily adjacent — the paper's "grokking is sandwiched between comprehension and
-/// memorization".
+/// Asserted, from science.md §1: at least three of the four phases appear; "high weight decay
+/// with a fast decoder gives confusion" (the cell of the largest lr and wd is confusion); "a fast
+/// decoder with slow representation learning memorizes" (largest lr, no weight decay:
+/// memorization). Not asserted, because it does not reproduce: "grokking is sandwiched between
+/// comprehension and memorization". The test prints, for each grokking cell, whether a
+/// comprehension and a memorisation cell lie on opposite sides of it along its row or column;
+/// on the 10 × 11 grid of the README none does: grokking lies at the slow-decoder edge, between
+/// confusion (lr 1e-5, too slow for 10⁴ steps) and comprehension.
 #[test]
-fn toy_phase_diagram_has_liu_s_phases_with_grokking_between_comprehension_and_memorisation() {
+fn toy_phase_diagram_has_liu_s_phases_confusion_at_high_wd_and_memorisation_with_a_fast_decoder() {
     let result = run(
         "toy-addition",
         &[("train.steps", "10000")],
-        &["optim.rest.lr=1e-5..1e-3:log:5", "optim.rest.weight_decay=0..8:5"],
+        &["optim.rest.lr=1e-5..1e-2:log:5", "optim.rest.weight_decay=0..10:5"],
         1,
     );
     let grid = result.phase_grid();
@@ -72,18 +73,14 @@ fn toy_phase_diagram_has_liu_s_phases_with_grokking_between_comprehension_and_me
         .filter(|p| map.iter().flatten().any(|q| *q == Some(*p)))
         .collect();
     assert!(found.len() >= 3, "phases found: {found:?}\n{grid}");
-    let grokking: Vec<(usize, usize)> = (0..map.len())
-        .flat_map(|r| (0..map[r].len()).map(move |c| (r, c)))
-        .filter(|&(r, c)| map[r][c] == Some(Phase::Grokking))
-        .collect();
-    assert!(!grokking.is_empty(), "no grokking cell:\n{grid}");
-    for (r, c) in grokking {
-        assert!(
-            between(&map, r, c, Phase::Comprehension, Phase::Memorization),
-            "grokking at wd {} lr {} is not between comprehension and memorisation:\n{grid}",
-            result.axes[1].values[r],
-            result.axes[0].values[c]
-        );
+    let (top, right) = (map.len() - 1, map[0].len() - 1);
+    assert_eq!(map[top][right], Some(Phase::Confusion), "largest lr and wd:\n{grid}");
+    assert_eq!(map[0][right], Some(Phase::Memorization), "largest lr, no weight decay:\n{grid}");
+    for r in 0..map.len() {
+        for c in (0..map[r].len()).filter(|&c| map[r][c] == Some(Phase::Grokking)) {
+            let sandwiched = between(&map, r, c, Phase::Comprehension, Phase::Memorization);
+            println!("grokking at lr {:.3e}, wd {}: between comprehension and memorisation: {sandwiched}", result.axes[0].values[c], result.axes[1].values[r]);
+        }
     }
     let letters: String = map.iter().flatten().map(|p| p.map_or('?', letter)).collect();
     println!("cells, row by row from wd 0: {letters}");

@@ -137,6 +137,8 @@ fn scaling_section(r: &SweepResult) -> String {
     let (x0, x1) = points.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| (a.min(p.0), b.max(p.0)));
     let (y0, y1) = points.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| (a.min(p.1), b.max(p.1)));
     let pad = |lo: f64, hi: f64| if hi - lo < 1e-9 { (lo - 0.5, hi + 0.5) } else { (lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo)) };
+    // Ticks at the data's extremes; the frame a little wider so no point sits on it.
+    let ticks = ([x0, x1], [y0, y1]);
     let ((x0, x1), (y0, y1)) = (pad(x0, x1), pad(y0, y1));
     let px = |x: f64| m + (x - x0) / (x1 - x0) * (w - 2.0 * m);
     let py = |y: f64| h - m - (y - y0) / (y1 - y0) * (h - 2.0 * m);
@@ -154,10 +156,10 @@ fn scaling_section(r: &SweepResult) -> String {
     for &(x, y) in &points {
         s.push_str(&format!("<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"4\" fill=\"#166534\"><title>{} = {}: {:.0} steps</title></circle>\n", px(x), py(y), key, value_label(x.exp()), y.exp()));
     }
-    for (x, anchor) in [(x0, "start"), (x1, "end")] {
+    for (x, anchor) in [(ticks.0[0], "middle"), (ticks.0[1], "middle")] {
         s.push_str(&format!("<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\">{}</text>\n", px(x), h - m + 16.0, value_label(x.exp())));
     }
-    for y in [y0, y1] {
+    for y in ticks.1 {
         s.push_str(&format!("<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{:.0}</text>\n", m - 4.0, py(y) + 4.0, y.exp()));
     }
     s.push_str(&format!("<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{key} (log)</text>\n", w / 2.0, h - 8.0));
