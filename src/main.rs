@@ -41,6 +41,8 @@ enum Command {
     ///
     /// The page shows the run with the playground's own views and carries everything it needs
     /// (the run, the scripts, the styles), so it opens offline from file:// and can be mailed.
+    /// A sweep.json (from `groklab sweep --out`) gets a static page: the phase map, the delays
+    /// to generalisation and, for one axis, the fitted power law.
     Report(ReportArgs),
     /// Run the semantic-landscape simulator (science.md §6) and print its fitted figures.
     ///
@@ -111,7 +113,8 @@ struct LandscapeArgs {
 
 #[derive(Args)]
 struct ReportArgs {
-    /// The run.json to show (written by `groklab train --out` or saved from the page).
+    /// The run.json to show (written by `groklab train --out` or saved from the page), or a
+    /// sweep.json (`groklab sweep --out`).
     #[arg(value_name = "RUN.json")]
     run: String,
     /// Where to write the page [default: RUN with the extension .html].
@@ -283,7 +286,10 @@ fn landscape(args: &LandscapeArgs) -> Result<(), Failure> {
 fn report(args: &ReportArgs) -> Result<(), Failure> {
     let run = &args.run;
     let text = std::fs::read_to_string(run).map_err(|e| Failure::Usage(format!("{run}: {e}")))?;
-    let html = groklab::report::render(&text).map_err(|e| Failure::Usage(format!("{run}: {e}")))?;
+    // A sweep.json (it has axes and cells) gets the sweep's page; anything else must be a run.
+    let is_sweep = serde_json::from_str::<serde_json::Value>(&text).is_ok_and(|v| v.get("axes").is_some() && v.get("cells").is_some());
+    let html = if is_sweep { groklab::sweep::page::render(&text) } else { groklab::report::render(&text) }
+        .map_err(|e| Failure::Usage(format!("{run}: {e}")))?;
     let out = args.out.clone().unwrap_or_else(|| {
         std::path::Path::new(run).with_extension("html").to_string_lossy().into_owned()
     });

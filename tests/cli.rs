@@ -267,6 +267,17 @@ fn sweep_prints_a_phase_grid_writes_sweep_json_and_each_cell_reruns_alone() {
     assert!(alone.contains(&format!("phase:            {}", cell.summary.phase.name())), "{alone}");
     assert!(alone.contains(&format!("test  ≥ 90 % at:  {}\n", step(cell.summary.test_step_90))), "{alone}");
 
+    // `groklab report` draws the sweep: one table cell per grid cell, in its phase's colour.
+    let page = temp("sweep.html");
+    let out = groklab(&["report", path.to_str().unwrap(), "-o", page.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains("Phase map") && html.contains("optim.rest.weight_decay"), "the sweep page");
+    for cell in &result.cells {
+        let name = cell.summary.phase.name();
+        assert!(html.contains(&format!("<td data-phase=\"{name}\" title=\"{name}\">")), "{name} cell missing");
+    }
+
     // Bad axes are refused before anything trains, naming the key and the value.
     let bad = groklab(&["sweep", "--preset", "toy-addition", "--axis", "optim.rest.lr=1e-3,-1"]);
     assert_eq!(bad.status.code(), Some(2));

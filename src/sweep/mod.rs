@@ -12,6 +12,9 @@ use crate::train::{Record, Summary};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+// Only the CLI writes pages (as with `report`).
+#[cfg(feature = "cli")]
+pub mod page;
 mod run;
 pub use run::{train_cell, SUMMARY_ONLY};
 
