@@ -5,7 +5,7 @@
 //! Then many runs in one training step (`train::BatchedSession`) against the same runs one
 //! after another, and the wall time of a 10 × 10 toy phase diagram both ways.
 //!
-//! Usage: cargo bench --bench throughput [-- --steps N] [-- --batched-only | --launches-only]
+//! Usage: cargo bench --bench throughput [-- --steps N] [-- --only batched|launches|phase]
 
 use groklab::config::RunConfig;
 use groklab::train::{train_runs, BatchedSession};
@@ -29,15 +29,13 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(30);
     let mut figures = serde_json::Map::new();
-    if args.iter().any(|a| a == "--launches-only") {
-        kernel_launches(&mut figures);
-        return;
-    }
-    if args.iter().any(|a| a == "--batched-only") {
-        batched_speed(&mut figures);
-        kernel_launches(&mut figures);
-        phase_diagram_time(&mut figures);
-        return;
+    // `--only batched|launches|phase`: one part of the many-runs figures on its own.
+    match args.iter().position(|a| a == "--only").and_then(|i| args.get(i + 1)).map(String::as_str) {
+        Some("batched") => return batched_speed(&mut figures),
+        Some("launches") => return kernel_launches(&mut figures),
+        Some("phase") => return phase_diagram_time(&mut figures),
+        Some(other) => panic!("--only {other}: expected batched, launches or phase"),
+        None => {}
     }
     let python = torch_python();
     println!("{:<52} {:>14} {:>14} {:>10}", "model (CPU, 2 cores)", "groklab st/s", "pytorch st/s", "ratio");
@@ -255,6 +253,7 @@ fn kernel_launches(figures: &mut serde_json::Map<String, serde_json::Value>) {
     let (warm, timed) = (3u64, 4u64);
     let count = |f: &mut dyn FnMut(u64)| {
         f(warm);
+        gpu.sync().expect("the device syncs");
         let counter = std::sync::Arc::new(LaunchCount::default());
         let watching = cubecl_runtime::logging::LaunchObservation::new(counter.clone());
         f(timed);
