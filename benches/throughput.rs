@@ -2,8 +2,13 @@
 //! transformer (p = 113, full batch), next to PyTorch on the same model, data and optimiser
 //! (benches/torch_ref.py), measured in the same run.
 //!
-//! Usage: cargo bench --bench throughput [-- --steps N]
+//! Then many runs in one training step (`train::BatchedSession`) against the same runs one
+//! after another, and the wall time of a 10 × 10 toy phase diagram both ways.
+//!
+//! Usage: cargo bench --bench throughput [-- --steps N] [-- --only batched|launches|phase]
 
+use groklab::config::RunConfig;
+use groklab::train::{train_runs, BatchedSession};
 use groklab::{device, presets, Session};
 use pollster::block_on;
 use std::process::Command;
@@ -23,8 +28,16 @@ fn main() {
         .and_then(|i| args.get(i + 1))
         .and_then(|s| s.parse().ok())
         .unwrap_or(30);
-    let python = torch_python();
     let mut figures = serde_json::Map::new();
+    // `--only batched|launches|phase`: one part of the many-runs figures on its own.
+    match args.iter().position(|a| a == "--only").and_then(|i| args.get(i + 1)).map(String::as_str) {
+        Some("batched") => return batched_speed(&mut figures),
+        Some("launches") => return kernel_launches(&mut figures),
+        Some("phase") => return phase_diagram_time(&mut figures),
+        Some(other) => panic!("--only {other}: expected batched, launches or phase"),
+        None => {}
+    }
+    let python = torch_python();
     println!("{:<52} {:>14} {:>14} {:>10}", "model (CPU, 2 cores)", "groklab st/s", "pytorch st/s", "ratio");
     for (label, preset, torch_name) in MODELS {
         let ours = groklab_steps_per_s(preset, steps);
@@ -37,6 +50,9 @@ fn main() {
     }
     views_cost(&mut figures);
     landscape_speed(&mut figures);
+    batched_speed(&mut figures);
+    kernel_launches(&mut figures);
+    phase_diagram_time(&mut figures);
     // The browser bench (scripts/bench.sh) prints its figures next to these.
     std::fs::create_dir_all("test-results").ok();
     std::fs::write("test-results/bench-native.json", serde_json::Value::Object(figures).to_string()).ok();
@@ -137,4 +153,127 @@ fn torch_steps_per_s(python: &str, model: &str, steps: u64) -> Option<f64> {
     let line = String::from_utf8_lossy(&out.stdout).lines().last()?.to_string();
     let v: serde_json::Value = serde_json::from_str(&line).ok()?;
     v["steps_per_s"].as_f64()
+}
+
+/// K runs of a preset that differ where a sweep's runs differ: decoder lr, weight decay, seed.
+/// No snapshots or NTK (a sweep turns them off), so every config can batch.
+fn variants(preset: &str, k: usize, steps: u64) -> Vec<RunConfig> {
+    let base = presets::find(preset).expect("bench preset").config;
+    (0..k)
+        .map(|i| {
+            let mut c = base.clone();
+            c.seed = i as u64 + 1;
+            c.optim.rest.lr *= 1.0 + 0.1 * (i % 7) as f64;
+            c.optim.rest.weight_decay = 0.1 * (i % 5) as f64;
+            c.train.steps = steps;
+            c.train.snapshot_every = 0;
+            c.train.ntk_every = 0;
+            c
+        })
+        .collect()
+}
+
+/// Run-steps/s (one run advanced by one step) of K runs as one batch against the same K runs
+/// as separate Sessions one after another, training steps only (as `groklab_steps_per_s`),
+/// after 2 warm-up steps each; the toy model and quick-grok, K = 1, 8, 64.
+fn batched_speed(figures: &mut serde_json::Map<String, serde_json::Value>) {
+    println!("\n{:<40} {:>4} {:>16} {:>16} {:>8}", "many runs in one step (CPU, 2 cores)", "K", "batched run-st/s", "separate run-st/s", "ratio");
+    for (preset, steps) in [("toy-addition", 100u64), ("quick-grok", 20)] {
+        for k in [1usize, 8, 64] {
+            let configs = variants(preset, k, steps + 2);
+            let mut batch = BatchedSession::new(configs.clone(), &device::cpu()).expect("one shape");
+            batch.train_unrecorded(2);
+            let start = Instant::now();
+            batch.train_unrecorded(steps);
+            let batched = (k as u64 * steps) as f64 / start.elapsed().as_secs_f64();
+            assert_eq!(batch.step_count(), steps + 2, "every timed step ran");
+            let mut sessions: Vec<Session> = configs.into_iter().map(|c| Session::new(c, &device::cpu()).expect("valid")).collect();
+            sessions.iter_mut().for_each(|s| s.train_unrecorded(2));
+            let start = Instant::now();
+            sessions.iter_mut().for_each(|s| s.train_unrecorded(steps));
+            let separate = (k as u64 * steps) as f64 / start.elapsed().as_secs_f64();
+            println!("{preset:<40} {k:>4} {batched:>16.1} {separate:>16.1} {:>7.2}x", batched / separate);
+            figures.insert(format!("batched:{preset}:{k}"), serde_json::json!({ "batched": batched, "separate": separate }));
+        }
+    }
+}
+
+/// Wall time of Liu's toy phase diagram (science.md §1): decoder lr 1e-5…1e-2 (log, 10
+/// values) × decoder weight decay 0…10 (10 values), the toy-addition preset's 5,000 steps and
+/// records, trained as a sweep trains (`train_runs`): in batches of 100, of 8, and one run at a
+/// time.
+fn phase_diagram_time(figures: &mut serde_json::Map<String, serde_json::Value>) {
+    let base = variants("toy-addition", 1, 5000).remove(0);
+    let mut configs = Vec::new();
+    for j in 0..10 {
+        for i in 0..10 {
+            let mut c = base.clone();
+            c.optim.rest.lr = 10f64.powf(-5.0 + 3.0 * i as f64 / 9.0);
+            c.optim.rest.weight_decay = 10.0 * j as f64 / 9.0;
+            configs.push(c);
+        }
+    }
+    let time = |max_k: usize| {
+        let start = Instant::now();
+        let results = block_on(train_runs(&configs, &device::cpu(), max_k, |_, _| {})).expect("training runs");
+        assert_eq!(results.len(), 100);
+        start.elapsed().as_secs_f64()
+    };
+    // On the CPU a batch of 100 toy runs no longer fits the caches; 8 is the middle way.
+    let (batched, eights, separate) = (time(100), time(8), time(1));
+    println!(
+        "\n10 x 10 toy phase diagram (5,000 steps each, CPU): batches of 100 {batched:.1} s, of 8 {eights:.1} s, one run at a time {separate:.1} s"
+    );
+    figures.insert("phase_diagram_10x10_s".into(), serde_json::json!({ "batched_100": batched, "batched_8": eights, "separate": separate }));
+}
+
+/// Counts every kernel launch cubecl issues while it is installed (any thread, any device).
+#[derive(Default)]
+struct LaunchCount(std::sync::atomic::AtomicUsize);
+
+impl cubecl_runtime::logging::LaunchObserver for LaunchCount {
+    fn launched(&self, _kernel: &'static str) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// Compute dispatches per training step on wgpu (lavapipe here): on a real GPU these tiny
+/// models are bound by launches, not arithmetic, so this count predicts WebGPU speed where a
+/// software GPU's time cannot. Counted with cubecl's launch observer over 4 training steps
+/// after 3 warm-up steps (matmul autotuning launches its candidates during the first steps),
+/// for one run alone (`Session`) and for K runs batched; per step and per run-step.
+fn kernel_launches(figures: &mut serde_json::Map<String, serde_json::Value>) {
+    let gpu = match block_on(device::gpu()) {
+        Ok(d) => d,
+        Err(e) => {
+            println!("\nkernel launches: no wgpu device ({e})");
+            return;
+        }
+    };
+    let fusion = if cfg!(feature = "fusion") { "on" } else { "off" };
+    println!("\n{:<40} {:>10} {:>12} {:>14}", format!("wgpu launches per step (fusion {fusion})"), "runs", "per step", "per run-step");
+    let (warm, timed) = (3u64, 4u64);
+    let count = |f: &mut dyn FnMut(u64)| {
+        f(warm);
+        gpu.sync().expect("the device syncs");
+        let counter = std::sync::Arc::new(LaunchCount::default());
+        let watching = cubecl_runtime::logging::LaunchObservation::new(counter.clone());
+        f(timed);
+        // With fusion, queued operations launch when the device syncs: inside the window.
+        gpu.sync().expect("the device syncs");
+        drop(watching);
+        counter.0.load(std::sync::atomic::Ordering::Relaxed) as f64 / timed as f64
+    };
+    for preset in ["toy-addition", "quick-grok"] {
+        let mut alone = Session::new(variants(preset, 1, warm + timed).remove(0), &gpu).expect("valid");
+        let per_step = count(&mut |n| alone.train_unrecorded(n));
+        println!("{:<40} {:>10} {per_step:>12.1} {per_step:>14.1}", format!("{preset}, Session alone"), 1);
+        figures.insert(format!("launches:{preset}:alone"), serde_json::json!(per_step));
+        for k in [1usize, 8, 64] {
+            let mut batch = BatchedSession::new(variants(preset, k, warm + timed), &gpu).expect("one shape");
+            let per_step = count(&mut |n| batch.train_unrecorded(n));
+            println!("{:<40} {k:>10} {per_step:>12.1} {:>14.2}", format!("{preset}, batched"), per_step / k as f64);
+            figures.insert(format!("launches:{preset}:batched:{k}"), serde_json::json!(per_step));
+        }
+    }
 }

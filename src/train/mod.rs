@@ -6,6 +6,7 @@
 //! The data on the device, the objective, Grokfast and the parameter walks live in the
 //! submodules; this file is the training loop.
 
+mod batched;
 mod dynamics;
 mod grokfast;
 mod history;
@@ -14,6 +15,7 @@ mod params;
 mod split;
 
 pub use history::{summarize, Record, Status, Summary, Symmetry};
+pub use batched::{batch_key, group_by_shape, train_runs, BatchedSession, RunResult};
 pub use objective::REGRESSION_TOLERANCE;
 
 use crate::analysis::snapshot::{analyse, is_snapshot_step, Example, Fallibility, Measures, Snapshot, Spectrum, TaskFacts};
