@@ -84,6 +84,11 @@ struct SweepArgs {
     /// Keep every run's history in sweep.json.
     #[arg(long)]
     histories: bool,
+    /// Train up to K runs of one shape as one stacked model (each run's history is the one it
+    /// gets alone): on wgpu one step's kernel launches serve all K; on the CPU it gains nothing
+    /// (README, "Speed"). Default: 64 with --device gpu, 1 on the CPU.
+    #[arg(long, value_name = "K")]
+    batch: Option<usize>,
     /// No progress output.
     #[arg(long, short)]
     quiet: bool,
@@ -336,8 +341,26 @@ fn sweep(args: &SweepArgs) -> Result<(), Failure> {
         bar
     });
     let started = Instant::now();
+    let max_k = args.batch.unwrap_or(match backend {
+        Backend::Cpu => 1,
+        Backend::Gpu => 64,
+    });
     let mut summaries = Vec::with_capacity(cells.len());
-    for (i, cell) in cells.iter().enumerate() {
+    if max_k > 1 {
+        // Batches of one shape (train::train_runs); a batch's wall time is shared by its runs.
+        let configs: Vec<_> = cells.iter().map(|c| c.config.clone()).collect();
+        let runs = pollster::block_on(groklab::train::train_runs(&configs, &device, max_k, |done, total| match &bar {
+            Some(bar) => bar.set_position(done as u64),
+            None if !args.quiet => eprintln!("runs {done}/{total} done"),
+            None => {}
+        }))
+        .map_err(Failure::Run)?;
+        let each = started.elapsed().as_secs_f64() / cells.len() as f64;
+        for (cell, run) in cells.iter().zip(runs) {
+            summaries.push(CellSummary::new(cell, run.summary, each, args.histories.then_some(run.history)));
+        }
+    }
+    for (i, cell) in cells.iter().enumerate().filter(|_| max_k <= 1) {
         let t0 = Instant::now();
         let (summary, history) = pollster::block_on(train_cell(cell, &device, args.histories)).map_err(Failure::Run)?;
         let where_: Vec<String> = sweep.axes.iter().zip(&cell.values).map(|(a, &v)| format!("{}={}", a.key, value_label(v))).collect();

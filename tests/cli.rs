@@ -286,3 +286,26 @@ fn sweep_prints_a_phase_grid_writes_sweep_json_and_each_cell_reruns_alone() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(text(&bad.stderr).contains("above 0"), "{}", text(&bad.stderr));
 }
+
+/// `--batch K` trains the sweep's runs as stacked models (train::train_runs) and gives every
+/// cell the summary it gets one run at a time.
+#[test]
+fn a_batched_sweep_gives_each_cell_what_it_gets_alone() {
+    let sweep = |batch: &str, name: &str| {
+        let path = temp(name);
+        let out = groklab(&[
+            "sweep", "--preset", "toy-addition", "--axis", "optim.rest.lr=3e-4,3e-3", "--axis", "optim.rest.weight_decay=0,1",
+            "--seeds", "2", "--steps", "1500", "--batch", batch, "-q", "--out", path.to_str().unwrap(),
+        ]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        groklab::sweep::SweepResult::from_json(&std::fs::read_to_string(&path).unwrap()).unwrap()
+    };
+    let (batched, alone) = (sweep("8", "batched.json"), sweep("1", "alone.json"));
+    assert_eq!(batched.cells.len(), 8);
+    for (b, a) in batched.cells.iter().zip(&alone.cells) {
+        assert_eq!((&b.index, b.seed), (&a.index, a.seed));
+        let s = (&b.summary, &a.summary);
+        assert_eq!((s.0.phase, s.0.train_step_90, s.0.test_step_90), (s.1.phase, s.1.train_step_90, s.1.test_step_90), "cell {:?} seed {}", b.values, b.seed);
+        assert!((s.0.final_test_acc - s.1.final_test_acc).abs() < 1e-9, "cell {:?}: {} vs {}", b.values, s.0.final_test_acc, s.1.final_test_acc);
+    }
+}
