@@ -14,5 +14,8 @@ if [ -f dist/.inputs ] && [ "$(cat dist/.inputs)" = "$inputs" ] && [ -f dist/gro
   echo "build-web: dist/ is up to date" >&2
   exit 0
 fi
+# Trunk builds offline: fetch the wasm target's crates first (a no-op when they are cached;
+# the native build does not fetch wasm-only crates such as fusion's gloo-timers).
+cargo fetch --locked --target wasm32-unknown-unknown >&2
 trunk build --release >&2
 echo "$inputs" > dist/.inputs
