@@ -22,11 +22,15 @@ const text = (page, selector) => page.locator(selector).innerText();
 /** After Pause: the chunk under way still reports (a chunk can hold a snapshot and take a
  * while); wait until the step stops moving and return it. */
 async function settledStep(page) {
+  // The chunk in flight when Pause was pressed still ends (a chunk that takes a snapshot or two
+  // can run past a second on a loaded machine): settled is unchanged for two seconds running.
   let last = await page.evaluate(() => window.groklab.step);
-  for (let i = 0; i < 30; i++) {
-    await page.waitForTimeout(800);
+  let still = 0;
+  for (let i = 0; i < 40; i++) {
+    await page.waitForTimeout(1000);
     const now = await page.evaluate(() => window.groklab.step);
-    if (now === last) return now;
+    still = now === last ? still + 1 : 0;
+    if (still === 2) return now;
     last = now;
   }
   throw new Error(`the step kept moving after Pause (${last})`);
