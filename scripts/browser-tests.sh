@@ -6,9 +6,15 @@ cd "$(dirname "$0")/.."
 for f in dist/uPlot.esm.js dist/uPlot.min.css LICENSE; do cmp "node_modules/uplot/$f" "vendor/uplot/${f#dist/}" || { echo "browser-tests: vendor/uplot/${f#dist/} differs from node_modules/uplot/$f: copy it again" >&2; exit 1; }; done
 scripts/build-web.sh
 port="${GROKLAB_TEST_PORT:-8765}"
+# The tests must reach this build's server, not another one already on the port.
+if (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+  echo "browser-tests: something already listens on 127.0.0.1:$port; stop it or set GROKLAB_TEST_PORT" >&2
+  exit 1
+fi
 python3 -m http.server "$port" --bind 127.0.0.1 --directory dist >/dev/null 2>&1 &
 server=$!
-trap 'kill $server 2>/dev/null' EXIT
+# `|| true`: under set -e a failing command in the EXIT trap would become the script's status.
+trap 'kill $server 2>/dev/null || true' EXIT
 for _ in $(seq 50); do (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
 mkdir -p test-results
 # A diverged run written by the real CLI (built by `cargo test`), for the page to open.
