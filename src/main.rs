@@ -341,10 +341,7 @@ fn sweep(args: &SweepArgs) -> Result<(), Failure> {
         bar
     });
     let started = Instant::now();
-    let max_k = args.batch.unwrap_or(match backend {
-        Backend::Cpu => 1,
-        Backend::Gpu => 64,
-    });
+    let max_k = args.batch.unwrap_or(groklab::sweep::default_batch(matches!(backend, Backend::Gpu)));
     let mut summaries = Vec::with_capacity(cells.len());
     if max_k > 1 {
         // Batches of one shape (train::train_runs); a batch's wall time is shared by its runs.

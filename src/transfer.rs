@@ -15,6 +15,13 @@ pub async fn read<const D: usize>(tensor: Tensor<D>) -> Result<TensorData, Strin
     tensor.into_data_async().await.map_err(|e| format!("reading a tensor back failed: {e:?}"))
 }
 
+/// Wait until the device has finished the work queued so far, by reading back one number of
+/// `tensor` (work a device runs in order, so a result computed last is ready only after the
+/// rest): a GPU queues work and returns at once, and a timed window must include it.
+pub async fn settle<const D: usize>(tensor: Tensor<D>) -> Result<(), String> {
+    read(tensor.flatten::<1>(0, D - 1).slice(0..1)).await.map(|_| ())
+}
+
 /// Test-only fault injection: make the n-th next read fail, as a lost device would.
 #[cfg(test)]
 pub(crate) mod fault {

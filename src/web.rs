@@ -7,7 +7,7 @@
 use crate::config::{self, RunConfig};
 use crate::device;
 use crate::presets;
-use crate::train::Session;
+use crate::train::{BatchedSession, Session};
 use burn::tensor::Device;
 use serde::Serialize;
 use std::cell::RefCell;
@@ -76,12 +76,20 @@ pub fn presets() -> Result<JsValue, JsError> {
 
 /// The runs of a sweep (`sweep::Sweep`): `base` with one or two axes in the CLI's syntax
 /// (`KEY=a..b:log:N`, `KEY=a..b:N`, `KEY=v1,v2,…`) and `seeds` runs per cell, measuring only
-/// what the summary needs (`sweep::SUMMARY_ONLY`, as `groklab sweep` does). Returns the axes
-/// and every run's grid index, values, seed and config; a bad axis or value is an error
-/// naming it.
+/// what the summary needs (`sweep::SUMMARY_ONLY`, as `groklab sweep` does). Returns the axes,
+/// every run's grid index, values, seed and config, and the batches they train in (indices
+/// into the runs; at most `batch` runs of one shape each, `sweep::default_batch` for the
+/// backend when null); a bad axis or value is an error naming it.
 #[wasm_bindgen(js_name = sweepPlan)]
-pub fn sweep_plan(base: JsValue, axes: JsValue, seeds: u32) -> Result<JsValue, JsError> {
+pub fn sweep_plan(base: JsValue, axes: JsValue, seeds: u32, batch: Option<f64>, gpu: bool) -> Result<JsValue, JsError> {
     let sweep = sweep_of(base, axes, seeds)?;
+    let configs: Vec<RunConfig> = sweep.cells().iter().map(|c| c.config.clone()).collect();
+    let max_k = match batch {
+        None => crate::sweep::default_batch(gpu),
+        Some(k) if k >= 1.0 && k.fract() == 0.0 && k <= 4096.0 => k as usize,
+        Some(k) => return Err(JsError::new(&format!("sweep.batch = {k}: must be a whole number of runs from 1 to 4096"))),
+    };
+    let batches = crate::train::group_by_shape(&configs, max_k);
     #[derive(Serialize)]
     struct Run<'a> {
         index: &'a [usize],
@@ -94,9 +102,10 @@ pub fn sweep_plan(base: JsValue, axes: JsValue, seeds: u32) -> Result<JsValue, J
         axes: &'a [crate::sweep::Axis],
         seeds: usize,
         runs: Vec<Run<'a>>,
+        batches: Vec<Vec<usize>>,
     }
     let runs = sweep.cells().iter().map(|c| Run { index: &c.index, values: &c.values, seed: c.config.seed, config: &c.config }).collect();
-    to_js(&Plan { axes: &sweep.axes, seeds: sweep.seeds, runs })
+    to_js(&Plan { axes: &sweep.axes, seeds: sweep.seeds, runs, batches })
 }
 
 /// The sweep.json of a sweep so far (`sweep::SweepResult`, with the power-law fit of steps to
@@ -185,6 +194,17 @@ async fn device_for(backend: &str) -> Result<Device, JsError> {
 
 #[wasm_bindgen]
 impl Trainer {
+    /// Take `n` steps recording nothing (for `make bench`; `settle` ends the timed window).
+    #[wasm_bindgen(js_name = trainUnrecorded)]
+    pub fn train_unrecorded(&mut self, n: u32) {
+        self.session.train_unrecorded(n as u64);
+    }
+
+    /// Resolve once the device has done every step taken so far.
+    pub async fn settle(&self) -> Result<(), JsError> {
+        self.session.settle().await.map_err(|e| JsError::new(&e))
+    }
+
     /// Start a run of `config` (a JS object) on "webgpu" or "cpu".
     pub async fn create(config: JsValue, backend: String) -> Result<Trainer, JsError> {
         let config = RunConfig::from_value(from_js(config)?).map_err(|e| JsError::new(&e.to_string()))?;
@@ -279,5 +299,73 @@ impl Trainer {
     pub async fn embeddings(&self) -> Result<JsValue, JsError> {
         let rows = self.session.embeddings().await.map_err(|e| JsError::new(&e))?;
         to_js(&rows)
+    }
+}
+
+/// K runs of one shape trained as one batched model (a sweep's batch, `train::BatchedSession`).
+#[wasm_bindgen]
+pub struct BatchTrainer {
+    batch: BatchedSession,
+    backend: String,
+}
+
+/// One run of a batch as a chunk leaves it.
+#[derive(Serialize)]
+struct BatchRun {
+    status: crate::train::Status,
+    summary: crate::train::Summary,
+}
+
+#[wasm_bindgen]
+impl BatchTrainer {
+    /// Start the runs of `configs` (an array of configs of one shape) on "webgpu" or "cpu".
+    pub async fn create(configs: JsValue, backend: String) -> Result<BatchTrainer, JsError> {
+        let configs: Vec<serde_json::Value> = serde_json::from_value(from_js(configs)?).map_err(|e| JsError::new(&format!("batch: {e}")))?;
+        let configs = configs.into_iter().map(RunConfig::from_value).collect::<Result<Vec<_>, _>>().map_err(|e| JsError::new(&e.to_string()))?;
+        let device = device_for(&backend).await?;
+        let batch = BatchedSession::new(configs, &device).map_err(|e| JsError::new(&e))?;
+        Ok(BatchTrainer { batch, backend })
+    }
+
+    /// Take up to `n` steps of every run; returns each run's status and summary so far.
+    pub async fn step(&mut self, n: u32) -> Result<JsValue, JsError> {
+        self.batch.step(n as u64).await.map_err(|e| JsError::new(&e))?;
+        let runs: Vec<BatchRun> = (0..self.batch.len()).map(|k| BatchRun { status: self.batch.status(k), summary: self.batch.summary(k) }).collect();
+        to_js(&runs)
+    }
+
+    /// Take `n` steps recording nothing (for `make bench`; `settle` ends the timed window).
+    #[wasm_bindgen(js_name = trainUnrecorded)]
+    pub fn train_unrecorded(&mut self, n: u32) {
+        self.batch.train_unrecorded(n as u64);
+    }
+
+    /// Resolve once the device has done every step taken so far.
+    pub async fn settle(&self) -> Result<(), JsError> {
+        self.batch.settle().await.map_err(|e| JsError::new(&e))
+    }
+
+    /// Run k's whole history.
+    pub fn history(&self, k: u32) -> Result<JsValue, JsError> {
+        to_js(&self.batch.history(k as usize))
+    }
+
+    /// "running" while any run has steps to take, else "finished" (the worker's loop reads it
+    /// as it reads a single run's status).
+    #[wasm_bindgen(getter)]
+    pub fn status(&self) -> String {
+        if self.batch.running() { "running" } else { "finished" }.to_string()
+    }
+
+    /// Steps the batch has taken.
+    #[wasm_bindgen(getter, js_name = stepCount)]
+    pub fn step_count(&self) -> f64 {
+        self.batch.step_count() as f64
+    }
+
+    /// "webgpu" or "cpu".
+    #[wasm_bindgen(getter)]
+    pub fn backend(&self) -> String {
+        self.backend.clone()
     }
 }

@@ -6,13 +6,14 @@
 // the starting config; `backend`, `autoplay`, `logx`, `at` (the step the inside views show),
 // the landscape simulator's `landscape.*`, a figure's `views` and `settings` (figure.js) and a
 // lesson's `lesson` and `lesson.step` (lesson.js) and a sweep's axes `sweep.x`, `sweep.y` (the
-// CLI's --axis syntax) and `sweep.seeds` (sweep.js) are page options, not run settings.
+// CLI's --axis syntax), `sweep.seeds` and `sweep.batch` (the most runs trained as one model;
+// sweep.js) are page options, not run settings.
 
 /** The landscape simulator's settings in the link (src/landscape, LandscapeConfig). */
 export const LANDSCAPE_KEYS = ['data', 'nodes', 'beta', 'mu', 'seed'].map((k) => `landscape.${k}`);
 
 /** Page options that live in the link but are not part of the run config. */
-export const PAGE_KEYS = ['preset', 'backend', 'autoplay', 'logx', 'at', 'views', 'settings', 'lesson', 'lesson.step', 'sweep.x', 'sweep.y', 'sweep.seeds', ...LANDSCAPE_KEYS];
+export const PAGE_KEYS = ['preset', 'backend', 'autoplay', 'logx', 'at', 'views', 'settings', 'lesson', 'lesson.step', 'sweep.x', 'sweep.y', 'sweep.seeds', 'sweep.batch', ...LANDSCAPE_KEYS];
 
 /** The leaves of a config as [dotted key, string value] pairs, in a stable order. */
 export function flatten(value, prefix = '') {

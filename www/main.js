@@ -350,7 +350,8 @@ async function startSweep(specs, seeds) {
     },
   });
   view.clearMessage('sweep');
-  const plan = await app.sweep.plan(app.config, specs, seeds, wantedBackend());
+  const batch = app.page['sweep.batch'] === undefined ? null : Number(app.page['sweep.batch']); // null: the core's default
+  const plan = await app.sweep.plan(app.config, specs, seeds, wantedBackend(), batch);
   if (plan.error) {
     view.showMessage('sweep', 'error', `This sweep cannot run: ${plan.error}.`);
     return;

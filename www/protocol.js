@@ -2,22 +2,24 @@
 // through a WorkerLink.
 //
 // Page → worker:  resolve {id, base, overrides} | landscape {id, settings} | overlay {id, graphs}
-//                 | sweepPlan {id, base, axes, seeds} | sweepResult {id, base, axes, seeds, runs}
-//                 | create {run, config, backend} | run {run}
+//                 | sweepPlan {id, base, axes, seeds, batch, backend} | sweepResult {id, base, axes, seeds, runs}
+//                 | create {run, config, backend} | batch {run, configs, backend} | run {run}
 //                 | pause | step {run, n} | switch {run, backend} | budget {run, steps}
 // Worker → page:  ready {presets, gpu} | resolved {id, config, errors, notes, inactive}
 //                 | landscaped {id, report, error} | overlaid {id, overlay, error}
 //                 | sweepPlanned {id, plan, error} | sweepResulted {id, result, error}
 //                 | created {run, backend, adapter, fellBack, layers}
 //                 | records {run, records, snapshots, graph, step, status, summary, seconds, steps, backend}
+//                 | batchCreated {run, backend, fellBack, size} | batchRecords {run, runs: [{status, summary}], step, status, seconds, steps, backend}
 //                 | switched {run, backend, step} | switchFailed {run, backend, target, message}
 //                 | error {run, during, message, backend}
 //
 // Every run has an id, chosen by the page when it asks for the run. Messages about a run
 // carry its id, and the link drops any that belong to an older run: records already on
 // their way when Reset, a preset or an edit started a new run never reach the new one.
-// A sweep (sweep.js) trains its runs through a WorkerLink of its own, one run after another,
-// with the same messages.
+// A sweep (sweep.js) trains its runs through a WorkerLink of its own, batch after batch: a
+// batch of one is an ordinary run (create), a larger one K runs of one shape as one model
+// (batch; each of its messages carries every run's status and summary so far).
 
 /** The page's end of the protocol. */
 export class WorkerLink {
@@ -88,8 +90,8 @@ export class WorkerLink {
   }
 
   /** Every run of a sweep (the base config with axes in the CLI's syntax): {plan} or {error}. */
-  sweepPlan(base, axes, seeds) {
-    return this.ask({ type: 'sweepPlan', base, axes, seeds }, { error: 'the training core restarted' });
+  sweepPlan(base, axes, seeds, batch, backend) {
+    return this.ask({ type: 'sweepPlan', base, axes, seeds, batch, backend }, { error: 'the training core restarted' });
   }
 
   /** A sweep's sweep.json and phase map from its finished runs: {result} or {error}. */
@@ -99,9 +101,19 @@ export class WorkerLink {
 
   /** Start a new run of `config`; everything the older runs still send is dropped. */
   create(config, backend) {
+    return this.begin({ type: 'create', config, backend });
+  }
+
+  /** Start K runs of one shape as one batched model (a sweep's batch); `play` trains it. */
+  createBatch(configs, backend) {
+    return this.begin({ type: 'batch', configs, backend });
+  }
+
+  /** Pause the old run and ask for a new one under a new id. */
+  begin(message) {
     this.run += 1;
     this.worker.postMessage({ type: 'pause' });
-    this.worker.postMessage({ type: 'create', run: this.run, config, backend });
+    this.worker.postMessage({ ...message, run: this.run });
     return this.run;
   }
 

@@ -2,7 +2,7 @@
 // thread only draws and handles input. The messages are listed in protocol.js; every
 // message about a run carries the run's id, so the page can drop those of older runs.
 
-import init, { Trainer, presets, resolveConfig, landscape, overlay, sweepPlan, sweepResult } from '../groklab.js';
+import init, { Trainer, BatchTrainer, presets, resolveConfig, landscape, overlay, sweepPlan, sweepResult } from '../groklab.js';
 
 let trainer = null;
 /** The id of the run `trainer` belongs to. */
@@ -32,7 +32,9 @@ async function probeWebGpu() {
 
 let gpu = null;
 
-async function create(msg) {
+/** Drop the old run and build the new one with `build(backend)` on the backend `msg` asks
+ * for, falling back to the CPU when WebGPU is missing or fails; returns why it fell back. */
+async function replace(msg, build) {
   trainer?.free();
   trainer = null;
   run = msg.run;
@@ -45,19 +47,37 @@ async function create(msg) {
     want = 'cpu';
   }
   try {
-    trainer = await Trainer.create(msg.config, want);
+    trainer = await build(want);
   } catch (e) {
     if (want !== 'webgpu') throw e;
     fellBack = `WebGPU device creation failed: ${e.message || e}`;
-    trainer = await Trainer.create(msg.config, 'cpu');
+    trainer = await build('cpu');
   }
   backend = trainer.backend;
+  return fellBack;
+}
+
+async function create(msg) {
+  const fellBack = await replace(msg, (want) => Trainer.create(msg.config, want));
   post({ type: 'created', run, backend, adapter: gpu.label, fellBack, layers: trainer.layerNames(), liuPrediction: trainer.liuPrediction(), symmetryPairs: trainer.symmetryPairs() });
 }
 
-/** Run `n` steps and report the new records with timing. */
+/** Start K runs of one shape as one batch (a sweep's batch); the loop trains it like a run. */
+async function createBatch(msg) {
+  const fellBack = await replace(msg, (want) => BatchTrainer.create(msg.configs, want));
+  post({ type: 'batchCreated', run, backend, fellBack, size: msg.configs.length });
+}
+
+/** Run `n` steps and report the new records with timing (for a batch, every run's status and
+ * summary so far). */
 async function chunk(n) {
   const t0 = performance.now();
+  if (trainer instanceof BatchTrainer) {
+    const runs = await trainer.step(n);
+    const seconds = (performance.now() - t0) / 1000;
+    post({ type: 'batchRecords', run, runs, seconds, steps: n, at: now(), step: trainer.stepCount, status: trainer.status, backend });
+    return seconds;
+  }
   const records = await trainer.step(n);
   const seconds = (performance.now() - t0) / 1000;
   const snapshots = trainer.snapshots();
@@ -196,7 +216,7 @@ self.onmessage = ({ data: msg }) => {
       answer(msg, 'landscaped', () => ({ report: landscape(msg.settings) }), (error) => ({ error }));
       return;
     case 'sweepPlan':
-      answer(msg, 'sweepPlanned', () => ({ plan: sweepPlan(msg.base, msg.axes, msg.seeds) }), (error) => ({ error }));
+      answer(msg, 'sweepPlanned', () => ({ plan: sweepPlan(msg.base, msg.axes, msg.seeds, msg.batch ?? undefined, msg.backend === 'webgpu' && gpu.available) }), (error) => ({ error }));
       return;
     case 'sweepResult':
       answer(msg, 'sweepResulted', () => ({ result: sweepResult(msg.base, msg.axes, msg.seeds, msg.runs) }), (error) => ({ error }));
@@ -205,6 +225,11 @@ self.onmessage = ({ data: msg }) => {
       running = false;
       latest = msg.run;
       enqueue('create', () => create(msg));
+      return;
+    case 'batch':
+      running = false;
+      latest = msg.run;
+      enqueue('create', () => createBatch(msg));
       return;
     case 'run':
       if (!running && current(msg)) {

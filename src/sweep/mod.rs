@@ -16,7 +16,7 @@ use std::fmt;
 #[cfg(feature = "cli")]
 pub mod page;
 mod run;
-pub use run::{train_cell, SUMMARY_ONLY};
+pub use run::{default_batch, train_cell, SUMMARY_ONLY};
 
 /// The sweep.json format this build writes.
 pub const SWEEP_FILE_VERSION: u32 = 1;

@@ -9,6 +9,17 @@ use burn::tensor::Device;
 /// toy run's time. A `--set` after them turns them back on.
 pub const SUMMARY_ONLY: [(&str, &str); 2] = [("train.snapshot_every", "0"), ("train.ntk_every", "0")];
 
+/// How many runs of one shape a sweep trains as one batch unless told otherwise: 64 on a GPU,
+/// where a step of one tiny run is bound by kernel launches that a batch shares; 1 on the
+/// CPU, where a batch was measured no faster (0.79–1.14× at K = 1, 8, 64, `make bench`).
+pub fn default_batch(gpu: bool) -> usize {
+    if gpu {
+        64
+    } else {
+        1
+    }
+}
+
 /// Train `cell`'s run on `device` to the end of its budget (or until it diverges) and return
 /// its summary, with its history when `keep_history`. A diverged run is a result, not an error.
 pub async fn train_cell(cell: &Cell, device: &Device, keep_history: bool) -> Result<(Summary, Option<Vec<Record>>), String> {

@@ -297,6 +297,12 @@ impl BatchedSession {
         Ok(self.step - start)
     }
 
+    /// Wait until the device has done every step taken so far (see [`Session::settle`]).
+    pub async fn settle(&self) -> Result<(), String> {
+        let last = self.params.last().ok_or("a model has parameters")?;
+        crate::transfer::settle(last.value.clone().inner()).await
+    }
+
     /// Take `n` steps recording nothing (the speed benchmark's timed window).
     pub fn train_unrecorded(&mut self, n: u64) {
         for _ in 0..n {

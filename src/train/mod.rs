@@ -621,6 +621,13 @@ impl Session {
         Ok(())
     }
 
+    /// Wait until the device has done every step taken so far (the speed benchmark's
+    /// sync point: on a GPU, `train_unrecorded` only queues work).
+    pub async fn settle(&self) -> Result<(), String> {
+        let last = params::visit_parameters(self.model()).pop().ok_or("a model has parameters")?;
+        crate::transfer::settle(last.values).await
+    }
+
     /// Take `n` training steps without recording anything (the speed benchmark's timed
     /// window: training work only, as the PyTorch reference does).
     pub fn train_unrecorded(&mut self, n: u64) {

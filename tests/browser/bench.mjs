@@ -14,8 +14,8 @@ const CASES = [
   ['nanda-transformer', 'webgpu', 1, 1],
 ];
 const HOUR = 3_600_000;
-// GROKLAB_BENCH_ONLY=webgpu (or cpu, nanda-transformer, ...) measures the matching cases only,
-// e.g. to compare two builds.
+// GROKLAB_BENCH_ONLY=webgpu (or cpu, nanda-transformer, batched, ...) measures the matching cases
+// only (and skips the load-time figures), e.g. to compare two builds.
 const only = process.env.GROKLAB_BENCH_ONLY;
 
 const browser = await launch();
@@ -77,18 +77,76 @@ async function landscapeEvents() {
   return ms;
 }
 
+/** K runs of a preset that differ where a sweep's runs differ (benches/throughput.rs
+ * `variants`: seed, decoder lr and weight decay), trained as one batch (BatchTrainer) and as K
+ * separate runs (Trainer) one after another, in the page itself: run-steps/s of each over
+ * `timed` steps after `warmup`, the window ended by `settle` (a GPU only queues the work). */
+async function batchedSpeed(preset, backend, k, warmup, timed) {
+  const page = await open(browser, '#preset=quick-grok&backend=cpu');
+  const out = await page.evaluate(async ({ preset, backend, k, warmup, timed }) => {
+    const core = await import(new URL('groklab.js', location.href).href);
+    await core.default();
+    const base = core.presets().find((p) => p.name === preset).config;
+    const configs = Array.from({ length: k }, (_, i) => {
+      const c = structuredClone(base);
+      c.seed = i + 1;
+      c.optim.rest.lr *= 1 + 0.1 * (i % 7);
+      c.optim.rest.weight_decay = 0.1 * (i % 5);
+      Object.assign(c.train, { steps: warmup + timed + 1, snapshot_every: 0, ntk_every: 0 });
+      return c;
+    });
+    const time = async (runs) => {
+      for (const r of runs) r.trainUnrecorded(warmup);
+      for (const r of runs) await r.settle();
+      const t0 = performance.now();
+      for (const r of runs) r.trainUnrecorded(timed);
+      for (const r of runs) await r.settle();
+      const seconds = (performance.now() - t0) / 1000;
+      const steps = runs.map((r) => r.stepCount);
+      runs.forEach((r) => r.free());
+      if (steps.some((s) => s !== warmup + timed)) throw new Error(`steps taken: ${steps}`);
+      return (k * timed) / seconds;
+    };
+    const batched = await time([await core.BatchTrainer.create(configs, backend)]);
+    const separate = [];
+    for (const c of configs) separate.push(await core.Trainer.create(c, backend));
+    return { batched, separate: await time(separate) };
+  }, { preset, backend, k, warmup, timed });
+  await page.close();
+  return out;
+}
+
 // First, on an idle machine: SwiftShader goes on computing for a while after its page closes.
-const t = await timeToFirstStep();
-const longTasks = await longTasksWhileTraining();
-console.log(`main-thread tasks over 50 ms while training 1,500 steps: ${longTasks.length} ${JSON.stringify(longTasks)}`);
-console.log(`\npage load → wasm ready: ${(t.wasmReady / 1000).toFixed(2)} s; → first training step: ${(t.firstStep / 1000).toFixed(2)} s (local server)`);
-const events = await landscapeEvents();
-console.log(`\nlandscape simulator, 100,000 walk events in wasm: ${events.toFixed(1)} ms (native ${native.landscape_events_ms?.toFixed(1) ?? 'n/a'} ms)`);
+if (!only) {
+  const t = await timeToFirstStep();
+  const longTasks = await longTasksWhileTraining();
+  console.log(`main-thread tasks over 50 ms while training 1,500 steps: ${longTasks.length} ${JSON.stringify(longTasks)}`);
+  console.log(`\npage load → wasm ready: ${(t.wasmReady / 1000).toFixed(2)} s; → first training step: ${(t.firstStep / 1000).toFixed(2)} s (local server)`);
+  const events = await landscapeEvents();
+  console.log(`\nlandscape simulator, 100,000 walk events in wasm: ${events.toFixed(1)} ms (native ${native.landscape_events_ms?.toFixed(1) ?? 'n/a'} ms)`);
+}
 console.log(`\n${'in the browser (Chromium, headless)'.padEnd(64)} ${'steps/s'.padStart(10)} ${'native CPU'.padStart(11)} ${'ratio'.padStart(8)}`);
 for (const [preset, backend, warmup, timed] of CASES.filter((c) => !only || `${c[0]} ${c[1]}`.includes(only))) {
   const { rate, badge } = await measure(preset, backend, warmup, timed);
   const ref = native[preset]?.groklab;
   const label = backend === 'webgpu' ? `WebGPU (software GPU: ${badge.replace('WebGPU · ', '')})` : 'wasm CPU';
   console.log(`${`${preset}, ${label}`.slice(0, 64).padEnd(64)} ${rate.toPrecision(3).padStart(10)} ${ref ? ref.toFixed(2).padStart(11) : 'n/a'.padStart(11)} ${ref ? (rate / ref).toFixed(3).padStart(7) + 'x' : ''}`);
+}
+// Many runs in one step, as a sweep in the page trains them (SwiftShader's WebGPU: few steps).
+const BATCHED = [
+  // [preset, backend, warm-up steps, timed steps]
+  ['toy-addition', 'cpu', 2, 100],
+  ['quick-grok', 'cpu', 2, 20],
+  ['toy-addition', 'webgpu', 1, 3],
+  ['quick-grok', 'webgpu', 1, 2],
+];
+console.log(`\n${'many runs in one step, in the browser'.padEnd(44)} ${'K'.padStart(4)} ${'batched run-st/s'.padStart(17)} ${'separate run-st/s'.padStart(18)} ${'ratio'.padStart(7)}   native ratio`);
+for (const [preset, backend, warmup, timed] of BATCHED.filter((c) => !only || `${c[0]} ${c[1]} batched`.includes(only))) {
+  for (const k of [1, 8, 64]) {
+    const { batched, separate } = await batchedSpeed(preset, backend, k, warmup, timed);
+    const ref = native[`batched:${preset}:${k}`];
+    const label = `${preset}, ${backend === 'webgpu' ? 'WebGPU (software GPU)' : 'wasm CPU'}`;
+    console.log(`${label.padEnd(44)} ${String(k).padStart(4)} ${batched.toPrecision(4).padStart(17)} ${separate.toPrecision(4).padStart(18)} ${(batched / separate).toFixed(2).padStart(6)}x   ${ref ? `${(ref.batched / ref.separate).toFixed(2)}x` : 'n/a'}`);
+  }
 }
 await browser.close();

@@ -1,6 +1,7 @@
 // The phase diagram: a sweep set in the link fills its grid in while it trains (in a worker
 // of its own), each run's phase the one the same config gets alone in the CLI, and clicking a
-// cell opens that run in the trainer with its views. A bad axis is refused with the reason.
+// cell opens that run in the trainer with its views; runs trained as one batch get what they get
+// alone. A bad axis or batch size is refused with the reason.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -56,6 +57,44 @@ test('a phase diagram fills in during a sweep, and a cell opens its run', async 
   await page.close();
 });
 
+/** Run the sweep of `link` to its end; its runs, with whether any cell was drawn as a batch's
+ * provisional cell on the way. */
+async function sweepRuns(link) {
+  const page = await open(browser, link);
+  await page.evaluate(() => {
+    window.sawLive = false;
+    new MutationObserver(() => {
+      window.sawLive ||= !!document.querySelector('#sweep-phases .sweep-live');
+    }).observe(document.getElementById('sweep-phases'), { childList: true, subtree: true, attributes: true });
+  });
+  await page.click('#sweep-run');
+  await until(page, () => /All \d+ runs done/.test(document.getElementById('sweep-progress').textContent), 600_000);
+  const out = await page.evaluate(() => ({ runs: window.groklab.sweep.state.runs, batches: window.groklab.sweep.state.plan.batches, sawLive: window.sawLive }));
+  await page.close();
+  return out;
+}
+
+test('a batched sweep gives each run what it gets trained alone', async () => {
+  // The train fraction changes the data's size, so the 2 × 2 grid is two batches of two.
+  const link = `#preset=quick-grok&backend=cpu&train.steps=1500&${SWEEP}`;
+  const batched = await sweepRuns(`${link}&sweep.batch=4`);
+  assert.deepEqual(batched.batches.map((b) => b.length), [2, 2]);
+  assert.ok(batched.sawLive, 'the batch under way was drawn as provisional cells');
+  const alone = await sweepRuns(`${link}&sweep.batch=1`);
+  assert.deepEqual(alone.batches.map((b) => b.length), [1, 1, 1, 1]);
+  assert.equal(batched.runs.length, 4);
+  for (const run of alone.runs) {
+    const twin = batched.runs.find((r) => r.index.join() === run.index.join());
+    const at = `cell ${run.values}`;
+    assert.equal(twin.phase, run.phase, at);
+    assert.equal(twin.train_step_90, run.train_step_90, at);
+    assert.equal(twin.test_step_90, run.test_step_90, at);
+    // Batched sums add in another order (round-off, ~1e-7): an example near a tie could flip.
+    assert.ok(Math.abs(twin.final_train_acc - run.final_train_acc) < 0.005, `${at}: train ${twin.final_train_acc} vs ${run.final_train_acc}`);
+    assert.ok(Math.abs(twin.final_test_acc - run.final_test_acc) < 0.005, `${at}: test ${twin.final_test_acc} vs ${run.final_test_acc}`);
+  }
+});
+
 test('a sweep that cannot run says why', async () => {
   const page = await open(browser, '#preset=quick-grok&backend=cpu');
   await page.selectOption('#sweep-x-key', 'optim.rest.lr');
@@ -67,4 +106,9 @@ test('a sweep that cannot run says why', async () => {
   assert.match(await page.textContent('#messages'), /log/);
   assert.equal(await page.evaluate(() => window.groklab.sweep.state), null);
   await page.close();
+  const bad = await open(browser, '#preset=quick-grok&backend=cpu&sweep.batch=0');
+  await bad.click('#sweep-run');
+  await until(bad, () => /This sweep cannot run/.test(document.getElementById('messages').textContent), 60_000);
+  assert.match(await bad.textContent('#messages'), /sweep\.batch = 0: must be a whole number/);
+  await bad.close();
 });

@@ -110,21 +110,23 @@ export class SweepView {
     this.button.textContent = on ? '❚❚ Pause sweep' : '▶ Run sweep';
   }
 
-  /** Draw a sweep's state: {plan: {axes, runs}, runs: [done…], done, result: {file, phases}}. */
+  /** Draw a sweep's state: {plan: {axes, runs, batches}, runs: [done…], done, live: [the batch
+   * under way, so far…], liveStep, result: {file, phases}}. */
   draw(state) {
     const { plan } = state;
     const [xAxis, yAxis] = plan.axes;
     const rows = yAxis ? yAxis.values.length : 1;
     const total = plan.runs.length;
+    const budget = plan.runs[0].config.train.steps;
+    const batch = state.live.length > 1
+      ? `; runs ${state.done + 1}–${state.done + state.live.length} train as one batch, step ${state.liveStep.toLocaleString('en')} of ${budget.toLocaleString('en')} (pale cells: their phase so far)`
+      : '';
     this.progress.textContent = state.done < total
-      ? `${state.done} of ${total} runs done (each ${plan.runs[0].config.train.steps.toLocaleString('en')} steps)${state.done ? '' : ': the grid fills in as they finish'}.`
+      ? `${state.done} of ${total} runs done (each ${budget.toLocaleString('en')} steps)${batch}${state.done || batch ? '' : ': the grid fills in as they finish'}.`
       : `All ${total} runs done.`;
     this.save.disabled = !state.done;
-    const byCell = new Map();
-    for (const run of state.runs) {
-      const k = run.index.join(',');
-      byCell.set(k, [...(byCell.get(k) || []), run]);
-    }
+    const byCell = groupByCell(state.runs);
+    const liveByCell = groupByCell(state.live);
     const phases = state.result?.phases;
     for (const grid of [this.phaseGrid, this.delayGrid]) {
       grid.replaceChildren();
@@ -147,6 +149,15 @@ export class SweepView {
         cell.dataset.phase = runs.length ? (phase || 'mixed') : '';
         cell.style.background = runs.length ? (PHASE_COLOURS[phase] || '#9ca3af') : '';
         cell.title = runs.length ? `${where}: ${phase || 'seeds disagree'}; ${runs.map(said).join('; ')}. Click to open this run.` : `${where}: not run yet`;
+        const live = liveByCell.get(index.join(','));
+        if (!runs.length && live) {
+          // A run of the batch under way: its phase so far, pale, until the batch ends.
+          const sofar = live.every((r) => r.phase === live[0].phase) ? live[0].phase : null;
+          cell.dataset.live = sofar || 'mixed';
+          cell.classList.add('sweep-live');
+          cell.style.background = PHASE_COLOURS[sofar] || '#9ca3af';
+          cell.title = `${where}: training; so far (step ${state.liveStep}) ${sofar || 'seeds disagree'}`;
+        }
         cell.setAttribute('aria-label', cell.title);
         cell.disabled = !runs.length;
         cell.addEventListener('click', () => this.on.open(plan.runs.find((p) => p.index.join(',') === index.join(','))));
@@ -187,6 +198,16 @@ export class SweepView {
       ? `steps to test 90 % ∝ ${xAxis.key}^${fit.exponent.toFixed(2)} (95 % interval ${fit.interval[0].toFixed(2)} … ${fit.interval[1].toFixed(2)}, R² ${fit.r2.toFixed(3)}), over ${fit.n} runs; ${fit.skipped} never generalised.`
       : 'The fit needs at least three runs that generalised.';
   }
+}
+
+/** Runs by grid cell ("c,r" → runs). */
+function groupByCell(runs) {
+  const byCell = new Map();
+  for (const run of runs) {
+    const k = run.index.join(',');
+    byCell.set(k, [...(byCell.get(k) || []), run]);
+  }
+  return byCell;
 }
 
 function delay(run) {
