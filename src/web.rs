@@ -83,47 +83,78 @@ pub fn presets() -> Result<JsValue, JsError> {
 #[wasm_bindgen(js_name = sweepPlan)]
 pub fn sweep_plan(base: JsValue, axes: JsValue, seeds: u32, batch: Option<f64>, gpu: bool) -> Result<JsValue, JsError> {
     let sweep = sweep_of(base, axes, seeds)?;
-    let configs: Vec<RunConfig> = sweep.cells().iter().map(|c| c.config.clone()).collect();
     let max_k = match batch {
         None => crate::sweep::default_batch(gpu),
         Some(k) if k >= 1.0 && k.fract() == 0.0 && k <= 4096.0 => k as usize,
         Some(k) => return Err(JsError::new(&format!("sweep.batch = {k}: must be a whole number of runs from 1 to 4096"))),
     };
-    let batches = crate::train::group_by_shape(&configs, max_k);
-    #[derive(Serialize)]
-    struct Run<'a> {
-        index: &'a [usize],
-        values: &'a [f64],
-        seed: u64,
-        config: &'a RunConfig,
+    to_js(&Plan::of(&sweep, max_k))
+}
+
+/// A sweep's runs and the batches they train in, as the page's sweep takes them.
+#[derive(Serialize)]
+struct Plan<'a> {
+    axes: &'a [crate::sweep::Axis],
+    seeds: usize,
+    runs: Vec<PlannedRun<'a>>,
+    batches: Vec<Vec<usize>>,
+}
+
+/// One run of a [`Plan`].
+#[derive(Serialize)]
+struct PlannedRun<'a> {
+    index: &'a [usize],
+    values: &'a [f64],
+    seed: u64,
+    config: &'a RunConfig,
+}
+
+impl<'a> Plan<'a> {
+    fn of(sweep: &'a crate::sweep::Sweep, max_k: usize) -> Plan<'a> {
+        let configs: Vec<RunConfig> = sweep.cells().iter().map(|c| c.config.clone()).collect();
+        let runs = sweep.cells().iter().map(|c| PlannedRun { index: &c.index, values: &c.values, seed: c.config.seed, config: &c.config }).collect();
+        Plan { axes: &sweep.axes, seeds: sweep.seeds, runs, batches: crate::train::group_by_shape(&configs, max_k) }
     }
-    #[derive(Serialize)]
-    struct Plan<'a> {
-        axes: &'a [crate::sweep::Axis],
-        seeds: usize,
-        runs: Vec<Run<'a>>,
-        batches: Vec<Vec<usize>>,
+}
+
+/// A sweep.json and its phase map by majority over seeds (`phases[row][column]`, null where
+/// undecided), as the page draws them.
+#[derive(Serialize)]
+struct SweepMap<'a> {
+    file: &'a crate::sweep::SweepResult,
+    phases: Vec<Vec<Option<crate::phase::Phase>>>,
+}
+
+impl<'a> SweepMap<'a> {
+    fn of(file: &'a crate::sweep::SweepResult) -> SweepMap<'a> {
+        SweepMap { phases: file.phase_map(), file }
     }
-    let runs = sweep.cells().iter().map(|c| Run { index: &c.index, values: &c.values, seed: c.config.seed, config: &c.config }).collect();
-    to_js(&Plan { axes: &sweep.axes, seeds: sweep.seeds, runs, batches })
 }
 
 /// The sweep.json of a sweep so far (`sweep::SweepResult`, with the power-law fit of steps to
-/// test 90 % for one axis) and its phase map by majority over seeds (`phases[row][column]`,
-/// null where undecided): `runs` are the finished runs' `{index, values, seed, …summary,
-/// wall_time_s}`.
+/// test 90 % for one axis) and its phase map: `runs` are the finished runs' `{index, values,
+/// seed, …summary, wall_time_s}`.
 #[wasm_bindgen(js_name = sweepResult)]
 pub fn sweep_result(base: JsValue, axes: JsValue, seeds: u32, runs: JsValue) -> Result<JsValue, JsError> {
     let sweep = sweep_of(base, axes, seeds)?;
     let cells: Vec<crate::sweep::CellSummary> =
         serde_json::from_value(from_js(runs)?).map_err(|e| JsError::new(&format!("sweep runs: {e}")))?;
-    let file = crate::sweep::SweepResult::new(&sweep, cells);
+    to_js(&SweepMap::of(&crate::sweep::SweepResult::new(&sweep, cells)))
+}
+
+/// An opened sweep.json (from `groklab sweep` or the page's Save): `{plan, result}` as
+/// `sweepPlan` and `sweepResult` give them (the plan's runs one batch each: it is not
+/// trained), or an error saying what is wrong with the file.
+#[wasm_bindgen(js_name = openSweep)]
+pub fn open_sweep(text: &str) -> Result<JsValue, JsError> {
+    let file = crate::sweep::SweepResult::from_json(text).map_err(|e| JsError::new(&e))?;
+    let sweep = file.sweep().map_err(|e| JsError::new(&e))?;
     #[derive(Serialize)]
-    struct Out<'a> {
-        file: &'a crate::sweep::SweepResult,
-        phases: Vec<Vec<Option<crate::phase::Phase>>>,
+    struct Opened<'a> {
+        plan: Plan<'a>,
+        result: SweepMap<'a>,
     }
-    to_js(&Out { phases: file.phase_map(), file: &file })
+    to_js(&Opened { plan: Plan::of(&sweep, 1), result: SweepMap::of(&file) })
 }
 
 /// A sweep from the page's base config, axis specs and seeds (the CLI's rules).

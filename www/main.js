@@ -14,7 +14,7 @@ import { runFile, historyCsv, download } from './export.js';
 import { figureOptions, figureConfig, applyFigureMode, watchSeen, watchTab, reportHeight } from './figure.js';
 import { LESSON_NAME, lessonProblems } from './lesson.js';
 import { LessonView } from './views/lesson.js';
-import { SweepRunner } from './sweep.js';
+import { SweepRunner, isSweepFile } from './sweep.js';
 import { SweepView } from './views/sweep.js';
 
 /** Everything the page knows; exposed as `window.groklab` for tests and the curious. */
@@ -337,8 +337,8 @@ function sweepChoices() {
   if (app.page['sweep.seeds']) sweepView.seeds.value = app.page['sweep.seeds'];
 }
 
-/** Plan a sweep of the current settings over `specs` and train it; the axes go into the link. */
-async function startSweep(specs, seeds) {
+/** The page's sweep runner, made (with its worker) on first use. */
+function sweepRunner() {
   app.sweep ??= new SweepRunner(new URL('./worker.js', import.meta.url), {
     progress: (state) => {
       sweepView.draw(state);
@@ -349,6 +349,27 @@ async function startSweep(specs, seeds) {
       view.showMessage('sweep', 'error', `The sweep stopped: ${message}. The runs done so far are kept.`);
     },
   });
+  return app.sweep;
+}
+
+/** Show a sweep.json (from `groklab sweep` or Save sweep.json) in the phase-diagram panel;
+ * the page's run is kept. */
+async function openSweepFile(name, text) {
+  const answer = await link.openSweep(text);
+  if (answer.error) {
+    view.showMessage('open', 'error', `${name} could not be opened: ${answer.error}. The current sweep and run are kept.`);
+    return;
+  }
+  sweepRunner().show(answer.plan, answer.result);
+  sweepView.setRunning(false);
+  const { cells, axes } = answer.result.file;
+  view.showMessage('open', 'info', `Opened ${name}: a sweep of ${cells.length} runs over ${axes.map((a) => a.key).join(' × ')}. Click a cell to train its run.`);
+  document.getElementById('sweep').scrollIntoView({ block: 'start' });
+}
+
+/** Plan a sweep of the current settings over `specs` and train it; the axes go into the link. */
+async function startSweep(specs, seeds) {
+  sweepRunner();
   view.clearMessage('sweep');
   const batch = app.page['sweep.batch'] === undefined ? null : Number(app.page['sweep.batch']); // null: the core's default
   const plan = await app.sweep.plan(app.config, specs, seeds, wantedBackend(), batch);
@@ -636,12 +657,15 @@ function showReplay() {
 }
 
 /** Show a run.json: its config becomes the page's run (Play trains it from step 0) and its
- * history is drawn, so a saved or diverged run can be looked at again. */
+ * history is drawn, so a saved or diverged run can be looked at again. A sweep.json goes to
+ * the phase-diagram panel instead. */
 async function openRunFile(file) {
   if (!app.presets.length) return; // the core is still loading
+  const text = await file.text();
+  if (isSweepFile(text)) return openSweepFile(file.name, text);
   let parsed;
   try {
-    parsed = parseRunFile(await file.text());
+    parsed = parseRunFile(text);
   } catch (e) {
     view.showMessage('open', 'error', `${file.name} could not be opened: ${e.message}. The current run is kept.`);
     return;
@@ -684,7 +708,7 @@ async function resolveWhole(config) {
   return r;
 }
 
-// A run.json dropped anywhere on the page opens too.
+// A run.json (or sweep.json) dropped anywhere on the page opens too.
 document.addEventListener('dragover', (e) => e.preventDefault());
 document.addEventListener('drop', (e) => {
   const file = e.dataTransfer?.files?.[0];

@@ -3,11 +3,13 @@
 //
 // Page → worker:  resolve {id, base, overrides} | landscape {id, settings} | overlay {id, graphs}
 //                 | sweepPlan {id, base, axes, seeds, batch, backend} | sweepResult {id, base, axes, seeds, runs}
+//                 | openSweep {id, text}
 //                 | create {run, config, backend} | batch {run, configs, backend} | run {run}
 //                 | pause | step {run, n} | switch {run, backend} | budget {run, steps}
 // Worker → page:  ready {presets, gpu} | resolved {id, config, errors, notes, inactive}
 //                 | landscaped {id, report, error} | overlaid {id, overlay, error}
 //                 | sweepPlanned {id, plan, error} | sweepResulted {id, result, error}
+//                 | sweepOpened {id, plan, result, error}
 //                 | created {run, backend, adapter, fellBack, layers}
 //                 | records {run, records, snapshots, graph, step, status, summary, seconds, steps, backend}
 //                 | batchCreated {run, backend, fellBack, size} | batchRecords {run, runs: [{status, summary}], step, status, seconds, steps, backend}
@@ -52,7 +54,7 @@ export class WorkerLink {
   }
 
   receive(msg) {
-    if (['resolved', 'landscaped', 'overlaid', 'sweepPlanned', 'sweepResulted'].includes(msg.type)) {
+    if (['resolved', 'landscaped', 'overlaid', 'sweepPlanned', 'sweepResulted', 'sweepOpened'].includes(msg.type)) {
       this.waiting.get(msg.id)?.done(msg);
       this.waiting.delete(msg.id);
       return;
@@ -97,6 +99,11 @@ export class WorkerLink {
   /** A sweep's sweep.json and phase map from its finished runs: {result} or {error}. */
   sweepResult(base, axes, seeds, runs) {
     return this.ask({ type: 'sweepResult', base, axes, seeds, runs }, { error: 'the training core restarted' });
+  }
+
+  /** A sweep.json's text as the page shows it: {plan, result} or {error}. */
+  openSweep(text) {
+    return this.ask({ type: 'openSweep', text }, { error: 'the training core restarted' });
   }
 
   /** Start a new run of `config`; everything the older runs still send is dropped. */

@@ -17,6 +17,16 @@ export function axisParts(spec) {
   return m ? { key: m[1], from: m[2], to: m[3], log: !!m[4], count: Number(m[5]) } : null;
 }
 
+/** Whether a file's text is a sweep.json (axes and cells) rather than a run.json. */
+export function isSweepFile(text) {
+  try {
+    const file = JSON.parse(text);
+    return Array.isArray(file?.axes) && Array.isArray(file?.cells);
+  } catch {
+    return false;
+  }
+}
+
 export class SweepRunner {
   /**
    * @param {URL} workerUrl the training worker
@@ -49,6 +59,15 @@ export class SweepRunner {
     this.state = { base, specs: axes, seeds, backend, plan: answer.plan, runs: [], done: 0, batch: 0, live: [], result: null, started: false };
     this.on.progress(this.state);
     return answer.plan;
+  }
+
+  /** Show an opened sweep.json (`openSweep`'s {plan, result}): its cells open their runs as a
+   * live sweep's do; nothing trains. */
+  show(plan, result) {
+    this.pause();
+    const runs = result.file.cells;
+    this.state = { base: result.file.base, specs: [], seeds: plan.seeds, backend: null, plan, runs, done: runs.length, batch: plan.batches.length, live: [], result, started: false };
+    this.on.progress(this.state);
   }
 
   /** Train (or go on training) the planned runs. */

@@ -2,7 +2,7 @@
 // thread only draws and handles input. The messages are listed in protocol.js; every
 // message about a run carries the run's id, so the page can drop those of older runs.
 
-import init, { Trainer, BatchTrainer, presets, resolveConfig, landscape, overlay, sweepPlan, sweepResult } from '../groklab.js';
+import init, { Trainer, BatchTrainer, presets, resolveConfig, landscape, overlay, sweepPlan, sweepResult, openSweep } from '../groklab.js';
 
 let trainer = null;
 /** The id of the run `trainer` belongs to. */
@@ -217,6 +217,9 @@ self.onmessage = ({ data: msg }) => {
       return;
     case 'sweepPlan':
       answer(msg, 'sweepPlanned', () => ({ plan: sweepPlan(msg.base, msg.axes, msg.seeds, msg.batch ?? undefined, msg.backend === 'webgpu' && gpu.available) }), (error) => ({ error }));
+      return;
+    case 'openSweep':
+      answer(msg, 'sweepOpened', () => openSweep(msg.text), (error) => ({ error }));
       return;
     case 'sweepResult':
       answer(msg, 'sweepResulted', () => ({ result: sweepResult(msg.base, msg.axes, msg.seeds, msg.runs) }), (error) => ({ error }));

@@ -283,6 +283,18 @@ impl SweepResult {
         Ok(result)
     }
 
+    /// The sweep this result came from (its base, axes and seeds), checking that every run of
+    /// the file is a run of that grid: what the page needs to show an opened sweep.json.
+    pub fn sweep(&self) -> Result<Sweep, String> {
+        let sweep = Sweep::new(self.base.clone(), self.axes.clone(), self.seeds).map_err(|e| e.to_string())?;
+        for (i, c) in self.cells.iter().enumerate() {
+            if !sweep.cells().iter().any(|s| s.index == c.index && s.values == c.values && s.config.seed == c.seed) {
+                return Err(format!("run {} (grid index {:?}, seed {}) is not a run of the file's axes and seeds", i + 1, c.index, c.seed));
+            }
+        }
+        Ok(sweep)
+    }
+
     /// The runs of the cell at `index` (one per seed).
     pub fn runs_at<'a>(&'a self, index: &'a [usize]) -> impl Iterator<Item = &'a CellSummary> + 'a {
         self.cells.iter().filter(move |c| c.index == index)
@@ -535,5 +547,10 @@ mod tests {
         assert_eq!(v["cells"][0]["test_step_90"], 200);
         assert_eq!(v["axes"][1]["key"], "optim.rest.weight_decay");
         assert!(v["cells"][0].get("history").is_none());
+        // The file gives back its sweep; a run outside the grid is named.
+        assert_eq!(SweepResult::from_json(&json).unwrap().sweep().unwrap().cells(), sweep.cells());
+        let mut stray = result.clone();
+        stray.cells[5].index = vec![2, 0];
+        assert!(stray.sweep().unwrap_err().starts_with("run 6 (grid index [2, 0], seed"), "{:?}", stray.sweep().err());
     }
 }

@@ -6,6 +6,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { launch, open, until } from './harness.mjs';
 
 let browser;
@@ -93,6 +96,35 @@ test('a batched sweep gives each run what it gets trained alone', async () => {
     assert.ok(Math.abs(twin.final_train_acc - run.final_train_acc) < 0.005, `${at}: train ${twin.final_train_acc} vs ${run.final_train_acc}`);
     assert.ok(Math.abs(twin.final_test_acc - run.final_test_acc) < 0.005, `${at}: test ${twin.final_test_acc} vs ${run.final_test_acc}`);
   }
+});
+
+test('a sweep.json from the CLI opens in the phase-diagram panel, and its cells open their runs', async () => {
+  const out = `${mkdtempSync(join(tmpdir(), 'groklab-'))}/sweep.json`;
+  execFileSync(CLI, ['sweep', '--preset', 'toy-addition', '--quiet', '--steps', '600',
+    '--axis', 'optim.rest.lr=1e-3,1e-2', '--axis', 'optim.rest.weight_decay=0,5', '--out', out]);
+  const file = JSON.parse(readFileSync(out, 'utf8'));
+  const page = await open(browser, '#preset=quick-grok&backend=cpu');
+  await page.setInputFiles('#open-run', out);
+  await until(page, () => document.querySelectorAll('#sweep-phases .sweep-cell[data-phase]:not([data-phase=""])').length === 4, 60_000);
+  assert.match(await page.textContent('#messages'), /Opened sweep\.json: a sweep of 4 runs over optim\.rest\.lr × optim\.rest\.weight_decay/);
+  // Each cell shows the file's phase (one seed: the majority is the run's own).
+  const cells = await page.evaluate(() => Object.fromEntries([...document.querySelectorAll('#sweep-phases .sweep-cell')].map((c) => [c.dataset.index, c.dataset.phase])));
+  for (const run of file.cells) assert.equal(cells[run.index.join(',')], run.phase, `cell ${run.index}`);
+  assert.equal(await page.evaluate(() => window.groklab.config.task.kind), 'modular', 'the page\'s run is kept');
+  // A cell opens its run: the file's base with the cell's values.
+  await page.click('#sweep-phases .sweep-cell[data-index="1,1"]');
+  await until(page, () => window.groklab.step > 0, 120_000);
+  const config = await page.evaluate(() => window.groklab.config);
+  assert.equal(config.optim.rest.lr, 1e-2);
+  assert.equal(config.optim.rest.weight_decay, 5);
+  assert.equal(config.model.kind, file.base.model.kind);
+  // A sweep.json whose runs are not its grid's is refused, saying which, and nothing is lost.
+  const stray = { ...file, cells: file.cells.map((c, i) => (i === 2 ? { ...c, index: [7, 0] } : c)) };
+  await page.setInputFiles('#open-run', { name: 'stray.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(stray)) });
+  await until(page, () => /stray\.json could not be opened/.test(document.getElementById('messages').textContent), 60_000);
+  assert.match(await page.textContent('#messages'), /run 3 \(grid index \[7, 0\], seed \d+\) is not a run of the file's axes and seeds/);
+  assert.equal(await page.evaluate(() => document.querySelectorAll('#sweep-phases .sweep-cell[data-phase]:not([data-phase=""])').length), 4);
+  await page.close();
 });
 
 test('a sweep that cannot run says why', async () => {
