@@ -134,11 +134,12 @@ for (const [preset, backend, warmup, timed] of CASES.filter((c) => !only || `${c
 }
 // Many runs in one step, as a sweep in the page trains them (SwiftShader's WebGPU: few steps).
 const BATCHED = [
-  // [preset, backend, warm-up steps, timed steps]
-  ['toy-addition', 'cpu', 2, 100],
-  ['quick-grok', 'cpu', 2, 20],
-  ['toy-addition', 'webgpu', 1, 3],
-  ['quick-grok', 'webgpu', 1, 2],
+  // [preset, backend, warm-up steps, timed steps]: wasm's first steps are slow (its memory
+  // grows), so the CPU warms up for 20 steps; SwiftShader's steps are costly, so few of them.
+  ['toy-addition', 'cpu', 20, 200],
+  ['quick-grok', 'cpu', 20, 50],
+  ['toy-addition', 'webgpu', 2, 4],
+  ['quick-grok', 'webgpu', 2, 2],
 ];
 console.log(`\n${'many runs in one step, in the browser'.padEnd(44)} ${'K'.padStart(4)} ${'batched run-st/s'.padStart(17)} ${'separate run-st/s'.padStart(18)} ${'ratio'.padStart(7)}   native ratio`);
 for (const [preset, backend, warmup, timed] of BATCHED.filter((c) => !only || `${c[0]} ${c[1]} batched`.includes(only))) {
