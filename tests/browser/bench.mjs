@@ -95,6 +95,12 @@ async function batchedSpeed(preset, backend, k, warmup, timed) {
       Object.assign(c.train, { steps: warmup + timed + 1, snapshot_every: 0, ntk_every: 0 });
       return c;
     });
+    // V8 first runs wasm in its baseline tier and swaps in optimised code compiled in the
+    // background: whatever trains first in a page ran ~3× slower (measured), so a throwaway
+    // run trains for 2 s before anything is timed.
+    const warm = await core.Trainer.create(configs[0], 'cpu');
+    for (const end = performance.now() + 2000; performance.now() < end;) warm.trainUnrecorded(10);
+    warm.free();
     const time = async (runs) => {
       for (const r of runs) r.trainUnrecorded(warmup);
       for (const r of runs) await r.settle();
