@@ -3,7 +3,7 @@
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/groklab-target
 CARGO := cargo
 
-.PHONY: serve test bench presets setup setup-web native-test clean
+.PHONY: serve test bench presets reference setup setup-web native-test clean
 
 ## Build and serve the playground on http://127.0.0.1:8080 (installs what is missing).
 serve: setup-web
@@ -18,6 +18,11 @@ test: setup-web
 ## Steps/s on the CPU against PyTorch, measured in the same run.
 bench: setup
 	scripts/bench.sh
+
+## The headline runs beside their references in PyTorch (benches/reference/): the same-start
+## test (per-step losses agree to 1e-3 for 200 steps) and the milestones side by side.
+reference: setup
+	scripts/reference.sh
 
 ## Train every preset natively and print what it did beside what it promises
 ## (PRESETS="quick-grok toy-addition" for some; the transformer presets take an hour each).

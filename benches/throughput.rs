@@ -198,7 +198,7 @@ fn batched_speed(figures: &mut serde_json::Map<String, serde_json::Value>) {
     }
 }
 
-/// Wall time of Liu's toy phase diagram (science.md §1): decoder lr 1e-5…1e-2 (log, 10
+/// Wall time of Liu's toy phase diagram (docs/science.md §1): decoder lr 1e-5…1e-2 (log, 10
 /// values) × decoder weight decay 0…10 (10 values), the toy-addition preset's 5,000 steps and
 /// records, trained as a sweep trains (`train_runs`): in batches of 100, of 8, and one run at a
 /// time.

@@ -2,7 +2,7 @@
 # Installs whatever `make test`, `make serve` and `make bench` need on a Debian machine, and
 # returns in about a second when everything is already there.
 #   scripts/setup.sh native   Rust toolchain (pinned in rust-toolchain.toml), Vulkan (lavapipe)
-#   scripts/setup.sh web      + Chromium, wasm-bindgen-cli, Trunk, npm packages (uPlot, binaryen, playwright-core)
+#   scripts/setup.sh web      + Chromium, wasm-bindgen-cli, npm packages (uPlot, binaryen, playwright-core)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what="${1:-native}"
@@ -38,17 +38,13 @@ apt_need pkg-config libvulkan1 mesa-vulkan-drivers
 
 apt_need chromium
 
-# Pinned build tools, at the versions Cargo.lock and Trunk.toml name; nothing is downloaded
-# at build time. Trunk 0.22.1 needs rustc >= 1.96.1: the toolchain of rust-toolchain.toml.
+# wasm-bindgen-cli at the version Cargo.lock names (its output must match the crate's
+# wasm-bindgen); nothing is downloaded at build time.
 toolchain=$(sed -n 's/^channel *= *"\(.*\)"/\1/p' rust-toolchain.toml)
 bindgen=$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/^version = "\(.*\)"/\1/p')
 if [ "$(wasm-bindgen --version 2>/dev/null | cut -d' ' -f2)" != "$bindgen" ]; then
   say "installing wasm-bindgen-cli $bindgen (about 3 minutes, once)"
   cargo +"$toolchain" install wasm-bindgen-cli --version "$bindgen" --force >&2
-fi
-if [ "$(trunk --version 2>/dev/null | cut -d' ' -f2)" != "0.22.1" ]; then
-  say "installing trunk 0.22.1 (about 9 minutes, once)"
-  cargo +"$toolchain" install trunk --version 0.22.1 --locked --force >&2
 fi
 
 # Front-end libraries (uPlot) and the browser-test driver (playwright-core, which never

@@ -29,7 +29,7 @@ pub struct RunConfig {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum TaskConfig {
-    /// (a op b) mod p over ordered pairs, p prime (science.md §3).
+    /// (a op b) mod p over ordered pairs, p prime (docs/science.md §3).
     Modular {
         /// The prime modulus.
         p: u32,
@@ -41,7 +41,7 @@ pub enum TaskConfig {
         #[serde(default)]
         symmetric_split: bool,
     },
-    /// Liu's toy task: a + b over unordered pairs of {0…p−1}, no modulus (science.md §2).
+    /// Liu's toy task: a + b over unordered pairs of {0…p−1}, no modulus (docs/science.md §2).
     Addition {
         /// Numbers run over 0…p−1.
         p: u32,
@@ -117,7 +117,7 @@ impl ModOp {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ModelConfig {
-    /// Liu's toy model: Dec(E_a + E_b) (science.md §2).
+    /// Liu's toy model: Dec(E_a + E_b) (docs/science.md §2).
     Toy {
         /// Embedding dimension.
         d_emb: usize,
@@ -128,6 +128,9 @@ pub enum ModelConfig {
         /// Cross-entropy, or MSE to fixed random target vectors of this dimension.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         mse_target_dim: Option<usize>,
+        /// How the embeddings start. Files written before this setting existed mean `normal`.
+        #[serde(default)]
+        embed_init: EmbedInit,
     },
     /// An MLP over token embeddings (or over the raw features of a feature task).
     Mlp {
@@ -149,7 +152,7 @@ pub enum ModelConfig {
         #[serde(default = "yes")]
         bias: bool,
     },
-    /// A decoder-only transformer over the tokens (a, b, =) (Nanda et al., science.md §3).
+    /// A decoder-only transformer over the tokens (a, b, =) (Nanda et al., docs/science.md §3).
     Transformer {
         /// Number of blocks.
         layers: usize,
@@ -172,6 +175,17 @@ pub enum Combine {
     Sum,
     /// [E_a, E_b]
     Concat,
+}
+
+/// The initial distribution of Liu's toy model's embeddings (docs/science.md, "Liu's toy").
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EmbedInit {
+    /// N(0, 1/d_emb), as Groklab's other embeddings.
+    #[default]
+    Normal,
+    /// U(−½, ½), as Liu et al.'s `toy/train_add.py` draws them (`torch.rand(p, d) − 1/2`).
+    Uniform,
 }
 
 /// A hidden-layer nonlinearity.
@@ -202,7 +216,7 @@ pub struct OptimConfig {
     /// Linear learning-rate warm-up over this many steps (0 = none).
     pub warmup_steps: u64,
     /// The update rule: AdamW, or plain SGD (θ ← θ(1 − lr·λ) − lr·g, no moments), the
-    /// dynamics science.md §5's entropic forces are derived for.
+    /// dynamics docs/science.md §5's entropic forces are derived for.
     #[serde(default)]
     pub method: Method,
 }
@@ -245,14 +259,14 @@ pub struct TrainConfig {
     /// a long run spaces them further apart.
     #[serde(default = "default_snapshot_every")]
     pub snapshot_every: u64,
-    /// Measure the empirical NTK (science.md §4) at step 1 and at the first snapshot of every
+    /// Measure the empirical NTK (docs/science.md §4) at step 1 and at the first snapshot of every
     /// this many steps; 0 never. It costs `ntk_probes` × outputs backward passes.
     #[serde(default)]
     pub ntk_every: u64,
     /// Probe inputs of the NTK, half from the training split and half from the test split.
     #[serde(default = "default_ntk_probes")]
     pub ntk_probes: usize,
-    /// Grokfast's EMA gradient filter (science.md §7), off when absent.
+    /// Grokfast's EMA gradient filter (docs/science.md §7), off when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grokfast: Option<GrokfastConfig>,
 }
@@ -747,7 +761,7 @@ impl TaskConfig {
     }
 
     /// The defaults a task of this kind starts from when a link or `--set task.kind=…`
-    /// switches to it (the flagship's sizes for modular arithmetic; science.md §7's for the
+    /// switches to it (the flagship's sizes for modular arithmetic; docs/science.md §7's for the
     /// others). Panics on an unknown kind: callers check against [`TASK_KINDS`].
     pub fn defaults(kind: &str) -> TaskConfig {
         match kind {
@@ -776,7 +790,13 @@ impl ModelConfig {
     /// flagship's MLP, Nanda's transformer). Panics on an unknown kind: see [`MODEL_KINDS`].
     pub fn defaults(kind: &str) -> ModelConfig {
         match kind {
-            "toy" => ModelConfig::Toy { d_emb: 1, widths: vec![200, 200], activation: Activation::Tanh, mse_target_dim: Some(30) },
+            "toy" => ModelConfig::Toy {
+                d_emb: 1,
+                widths: vec![200, 200],
+                activation: Activation::Tanh,
+                mse_target_dim: Some(30),
+                embed_init: EmbedInit::Uniform,
+            },
             "mlp" => ModelConfig::Mlp {
                 d_emb: 128,
                 combine: Combine::Concat,

@@ -16,6 +16,7 @@ pub mod presets;
 pub mod report;
 pub mod rng;
 pub mod run;
+pub mod start;
 pub mod sweep;
 pub mod tasks;
 pub mod train;

@@ -44,7 +44,7 @@ enum Command {
     /// A sweep.json (from `groklab sweep --out`) gets a static page: the phase map, the delays
     /// to generalisation and, for one axis, the fitted power law.
     Report(ReportArgs),
-    /// Run the semantic-landscape simulator (science.md §6) and print its fitted figures.
+    /// Run the semantic-landscape simulator (docs/science.md §6) and print its fitted figures.
     ///
     /// Algorithms are nodes with fallibilities; edges exist with a probability set by the data
     /// size D; a walk from the memorising node moves with Arrhenius rates (Gillespie). Prints
@@ -164,6 +164,10 @@ struct TrainArgs {
     /// networks' representations over training (`alignment` in the records).
     #[arg(long, value_name = "SEED")]
     twin_seed: Option<u64>,
+    /// Write the run's start (config, train/test split, initial weights) to this file before
+    /// the first step, for a reference trainer to start from (benches/reference/).
+    #[arg(long, value_name = "FILE")]
+    save_init: Option<String>,
 }
 
 fn parse_key_value(s: &str) -> Result<(String, String), String> {
@@ -417,11 +421,16 @@ fn train(args: &TrainArgs) -> Result<(), Failure> {
     };
     let mut session = Session::new(config.clone(), &device).map_err(Failure::Usage)?;
     // A twin of another seed, trained in step, whose representations are compared with this
-    // run's at every snapshot step (science.md §5: entropic forces align them).
+    // run's at every snapshot step (docs/science.md §5: entropic forces align them).
     let mut twin = match args.twin_seed {
         Some(seed) => Some(Session::new(RunConfig { seed, ..config.clone() }, &device).map_err(Failure::Usage)?),
         None => None,
     };
+    if let Some(path) = &args.save_init {
+        let start = pollster::block_on(session.start_file()).map_err(Failure::Run)?;
+        let json = serde_json::to_string(&start).expect("serialisable");
+        std::fs::write(path, json).map_err(|e| Failure::Usage(format!("--save-init {path}: {e}")))?;
+    }
     let mut progress = Progress::new(config.train.steps, args.quiet);
     let started = Instant::now();
     let chunk = match twin {

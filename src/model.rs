@@ -4,7 +4,7 @@
 //! weights are drawn on the host from the run's seed (see `rng.rs`) and uploaded, so every
 //! backend starts from bit-identical weights.
 
-use crate::config::{Activation, Combine, ModelConfig, RunConfig, TaskConfig};
+use crate::config::{Activation, Combine, EmbedInit, ModelConfig, RunConfig, TaskConfig};
 use crate::rng::Rng;
 use crate::tasks::{self, InputKind, OutputKind};
 use burn::module::{Module, Param};
@@ -337,8 +337,15 @@ impl Network {
         };
         let emb_std = |d: usize| 1.0 / (d as f64).sqrt();
         match (&config.model, input) {
-            (ModelConfig::Toy { d_emb, widths, activation, .. }, _) => Network::Toy(Toy {
-                embed: Embeddings { tokens: init.normal([vocab, *d_emb], emb_std(*d_emb)), second: None, positions: None },
+            (ModelConfig::Toy { d_emb, widths, activation, embed_init, .. }, _) => Network::Toy(Toy {
+                embed: Embeddings {
+                    tokens: match embed_init {
+                        EmbedInit::Normal => init.normal([vocab, *d_emb], emb_std(*d_emb)),
+                        EmbedInit::Uniform => init.uniform([vocab, *d_emb], 0.5),
+                    },
+                    second: None,
+                    positions: None,
+                },
                 decoder: Decoder::new(&mut init, *d_emb, widths, out, *activation),
             }),
             (ModelConfig::Mlp { widths, activation, bias, .. }, InputKind::Features { dim }) => Network::Mlp(Mlp {

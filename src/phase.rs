@@ -1,4 +1,4 @@
-//! Phase classification from a run's history (science.md §1).
+//! Phase classification from a run's history (docs/science.md §1).
 //!
 //! Pure functions over recorded points: no tensors, no I/O.
 
@@ -45,7 +45,7 @@ pub struct Point {
     pub test_acc: f64,
 }
 
-/// The parameters of Liu's accuracy-based rule (science.md §1).
+/// The parameters of Liu's accuracy-based rule (docs/science.md §1).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LiuRule {
     /// A split passes when its accuracy reaches this (0.9).
@@ -95,7 +95,7 @@ impl LiuRule {
     }
 }
 
-/// The parameters of PAIR's loss-based rule (science.md §1).
+/// The parameters of PAIR's loss-based rule (docs/science.md §1).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PairRule {
     /// Confusion if the minimum train loss stays above this (1e-5).

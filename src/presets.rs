@@ -1,4 +1,4 @@
-//! The presets of science.md §7, each a complete config with its seed.
+//! The presets of docs/science.md §7, each a complete config with its seed.
 
 use crate::config::*;
 use crate::phase::Phase;
@@ -71,6 +71,7 @@ fn toy(d_emb: usize, widths: Vec<usize>, mse_target_dim: Option<usize>) -> Model
         widths,
         activation: Activation::Tanh,
         mse_target_dim,
+        embed_init: EmbedInit::Uniform,
     }
 }
 
@@ -126,9 +127,12 @@ pub fn all() -> Vec<Preset> {
                 seed: 58,
                 task: TaskConfig::Addition { p: 10, train_fraction: 0.8, train_count: Some(45) },
                 model: toy(1, vec![200, 200], Some(30)),
+                // As toy/train_add.py sets it up: PyTorch's AdamW defaults, β = (0.9, 0.999),
+                // for both groups; embeddings U(−½, ½) (`toy`).
                 optim: OptimConfig {
                     embed: GroupConfig { lr: 1e-3, weight_decay: 0.0 },
                     rest: GroupConfig { lr: 1e-4, weight_decay: 0.0 },
+                    beta2: 0.999,
                     ..adamw(1e-3, 0.0, 0)
                 },
                 train: full_batch(5000, 50),

@@ -34,7 +34,7 @@ fn from_js(value: JsValue) -> Result<serde_json::Value, JsError> {
     serde_wasm_bindgen::from_value(value).map_err(|e| JsError::new(&format!("config: {e}")))
 }
 
-/// Run the semantic-landscape simulator (science.md §6) for its settings (missing ones take
+/// Run the semantic-landscape simulator (docs/science.md §6) for its settings (missing ones take
 /// their defaults); a setting out of range is an error naming it.
 #[wasm_bindgen]
 pub fn landscape(config: JsValue) -> Result<JsValue, JsError> {

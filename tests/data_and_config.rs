@@ -68,7 +68,7 @@ fn symmetric_split_keeps_both_orders_together() {
 
 #[test]
 fn liu_addition_sizes_match_science_check_values() {
-    // science.md §2: p = 4 → |D0| = 10, p = 6 → 21, p = 10 → 55.
+    // docs/science.md §2: p = 4 → |D0| = 10, p = 6 → 21, p = 10 → 55.
     for (p, n) in [(4, 10), (6, 21), (10, 55)] {
         let data = tasks::build(&TaskConfig::Addition { p, train_fraction: 0.5, train_count: None }, 0);
         assert_eq!(data.total(), n, "p = {p}");

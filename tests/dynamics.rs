@@ -1,4 +1,4 @@
-//! Training dynamics on real training (science.md §4, §5): the NTK's collective variables and
+//! Training dynamics on real training (docs/science.md §4, §5): the NTK's collective variables and
 //! the gradient balance of rescaling symmetries, stated as observations with their numbers.
 
 use groklab::config::Method;
@@ -78,7 +78,7 @@ fn under_sgd_with_weight_decay_the_layer_balance_relaxes_toward_one() {
 
 #[test]
 fn c_drifts_as_the_entropic_force_predicts_over_plain_sgd_steps() {
-    // ΔC = η²(‖g_u‖² − ‖g_w‖²) − 2ηγC (science.md §5), step by step, recorded every step.
+    // ΔC = η²(‖g_u‖² − ‖g_w‖²) − 2ηγC (docs/science.md §5), step by step, recorded every step.
     let (eta, gamma) = (2.0, 5e-4);
     let s = sgd(20, 1);
     let h = s.history();
@@ -127,7 +127,7 @@ fn ntk_and_balance_agree_on_cpu_and_wgpu() {
 
 #[test]
 fn two_seeds_grow_more_aligned_as_they_train() {
-    // science.md §5: the same forces align independently seeded networks (linear CKA of the
+    // docs/science.md §5: the same forces align independently seeded networks (linear CKA of the
     // read-out's representation over every input), here quick-grok with seeds 1 and 7.
     let config = presets::find("quick-grok").unwrap().config;
     let mut a = Session::new(config.clone(), &device::cpu()).unwrap();

@@ -1,4 +1,4 @@
-//! The inside views' measures on real training (science.md §2 and §3), stated as observations
+//! The inside views' measures on real training (docs/science.md §2 and §3), stated as observations
 //! with their numbers in the messages.
 
 use groklab::analysis::snapshot::{Snapshot, Spectrum};
@@ -116,7 +116,7 @@ fn a_grokking_modular_mlp_grows_periodic_neurons_while_its_embedding_spectrum_st
 
 #[test]
 fn a_grokking_transformer_concentrates_its_embedding_on_a_few_key_frequencies() {
-    // Nanda et al.'s picture (science.md §3), on the small transformer of quick-transformer.
+    // Nanda et al.'s picture (docs/science.md §3), on the small transformer of quick-transformer.
     let s = run("quick-transformer");
     let snaps = s.snapshots();
     let train_99 = first(s.history(), |r| r.train_acc >= 0.99);
@@ -143,7 +143,7 @@ fn a_grokking_transformer_concentrates_its_embedding_on_a_few_key_frequencies() 
     // the ln p of a uniform guess).
     let r1 = end.restricted_loss.unwrap();
     assert!(r1 < 0.1 * (31f64).ln(), "restricted loss {r1}");
-    // Its walk over algorithms (science.md §6): it creeps on after the jump (README).
+    // Its walk over algorithms (docs/science.md §6): it creeps on after the jump (README).
     let g = s.algorithm_graph().clone();
     check_walk("quick-transformer", &s, &g);
     // The record at the end carries the same numbers by name.
@@ -151,7 +151,7 @@ fn a_grokking_transformer_concentrates_its_embedding_on_a_few_key_frequencies() 
     assert_eq!((last.measures.gini, last.measures.excluded_loss), (Some(end.gini), end.excluded_loss));
 }
 
-/// The walk of a grokking run over its algorithms (science.md §6), printed node by node.
+/// The walk of a grokking run over its algorithms (docs/science.md §6), printed node by node.
 fn walk_of(name: &str) -> (Session, groklab::analysis::algorithms::AlgorithmGraph) {
     let s = run(name);
     let g = s.algorithm_graph().clone();
@@ -191,7 +191,7 @@ fn a_grokking_run_walks_from_memorising_to_generalising_algorithms() {
     // snapshot interval of the first record at 90 % test accuracy.
     let interval = s.config().train.snapshot_every;
     assert!(last_move.abs_diff(jump) <= interval, "last transition at {last_move}, jump at {jump}, interval {interval}");
-    // science.md §6: the walk crosses a barrier — memorising first makes the test part of the
+    // docs/science.md §6: the walk crosses a barrier — memorising first makes the test part of the
     // fallibility rise well above where it started (499 → 1,433 here) before it falls.
     let peak = g.nodes.iter().map(|n| n.fallibility_test).fold(0.0, f64::max);
     let start = g.nodes[g.walk[0].1].fallibility_test;

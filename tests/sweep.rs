@@ -1,5 +1,5 @@
 //! Sweeps that reproduce the science (issue 14): Liu's phase diagram on the toy addition task
-//! (science.md §1, §7) and Omnigrok's t_gen ∝ 1/weight decay. On the CPU (flex), natively.
+//! (docs/science.md §1, §7) and Omnigrok's t_gen ∝ 1/weight decay. On the CPU (flex), natively.
 
 use groklab::device;
 use groklab::phase::Phase;
@@ -37,12 +37,12 @@ fn between(map: &[Vec<Option<Phase>>], r: usize, c: usize, a: Phase, b: Phase) -
     sandwiched(&row, c) || sandwiched(&column, r)
 }
 
-/// Liu et al.'s phase diagram of the toy model (science.md §1): decoder learning rate against
+/// Liu et al.'s phase diagram of the toy model (docs/science.md §1): decoder learning rate against
 /// decoder weight decay, embeddings at Adam lr 1e-3 without weight decay (the preset's),
 /// 10⁴ steps (the paper: 10⁵), one seed (58). The grid, 5 × 5, spans the paper's ranges
 /// evenly: lr 1e-5…1e-2 (log), wd 0…10 (linear).
 ///
-/// Asserted, from science.md §1: at least three of the four phases appear; "high weight decay
+/// Asserted, from docs/science.md §1: at least three of the four phases appear; "high weight decay
 /// with a fast decoder gives confusion" (the cell of the largest lr and wd is confusion); "a fast
 /// decoder with slow representation learning memorizes" (largest lr, no weight decay:
 /// memorization). Not asserted, because it does not reproduce: "grokking is sandwiched between
@@ -86,7 +86,7 @@ fn toy_phase_diagram_has_liu_s_phases_confusion_at_high_wd_and_memorisation_with
     println!("cells, row by row from wd 0: {letters}");
 }
 
-/// Omnigrok's weight-norm dial (science.md §7): on the teacher–student preset (α = 4), the
+/// Omnigrok's weight-norm dial (docs/science.md §7): on the teacher–student preset (α = 4), the
 /// steps to generalise fall as 1/weight decay. Weight decay 0.1…1 (five log-spaced values; the
 /// preset's own 0.03 needs ~29,000 steps, too long for a test), 15,000 steps, records every 50
 /// steps. Asserts every run generalises and the fitted log–log slope of steps to test 90 %

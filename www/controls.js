@@ -33,6 +33,7 @@ export const FIELDS = {
   'model.unembed': check('unembed', 'read out through the transposed embedding table, as the PAIR explorable\'s model does'),
   'model.bias': check('biases', 'bias terms in the hidden and read-out layers'),
   'model.mse_target_dim': num('target dim', 'MSE to fixed random vectors of this size', 1),
+  'model.embed_init': pick('embedding init', 'how the toy model\'s embeddings start: uniform U(−½, ½) as in Liu et al.\'s code, or normal N(0, 1/d)', ['uniform', 'normal']),
   'model.layers': num('layers', 'transformer blocks', 1),
   'model.d_model': num('d_model', 'residual stream width', 1),
   'model.heads': num('heads', 'attention heads (must divide d_model)', 1),

@@ -566,26 +566,31 @@ async function choosePreset(name) {
   newRun(keepPlaying());
 }
 
+/** Edits waiting for the worker's check, applied strictly in the order they were made. */
+let edits = Promise.resolve();
+
 /** Apply one edited setting; a refused value is explained and the control reverts. Only the
- * settings in LIVE_KEYS change a run in place; every other edit starts a new run. */
-async function change(key, raw) {
+ * settings in LIVE_KEYS change a run in place; every other edit starts a new run. The page
+ * promises that every edit counts: an edit made while an earlier one is still being checked
+ * waits for it and applies on top of it (it is never dropped as stale), so two quick edits
+ * start two runs and the last one made is the run shown. A preset chosen meanwhile wins. */
+function change(key, raw) {
   app.editing = (app.editing || 0) + 1;
-  try {
-    await applyEdit(key, raw);
-  } finally {
+  edits = edits.then(() => applyEdit(key, raw)).catch((e) => view.showMessage('edit', 'error', e.message)).finally(() => {
     app.editing -= 1;
     if (!app.editing && app.playAfterEdit) {
       app.playAfterEdit = false;
       play();
     }
-  }
+  });
+  return edits;
 }
 
 /** Check one edited setting in the worker and apply it: live (the budget) or as a new run. */
 async function applyEdit(key, raw) {
   const base = app.config;
   const { config, errors, notes, inactive } = await link.resolve(base, [[key, raw]]);
-  if (app.config !== base) return; // another edit or a preset came first; this one is stale
+  if (app.config !== base) return; // a preset or an opened file replaced the config meanwhile: it wins
   if (errors.length || !config) {
     view.showMessage('edit', 'error', errors.map((e) => e.message).join('; '));
     render();

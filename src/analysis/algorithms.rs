@@ -1,4 +1,4 @@
-//! The algorithm graph of a real run (science.md §6, Gokhale's semantic landscape as seen in
+//! The algorithm graph of a real run (docs/science.md §6, Gokhale's semantic landscape as seen in
 //! training): at each snapshot the network's *algorithm signature* — its answer to every
 //! input, and for modular tasks the key frequencies it uses and whether it still leans on
 //! memorisation — is a node; consecutive snapshots at different nodes are a transition.

@@ -1,4 +1,4 @@
-//! The Fourier view of modular arithmetic (science.md §3, Nanda et al.): the power of the
+//! The Fourier view of modular arithmetic (docs/science.md §3, Nanda et al.): the power of the
 //! embedding matrix at each frequency over Z_p, the key frequencies, the Gini coefficient of
 //! the Fourier norms, and restricted / excluded loss.
 
@@ -94,7 +94,7 @@ pub fn neuron_frequencies(inputs: &Matrix) -> Vec<NeuronFrequency> {
         .collect()
 }
 
-/// Restricted and excluded logits (science.md §3): `logits` is the p × p × p table
+/// Restricted and excluded logits (docs/science.md §3): `logits` is the p × p × p table
 /// L[a][b][c] (row-major); for each key frequency k its component along cos(w_k(a + b − c))
 /// and sin(w_k(a + b − c)) is kept (restricted) or removed (excluded).
 pub fn restrict_logits(logits: &[f64], p: usize, keys: &[usize]) -> (Vec<f64>, Vec<f64>) {

@@ -1,4 +1,4 @@
-//! Embedding geometry (science.md §2): PCA of the token embeddings, explained-variance
+//! Embedding geometry (docs/science.md §2): PCA of the token embeddings, explained-variance
 //! ratios and the effective dimension exp(−Σ σ_i ln σ_i).
 
 use super::Matrix;
@@ -39,12 +39,12 @@ pub fn pca(x: &Matrix, k: usize) -> Pca {
     Pca { ratios, coords: Matrix { rows: n, cols: k, values: coords } }
 }
 
-/// The effective dimension exp(−Σ σ_i ln σ_i) of explained-variance ratios σ (science.md §2).
+/// The effective dimension exp(−Σ σ_i ln σ_i) of explained-variance ratios σ (docs/science.md §2).
 pub fn effective_dimension(ratios: &[f64]) -> f64 {
     (-ratios.iter().filter(|&&s| s > 0.0).map(|s| s * s.ln()).sum::<f64>()).exp()
 }
 
-/// Linear CKA of two representations of the same n inputs (science.md §5): X (n × d₁) and Y
+/// Linear CKA of two representations of the same n inputs (docs/science.md §5): X (n × d₁) and Y
 /// (n × d₂), each column centred; ‖YᵀX‖_F² / (‖XᵀX‖_F · ‖YᵀY‖_F), in [0, 1].
 pub fn linear_cka(x: &Matrix, y: &Matrix) -> f64 {
     let centred = |m: &Matrix| {

@@ -1,5 +1,5 @@
 //! Liu et al.'s effective theory of representation learning for the toy addition task
-//! (science.md §2): parallelograms, the representation quality index RQI, the predicted
+//! (docs/science.md §2): parallelograms, the representation quality index RQI, the predicted
 //! accuracy Acc^ and the effective loss l_eff.
 
 use super::Matrix;
@@ -32,13 +32,14 @@ pub fn parallelograms(pairs: &[(usize, usize)]) -> Vec<Parallelogram> {
     out
 }
 
-/// Each embedding dimension standardised over the tokens: (x − mean) / std.
+/// Each embedding dimension standardised over the tokens: (x − mean) / std, with the unbiased
+/// std (n − 1), as the reference's `reprs.std(0)` computes it.
 pub fn standardise(e: &Matrix) -> Matrix {
     let mut out = e.clone();
     for c in 0..e.cols {
         let col: Vec<f64> = (0..e.rows).map(|r| e.values[r * e.cols + c]).collect();
         let mean = col.iter().sum::<f64>() / e.rows as f64;
-        let std = (col.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / e.rows as f64).sqrt();
+        let std = (col.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (e.rows as f64 - 1.0).max(1.0)).sqrt();
         for r in 0..e.rows {
             out.values[r * e.cols + c] = if std > 0.0 { (col[r] - mean) / std } else { 0.0 };
         }
@@ -53,9 +54,11 @@ fn present(z: &Matrix, (i, j, m, n): Parallelogram) -> bool {
     dist / d < PRESENT_BELOW
 }
 
-/// RQI = |parallelograms of P0(D) present| / |P0(D)|, in [0, 1] (science.md §2).
-pub fn rqi(e: &Matrix, train: &[(usize, usize)]) -> f64 {
-    let p0 = parallelograms(train);
+/// RQI = |parallelograms of `pairs` present| / |parallelograms of `pairs`|, in [0, 1]
+/// (docs/science.md, "RQI"). Liu et al.'s code counts over every pair of the table (70
+/// parallelograms for p = 10), not only the training pairs: pass them all.
+pub fn rqi(e: &Matrix, pairs: &[(usize, usize)]) -> f64 {
+    let p0 = parallelograms(pairs);
     if p0.is_empty() {
         return 0.0;
     }
@@ -64,7 +67,7 @@ pub fn rqi(e: &Matrix, train: &[(usize, usize)]) -> f64 {
 }
 
 /// Acc^ = |D̄| / |D0|: D̄ is D plus every pair (i, j) that forms a present parallelogram with a
-/// training pair (science.md §2); `all` is D0.
+/// training pair (docs/science.md §2); `all` is D0.
 pub fn predicted_accuracy(e: &Matrix, train: &[(usize, usize)], all: &[(usize, usize)]) -> f64 {
     let z = standardise(e);
     let norm = |(i, j): (usize, usize)| (i.min(j), i.max(j));
@@ -78,7 +81,7 @@ pub fn predicted_accuracy(e: &Matrix, train: &[(usize, usize)], all: &[(usize, u
 }
 
 /// l_eff = l0 / Z0 on centred embeddings Ẽ: l0 the mean of |Ẽ_i + Ẽ_j − Ẽ_m − Ẽ_n|² over
-/// P0(D), Z0 = Σ_k |Ẽ_k|² (science.md §2). Invariant to translating and scaling E.
+/// P0(D), Z0 = Σ_k |Ẽ_k|² (docs/science.md §2). Invariant to translating and scaling E.
 pub fn effective_loss(e: &Matrix, train: &[(usize, usize)]) -> f64 {
     let p0 = parallelograms(train);
     let mut c = e.clone();
@@ -100,7 +103,7 @@ pub fn effective_loss(e: &Matrix, train: &[(usize, usize)]) -> f64 {
 
 /// Degrees of freedom a 1-d representation keeps under P0(D)'s equations E_i + E_j = E_m + E_n
 /// over `p` tokens: p − rank. Two (translation and scale) means the training set alone pins
-/// down a linear representation, so every pair follows (science.md §2). The rank comes from
+/// down a linear representation, so every pair follows (docs/science.md §2). The rank comes from
 /// the p × p Gram matrix AᵀA of the equations (each row adds 16 terms), by nalgebra's
 /// symmetric eigen-decomposition, so large P0 stay cheap.
 pub fn nullity(p: usize, train: &[(usize, usize)]) -> usize {
@@ -121,7 +124,7 @@ pub fn nullity(p: usize, train: &[(usize, usize)]) -> usize {
 
 /// Liu's effective theory before training: does this training set pin down a linear
 /// representation, and from which training fraction do random training sets of this size of
-/// problem usually do so (science.md §2: about 0.4 for p = 10)?
+/// problem usually do so (docs/science.md §2: about 0.4 for p = 10)?
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Prediction {
     /// Tokens 0…p−1.
@@ -183,10 +186,10 @@ fn half_crossing(curve: &[(f64, f64)]) -> Option<f64> {
     })
 }
 
-/// The parallelograms of P0(D) present in the embeddings, as (i, j, m, n).
-pub fn present_parallelograms(e: &Matrix, train: &[(usize, usize)]) -> Vec<Parallelogram> {
+/// The parallelograms of `pairs` present in the embeddings, as (i, j, m, n).
+pub fn present_parallelograms(e: &Matrix, pairs: &[(usize, usize)]) -> Vec<Parallelogram> {
     let z = standardise(e);
-    parallelograms(train).into_iter().filter(|&q| present(&z, q)).collect()
+    parallelograms(pairs).into_iter().filter(|&q| present(&z, q)).collect()
 }
 
 #[cfg(test)]
@@ -233,7 +236,7 @@ mod tests {
 
     #[test]
     fn every_pair_pins_a_linear_representation_and_the_critical_fraction_is_liu_s() {
-        // science.md §2: P0 of all pairs has nullity 2 for p = 4, 6, 10.
+        // docs/science.md §2: P0 of all pairs has nullity 2 for p = 4, 6, 10.
         for p in [4, 6, 10] {
             assert_eq!(nullity(p, &all_pairs(p)), 2, "p = {p}");
         }
@@ -261,6 +264,47 @@ mod tests {
         let present = present_parallelograms(&e, &all);
         assert_eq!(present.len() as f64 / parallelograms(&all).len() as f64, rqi(&e, &all));
         assert!(!present.is_empty() && present.len() < 70, "{}", present.len());
+    }
+
+    /// Liu et al.'s RQI, written as `toy/train_add.py` loops: every i < j ≤ m < n with
+    /// i + n = j + m, embeddings standardised with `std(0)` (unbiased when `unbiased`).
+    fn reference_rqi(e: &[f64], unbiased: bool) -> f64 {
+        let p = e.len();
+        let mean = e.iter().sum::<f64>() / p as f64;
+        let dof = if unbiased { p - 1 } else { p } as f64;
+        let std = (e.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / dof).sqrt();
+        let z: Vec<f64> = e.iter().map(|x| (x - mean) / std).collect();
+        let (mut all, mut real) = (0, 0);
+        for i in 0..p {
+            for j in i + 1..p {
+                for m in j..p {
+                    for n in m + 1..p {
+                        if i + n == j + m {
+                            all += 1;
+                            real += ((z[i] + z[n] - z[j] - z[m]).powi(2) < PRESENT_BELOW) as usize;
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(all, 70, "the reference's parallelogram count for p = 10");
+        real as f64 / all as f64
+    }
+
+    #[test]
+    fn rqi_is_liu_s_over_the_whole_table_with_the_unbiased_std() {
+        let all = all_pairs(10);
+        let mut differs = 0;
+        for seed in 0..200 {
+            let mut rng = Rng::new(seed, 0);
+            let sigma = 0.02 + 0.0015 * seed as f64;
+            let values: Vec<f64> = (0..10).map(|k| k as f64 + sigma * rng.normal()).collect();
+            let e = Matrix { rows: 10, cols: 1, values: values.clone() };
+            assert_eq!(rqi(&e, &all), reference_rqi(&values, true), "seed {seed}");
+            differs += (reference_rqi(&values, true) != reference_rqi(&values, false)) as usize;
+        }
+        // The std's normalisation decides some of these cases, so the test can tell them apart.
+        assert!(differs > 5, "biased and unbiased std differ on {differs} of 200");
     }
 
     #[test]

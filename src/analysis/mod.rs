@@ -1,5 +1,5 @@
 //! Analyses of what a network learned: pure functions over host arrays, free of burn, the
-//! same natively and in wasm (science.md §2 and §3). Linear algebra (SVD) is nalgebra's.
+//! same natively and in wasm (docs/science.md §2 and §3). Linear algebra (SVD) is nalgebra's.
 
 pub mod algorithms;
 pub mod fourier;

@@ -1,4 +1,4 @@
-//! The empirical neural tangent kernel's collective variables (science.md §4, Tovey,
+//! The empirical neural tangent kernel's collective variables (docs/science.md §4, Tovey,
 //! Krippendorf et al.): from K (n × n, traced over the output dimensions), its eigenvalues,
 //! the entropy S of the normalised spectrum, S / ln n, the same entropy of the cosine kernel
 //! K_ij / √(K_ii K_jj), and the trace.
@@ -6,7 +6,7 @@
 use super::Matrix;
 use serde::{Deserialize, Serialize};
 
-/// Eigenvalues are clipped at this from below before normalising (science.md §4).
+/// Eigenvalues are clipped at this from below before normalising (docs/science.md §4).
 pub const EIGEN_FLOOR: f64 = 1e-14;
 /// Eigenvalues kept in a snapshot for the spectrum view.
 pub const MAX_EIGENVALUES: usize = 64;

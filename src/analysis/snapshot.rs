@@ -18,13 +18,13 @@ pub struct Snapshot {
     /// Token embeddings, one row per operand value ('=' left out); token tasks only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub embeddings: Option<Vec<Vec<f32>>>,
-    /// PCA of the embeddings (science.md §2).
+    /// PCA of the embeddings (docs/science.md §2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub geometry: Option<Geometry>,
-    /// Fourier structure of the embeddings (science.md §3); modular tasks only.
+    /// Fourier structure of the embeddings (docs/science.md §3); modular tasks only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fourier: Option<Fourier>,
-    /// Liu's effective theory (science.md §2); the toy addition task only.
+    /// Liu's effective theory (docs/science.md §2); the toy addition task only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub liu: Option<Liu>,
     /// Modular tasks: each hidden neuron's input over the first operand, in Fourier terms.
@@ -34,20 +34,20 @@ pub struct Snapshot {
     /// −1 where the task has no such pair (b = 0 for division, a > b for Liu's addition).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub answers: Option<Answers>,
-    /// The network's fallibility (science.md §6), split into its train and test parts;
+    /// The network's fallibility (docs/science.md §6), split into its train and test parts;
     /// classification tasks only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fallibility: Option<Fallibility>,
-    /// The empirical NTK's collective variables (science.md §4), at the NTK's cadence.
+    /// The empirical NTK's collective variables (docs/science.md §4), at the NTK's cadence.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ntk: Option<super::ntk::Ntk>,
     /// ln(incoming / outgoing gradient norm) of each neuron of the first rescaling symmetry
-    /// (science.md §5), raw gradients of this step.
+    /// (docs/science.md §5), raw gradients of this step.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub neuron_balance: Option<Vec<f32>>,
 }
 
-/// Fallibility F = Σ over inputs of KL(truth ‖ q) = Σ −ln q(true answer | x) (science.md §6).
+/// Fallibility F = Σ over inputs of KL(truth ‖ q) = Σ −ln q(true answer | x) (docs/science.md §6).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Fallibility {
     /// The sum over the training inputs.
@@ -121,7 +121,7 @@ fn embedding_spectrum() -> Spectrum {
 /// snapshot step (absent where they do not apply to the task and model).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Measures {
-    /// Effective dimension of the embeddings (science.md §2).
+    /// Effective dimension of the embeddings (docs/science.md §2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub effective_dim: Option<f64>,
     /// Gini coefficient of the Fourier norms (§3).
@@ -201,13 +201,13 @@ pub const MAX_NEURONS: usize = 128;
 /// Liu's effective theory for the toy addition task.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Liu {
-    /// Representation quality index.
+    /// Representation quality index, over every parallelogram of the table.
     pub rqi: f64,
     /// Predicted accuracy Acc^ over all pairs.
     pub predicted_accuracy: f64,
     /// Effective loss l_eff.
     pub effective_loss: f64,
-    /// |P0(D)|, the parallelograms of the training set.
+    /// How many parallelograms the whole table has (70 for p = 10): RQI's denominator.
     #[serde(default)]
     pub parallelograms: usize,
     /// The present ones as (i, j, m, n) (at most [`MAX_PARALLELOGRAMS`]).
@@ -316,12 +316,14 @@ pub fn analyse(
         (TaskFacts::Addition { p }, Some(e)) => {
             let train: Vec<(usize, usize)> = examples.iter().filter(|x| x.train).map(|x| (x.a, x.b)).collect();
             let all: Vec<(usize, usize)> = (0..*p).flat_map(|i| (i..*p).map(move |j| (i, j))).collect();
-            let present = present_parallelograms(e, &train).into_iter().take(MAX_PARALLELOGRAMS).map(|(i, j, m, n)| [i, j, m, n]).collect();
+            // RQI and the parallelograms drawn are over the whole table, as Liu et al.'s code
+            // counts them; l_eff is over the training set's P0(D), as the paper defines it.
+            let present = present_parallelograms(e, &all).into_iter().take(MAX_PARALLELOGRAMS).map(|(i, j, m, n)| [i, j, m, n]).collect();
             Some(Liu {
-                rqi: rqi(e, &train),
+                rqi: rqi(e, &all),
                 predicted_accuracy: predicted_accuracy(e, &train, &all),
                 effective_loss: effective_loss(e, &train),
-                parallelograms: parallelograms(&train).len(),
+                parallelograms: parallelograms(&all).len(),
                 present,
             })
         }
@@ -341,7 +343,7 @@ pub fn analyse(
     Snapshot { step, embeddings: embeddings.map(|e| (0..e.rows).map(|r| e.row(r).iter().map(|&x| x as f32).collect()).collect()), geometry, fourier, neurons, liu, answers, fallibility: None, ntk: None, neuron_balance: None }
 }
 
-/// Restricted and excluded training loss (science.md §3) from every example's logits.
+/// Restricted and excluded training loss (docs/science.md §3) from every example's logits.
 fn restricted_and_excluded(p: usize, examples: &[Example], logits: &Matrix, keys: &[usize]) -> (f64, f64) {
     let mut table = vec![0.0; p * p * p];
     for (i, x) in examples.iter().enumerate() {

@@ -1,5 +1,5 @@
 //! The landscape's graph: algorithms as nodes with fallibilities, and edges present with a
-//! probability set by the data size D (science.md §6). Every pair (i, j) has one fixed
+//! probability set by the data size D (docs/science.md §6). Every pair (i, j) has one fixed
 //! uniform u_ij drawn from the seed, and the edge is present when u_ij < p(D): graphs for
 //! growing D (and growing N) are nested, so one landscape has an exact critical D_c — the
 //! smallest D at which the memorising node and the generalising one are connected.

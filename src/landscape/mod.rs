@@ -1,4 +1,4 @@
-//! The semantic landscape (science.md §6, Gokhale, arXiv 2307.09550) as a simulator: pure
+//! The semantic landscape (docs/science.md §6, Gokhale, arXiv 2307.09550) as a simulator: pure
 //! functions, no burn, the same natively (`groklab landscape`) and in the page.
 //!
 //! `graph` builds the landscape (fallibilities; edges present with a probability set by the
@@ -207,7 +207,7 @@ mod tests {
 
     #[test]
     fn grokking_time_against_one_over_the_distance_to_critical_data() {
-        // science.md §6: t_g ∝ 1/(D − D_c). One landscape's t_g falls in steps (each new edge
+        // docs/science.md §6: t_g ∝ 1/(D − D_c). One landscape's t_g falls in steps (each new edge
         // can open a shortcut), so the law is for the mean over landscapes: 24 landscapes of
         // 300 nodes, each at D = r·D_c of its own D_c, t_g in units of its t_g at r = 3.
         let ratios = [1.25, 1.5, 1.75, 2.0, 2.5, 3.0];

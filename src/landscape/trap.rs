@@ -1,4 +1,4 @@
-//! The trap model of scaling laws (science.md §6): a walk down a chain of ever better
+//! The trap model of scaling laws (docs/science.md §6): a walk down a chain of ever better
 //! algorithms, F_k = F_1 / k after k moves, each node a trap whose barrier ΔF is drawn with
 //! density ∝ exp(−β μ ΔF). Leaving takes an exponential time of rate R0 · exp(−β ΔF), so
 //! waiting times have the tail ψ(τ) ∝ τ^−(1+μ), the number of moves by time S grows as S^μ,

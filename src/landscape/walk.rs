@@ -1,5 +1,5 @@
 //! A walk on the landscape, simulated exactly (Gillespie): from node i, each neighbour j is
-//! reached at the Arrhenius rate R_ij = R0 · exp(−β (F_j − F_i)) (science.md §6); the time to
+//! reached at the Arrhenius rate R_ij = R0 · exp(−β (F_j − F_i)) (docs/science.md §6); the time to
 //! leave is exponential with the total rate as its rate, and j is chosen in proportion to R_ij.
 
 use crate::rng::Rng;

@@ -253,7 +253,7 @@ pub struct SweepResult {
     pub axes: Vec<Axis>,
     /// Runs per cell.
     pub seeds: usize,
-    /// The rule the phases were judged by (Liu's, science.md §1; the step budget is the
+    /// The rule the phases were judged by (Liu's, docs/science.md §1; the step budget is the
     /// cells' `train.steps`, which ends every history before the rule's own budget).
     pub rule: LiuRule,
     /// One summary per run, in [`Sweep::cells`] order.

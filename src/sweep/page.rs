@@ -50,7 +50,7 @@ pub fn render(sweep_json: &str) -> Result<String, String> {
         axes.join("<br>")
     ));
     html.push_str(&format!(
-        "<p>Phases by Liu et al.'s rule (science.md §1): a split passes at {:.0} % accuracy; grokking when test passes ≥ {} steps after train, comprehension when sooner, memorization when only train passes, confusion when train never does — within the run's budget. A cell shows the majority of its seeds (? when they tie).</p>\n",
+        "<p>Phases by Liu et al.'s rule (docs/science.md §1): a split passes at {:.0} % accuracy; grokking when test passes ≥ {} steps after train, comprehension when sooner, memorization when only train passes, confusion when train never does — within the run's budget. A cell shows the majority of its seeds (? when they tie).</p>\n",
         100.0 * r.rule.test_threshold,
         r.rule.delay
     ));

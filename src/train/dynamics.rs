@@ -1,4 +1,4 @@
-//! Training dynamics measured on the device (science.md §4 and §5): the empirical NTK on a
+//! Training dynamics measured on the device (docs/science.md §4 and §5): the empirical NTK on a
 //! fixed probe set, and the gradient balance across the rescaling symmetries of consecutive
 //! ReLU layers. The pure analyses of what is read back live in `analysis::ntk`.
 
@@ -61,7 +61,7 @@ fn flat_gradient(grads: &GradientsParams, layout: &[(ParamId, usize, usize)], de
     Tensor::cat(parts, 0)
 }
 
-/// The empirical NTK on the probes, K_ij = Σ_c ∂f_c(x_i)/∂θ · ∂f_c(x_j)/∂θ (science.md §4):
+/// The empirical NTK on the probes, K_ij = Σ_c ∂f_c(x_i)/∂θ · ∂f_c(x_j)/∂θ (docs/science.md §4):
 /// one backward pass per probe and output, J_c stacked per output and K accumulated on the
 /// device, so only the n × n kernel is read back.
 pub(crate) async fn ntk(model: &Network, probes: &[DeviceSplit], outputs: usize) -> Result<Matrix, String> {

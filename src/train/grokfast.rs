@@ -1,4 +1,4 @@
-//! Grokfast-EMA (science.md §7, arXiv 2405.20233): a low-pass filter on the gradient that
+//! Grokfast-EMA (docs/science.md §7, arXiv 2405.20233): a low-pass filter on the gradient that
 //! amplifies its slow component, h ← α h + (1 − α) g; g ← g + λ h.
 
 use super::params::AnyTensor;

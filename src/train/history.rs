@@ -40,7 +40,7 @@ pub struct Record {
     /// ‖∇ℓ‖₂ per layer at this step, in the order of [`Session::layer_names`].
     #[serde(deserialize_with = "reals_or_nan")]
     pub grad_norms: Vec<f64>,
-    /// Each rescaling symmetry u → w at this step (science.md §5), in the order of
+    /// Each rescaling symmetry u → w at this step (docs/science.md §5), in the order of
     /// `Session::symmetry_pairs`, from the raw gradients and the weights before the update.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub symmetries: Vec<Symmetry>,
@@ -63,7 +63,7 @@ impl Record {
     }
 }
 
-/// One rescaling symmetry u → w at one step (science.md §5).
+/// One rescaling symmetry u → w at one step (docs/science.md §5).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Symmetry {
     /// Layer balance ‖∇_u ℓ‖² / ‖∇_w ℓ‖² (→ 1 at gradient balance).

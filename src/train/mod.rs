@@ -163,7 +163,7 @@ impl Session {
         &self.history
     }
 
-    /// Liu's effective theory before training (science.md §2): whether the training pairs
+    /// Liu's effective theory before training (docs/science.md §2): whether the training pairs
     /// pin down a linear representation, and the critical training fraction for this p.
     /// Liu's addition task only.
     pub fn liu_prediction(&self) -> Option<crate::analysis::liu::Prediction> {
@@ -201,7 +201,7 @@ impl Session {
         Ok(Some(Matrix::from_rows(&rows)))
     }
 
-    /// Linear CKA (science.md §5) between this run's representations and another run's of
+    /// Linear CKA (docs/science.md §5) between this run's representations and another run's of
     /// the same task: how aligned two independently seeded networks are.
     pub async fn alignment(&self, other: &Session) -> Result<Option<f64>, String> {
         match (self.representations().await?, other.representations().await?) {
@@ -234,7 +234,7 @@ impl Session {
         }
     }
 
-    /// The run's walk over algorithms so far (science.md §6), grown snapshot by snapshot.
+    /// The run's walk over algorithms so far (docs/science.md §6), grown snapshot by snapshot.
     pub fn algorithm_graph(&self) -> &AlgorithmGraph {
         &self.graph
     }
@@ -351,7 +351,7 @@ impl Session {
         Some(self.train.rows(&idx))
     }
 
-    /// Grokfast-EMA (science.md §7) on every parameter's gradient, in place.
+    /// Grokfast-EMA (docs/science.md §7) on every parameter's gradient, in place.
     fn apply_grokfast(&mut self, grads: &mut GradientsParams, alpha: f64, lambda: f64) {
         for p in &self.params {
             let ema = &mut self.grokfast;
@@ -489,6 +489,34 @@ impl Session {
             out.push((p.name, p.shape, values));
         }
         Ok(out)
+    }
+
+    /// The run's start as a file a reference trainer reads: config, split, the toy model's
+    /// class targets and every parameter. Meant before the first step (`--save-init`);
+    /// later it holds the weights as they are.
+    pub async fn start_file(&self) -> Result<crate::start::StartFile, String> {
+        use crate::start::{ParamFile, SplitFile, StartFile, START_FILE_VERSION};
+        let (seq_len, vocab, features, outputs, classes) = StartFile::shapes(self.data.input, self.data.output);
+        let class_targets = match &self.config.model {
+            ModelConfig::Toy { mse_target_dim: Some(d), .. } if classes => {
+                Some(objective::class_targets(self.config.seed, outputs, *d).chunks(*d).map(<[f32]>::to_vec).collect())
+            }
+            _ => None,
+        };
+        let parameters = self.parameters().await?.into_iter().map(|(name, shape, values)| ParamFile { name, shape, values }).collect();
+        Ok(StartFile {
+            version: START_FILE_VERSION,
+            config: self.config.clone(),
+            seq_len,
+            vocab,
+            features,
+            outputs,
+            classes,
+            class_targets,
+            train: SplitFile::from(&self.data.train),
+            test: SplitFile::from(&self.data.test),
+            parameters,
+        })
     }
 
     /// What the views need now: the embeddings, their analyses and every answer (token tasks).

@@ -4,7 +4,7 @@
 //! vector). Regression (teacher–student) has no classes: an example counts as correct when
 //! its squared error is below 10 % of the mean squared norm of the training targets, so
 //! "accuracy" is the share of examples predicted within that tolerance and Liu's phase rule
-//! (science.md §1) reads it like any other accuracy (README, "Regression tasks").
+//! (docs/science.md §1) reads it like any other accuracy (README, "Regression tasks").
 
 use super::split::DeviceSplit;
 use crate::config::{ModelConfig, RunConfig};
@@ -61,10 +61,10 @@ impl Objective {
         }
     }
 
-    /// Σ −ln q(true class | x) over the split: its part of the fallibility (science.md §6).
+    /// Σ −ln q(true class | x) over the split: its part of the fallibility (docs/science.md §6).
     /// Cross-entropy models: q = softmax(logits). MSE to class vectors (Liu's toy): q =
     /// softmax(−‖f(x) − t_c‖²), the output turned into a distribution over classes as
-    /// science.md §6 says. Regression has no classes: `None`.
+    /// docs/science.md §6 says. Regression has no classes: `None`.
     pub(crate) fn fallibility(&self, out: Tensor<2>, split: &DeviceSplit) -> Option<Tensor<1>> {
         let logits = match self {
             Objective::CrossEntropy => out,
@@ -102,11 +102,17 @@ impl Objective {
     }
 }
 
-/// The objective a config implies (science.md §2 for the toy model's random targets).
+/// Liu's toy model: each class's fixed random target vector, N(0, 1), `classes × dim`,
+/// drawn from the seed (docs/science.md §2).
+pub(crate) fn class_targets(seed: u64, classes: usize, dim: usize) -> Vec<f32> {
+    Rng::new(seed, TARGET_STREAM).normals(classes * dim, 1.0)
+}
+
+/// The objective a config implies (docs/science.md §2 for the toy model's random targets).
 pub(crate) fn objective_for(config: &RunConfig, data: &Dataset, device: &Device) -> Objective {
     match (&config.model, data.output) {
         (ModelConfig::Toy { mse_target_dim: Some(d), .. }, OutputKind::Classes(c)) => {
-            let values = Rng::new(config.seed, TARGET_STREAM).normals(c * d, 1.0);
+            let values = class_targets(config.seed, c, *d);
             Objective::ClassTargets(Tensor::from_data(TensorData::new(values, [c, *d]), &device.clone().inner()))
         }
         (_, OutputKind::Values(d)) => {

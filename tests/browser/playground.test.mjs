@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { launch, open, newPage, until, assertLossesAgree, assertIncreasing, BASE, RESULTS } from './harness.mjs';
+import { launch, open, newPage, until, assertLossesAgree, assertIncreasing, painted, pixels, scrub, BASE, RESULTS } from './harness.mjs';
 
 let browser;
 before(async () => {
@@ -18,6 +18,7 @@ after(async () => {
 const records = (page) => page.evaluate(() => window.groklab.records);
 const finished = (page, timeout) => until(page, () => window.groklab.status === 'finished', timeout);
 const text = (page, selector) => page.locator(selector).innerText();
+const nodes = (page) => page.locator('#graph-svg circle').count();
 
 /** After Pause: the chunk under way still reports (a chunk can hold a snapshot and take a
  * while); wait until the step stops moving and return it. */
@@ -76,8 +77,12 @@ test('switching backend mid-run continues the curves from the same step', async 
   await cpu.close();
 });
 
-test('it groks in the browser (CPU backend)', async () => {
+test('it groks in the browser (CPU backend), and the inside views draw it and follow the scrubber', async () => {
   const page = await open(browser, '#preset=quick-grok&backend=cpu&autoplay=1');
+  // The algorithm graph grows while the run goes on.
+  await until(page, () => window.groklab.step >= 1000, 300_000);
+  await until(page, () => document.querySelectorAll('#graph-svg circle').length > 0, 30_000);
+  const early = await nodes(page);
   // Mid-grok: memorised, and the test accuracy on its way up (the README's screenshot).
   await until(page, () => (window.groklab.records.at(-1)?.test_acc ?? 0) >= 0.4, 600_000);
   await page.screenshot({ path: `${RESULTS}mid-grok.png` });
@@ -95,6 +100,52 @@ test('it groks in the browser (CPU backend)', async () => {
   const timings = await page.evaluate(() => window.groklab.timings);
   assert.ok(timings.firstStep > 0 && timings.wasmReady > 0);
   await page.screenshot({ path: `${RESULTS}grokked.png`, fullPage: true });
+  // The inside views of the grokked run (docs/science.md §2, §3, §6).
+  const late = await nodes(page);
+  assert.ok(late > early && late >= 3, `the graph grew: ${early} → ${late} algorithms`);
+  assert.match(await page.innerText('#graph-text'), new RegExp(`^${late} algorithms visited, \\d+ transitions in this run\\. At step 4,000: algorithm \\d+, test accuracy 9\\d\\.\\d %`));
+  const count = await page.evaluate(() => window.groklab.inside.snapshots.length);
+  assert.ok(count >= 40, `snapshots streamed from the worker: ${count}`);
+  assert.ok(await painted(page, 'pca-canvas') > 500, 'the embedding scatter has points');
+  assert.ok(await painted(page, 'answers-canvas') > 10_000, 'the answer table is filled');
+  assert.ok(await painted(page, 'neurons-canvas') > 2_000, 'the neuron heat map is drawn');
+  assert.match(await page.innerText('#neurons-text'), /Step 4,000: \d+ of 256 neurons have more than half their input power at one frequency/);
+  assert.equal(await page.locator('#spectrum-chart canvas').count(), 1, 'the spectrum is drawn');
+  assert.equal(await page.locator('#measures-chart canvas').count(), 1, 'the measures are drawn');
+  assert.match(await page.innerText('#pca-text'), /Step 4,000: 23 tokens on their first two principal components/);
+  assert.match(await page.innerText('#answers-text'), /Step 4,000: \d+ of 159 held-out pairs answered right/);
+  assert.match(await page.innerText('#spectrum-text'), /Fourier power of the first-layer input E·W_in, key frequencies .*Gini 0\.\d+/);
+  assert.match(await page.innerText('#measures-text'), /periodic neurons \(share\) 0\.\d+/);
+  // Training dynamics: the NTK (every 200 steps on 16 probes) and the balance of the ReLU layer.
+  assert.match(await page.innerText('#dynamics-text'), /^NTK at step 4,000 on 16 probes: S 2\.\d+ \(S\/ln n 0\.\d+\), cosine S 2\.\d+, trace [\d.e+]+; layer balance at step 4,000: decoder\.hidden\.0 → decoder\.out \d/);
+  for (const id of ['ntk-entropy-chart', 'ntk-trace-chart', 'balance-chart', 'symmetry-c-chart']) {
+    assert.equal(await page.locator(`#${id} canvas`).count(), 1, `${id} is drawn`);
+  }
+  assert.ok(await painted(page, 'ntk-spectrum-canvas') > 300, 'the NTK spectrum has bars');
+  assert.ok(await painted(page, 'neuron-balance-canvas') > 300, 'the neuron-balance histogram has bars');
+  assert.match(await page.innerText('#neuron-balance-text'), /^Step 4,000: 256 neurons, mean ln\(in\/out\) -?\d/);
+  await page.screenshot({ path: `${RESULTS}inside.png`, fullPage: true });
+  await page.locator('#view-graph').screenshot({ path: `${RESULTS}graph.png` });
+  // Drag the scrubber back to the first snapshot: every view shows step 1.
+  const live = { pca: await pixels(page, 'pca-canvas'), answers: await pixels(page, 'answers-canvas') };
+  await scrub(page, 0);
+  await until(page, () => document.getElementById('pca-text').textContent.startsWith('Step 1:'), 10_000);
+  assert.match(await page.innerText('#scrubber-step'), /^step 1$/);
+  assert.match(await page.innerText('#answers-text'), /^Step 1: /);
+  assert.notEqual(await pixels(page, 'pca-canvas'), live.pca, 'the geometry differs at step 1');
+  assert.notEqual(await pixels(page, 'answers-canvas'), live.answers, 'so do the answers');
+  assert.equal(await page.evaluate(() => window.groklab.curves.marked), 1, 'the curves mark the scrubbed step');
+  // Clicking the algorithm graph's first node scrubs to when the run was there (step 1);
+  // back to the end, and its last node is ringed.
+  await page.click('#scrubber-live');
+  await page.locator('#graph-svg circle[data-node="0"]').click();
+  await until(page, () => document.getElementById('pca-text').textContent.startsWith('Step 1:'), 10_000);
+  assert.match(await page.innerText('#graph-text'), /At step 1: algorithm 0,/);
+  assert.equal(await page.locator('#graph-svg circle[data-node="0"]').getAttribute('stroke-width'), '3', 'the node shown is ringed');
+  // "live" follows the run again.
+  await page.click('#scrubber-live');
+  await until(page, () => document.getElementById('pca-text').textContent.startsWith('Step 4,000:'), 10_000);
+  assert.equal(await page.evaluate(() => window.groklab.curves.marked), null, 'and the mark goes');
   await page.close();
 });
 
@@ -171,7 +222,10 @@ test('Reset and edits while training at full speed never mix two runs', async ()
   console.log(`messages of older runs dropped: ${dropped}`);
   const g = await page.evaluate(() => ({ seed: window.groklab.config.seed, run: window.groklab.run, phase: document.getElementById('phase').textContent }));
   assert.equal(g.seed, 111, 'the last edit is the run shown');
-  assert.ok(g.run >= 13, `every reset and edit started a run (${g.run})`);
+  // The page's promise: every Reset and every edit starts its own run, in the order made, even
+  // when an edit is made while an earlier one is still being checked by the busy worker (none
+  // is dropped or merged): the first run and twelve more.
+  assert.equal(g.run, 13, `every reset and edit started a run (${g.run})`);
   assertIncreasing(await records(page), 'the last run');
   await page.close();
 });

@@ -1,4 +1,4 @@
-// Training dynamics (science.md §4, §5): the empirical NTK's entropy (and that of the cosine
+// Training dynamics (docs/science.md §4, §5): the empirical NTK's entropy (and that of the cosine
 // NTK) and trace over training, its eigenvalue spectrum at the step shown; the balance
 // ‖∇_u ℓ‖² / ‖∇_w ℓ‖² of each rescaling symmetry over training with the line at 1 (gradient
 // balance), C = ‖u‖² − ‖w‖², and the histogram of ln(in/out) gradient norms over the hidden

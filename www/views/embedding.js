@@ -1,4 +1,4 @@
-// Embedding geometry (science.md §2): the tokens in the first two principal components of
+// Embedding geometry (docs/science.md §2): the tokens in the first two principal components of
 // their embeddings, each labelled; for modular tasks "connect in order" joins k·g mod p for
 // a chosen g, so the circles of a grokked network show. Dragging the canvas (or the arrow
 // keys on it) turns the cloud in its first three principal components.

@@ -1,4 +1,4 @@
-// The algorithm graph (science.md §6): the algorithms a run visited, as nodes — size its
+// The algorithm graph (docs/science.md §6): the algorithms a run visited, as nodes — size its
 // dwell time, colour its fallibility (green: right on every input; red: the most fallible
 // node) — and the transitions between them. The node of the step shown is ringed in black;
 // clicking a node scrubs to when the run was first there. Walks of earlier runs of the same

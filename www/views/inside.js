@@ -40,7 +40,7 @@ export class InsideViews {
     this.liu = new ParallelogramsView(panel('view-liu', 'Liu\'s effective theory: parallelograms', 'Liu\'s addition task: what the training set predicts, and the parallelograms E_i + E_j ≈ E_m + E_n present'));
     this.graph = new GraphView(panel('view-graph', 'Algorithm graph (the walk)', 'the algorithms the run visited: size = time spent, colour = fallibility; click one to go to when the run was there'),
       (step) => this.scrubTo(step));
-    this.dynamics = new DynamicsView(panel('view-dynamics', 'Training dynamics: NTK and gradient balance', 'the empirical NTK on fixed probe inputs (science.md §4) and the balance of rescaling symmetries (§5)'));
+    this.dynamics = new DynamicsView(panel('view-dynamics', 'Training dynamics: NTK and gradient balance', 'the empirical NTK on fixed probe inputs (docs/science.md §4) and the balance of rescaling symmetries (§5)'));
     this.measures = new MeasuresView(panel('view-measures', 'Inside measures over training', 'one point per snapshot'));
   }
 

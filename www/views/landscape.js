@@ -1,4 +1,4 @@
-// The semantic-landscape simulator (science.md §6; src/landscape): algorithms as nodes with
+// The semantic-landscape simulator (docs/science.md §6; src/landscape): algorithms as nodes with
 // fallibilities, edges present with a probability set by the data size D, a walk from the
 // memorising node with Arrhenius rates. Sliders set D, N, β, μ and the seed (kept in the
 // link); the worker runs the simulator and four charts show what it found: percolation (the

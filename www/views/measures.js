@@ -1,5 +1,5 @@
 // The inside measures over training, one point per snapshot: Gini of the Fourier norms,
-// key-frequency share, restricted and excluded loss (science.md §3), RQI and Acc^ beside the
+// key-frequency share, restricted and excluded loss (docs/science.md §3), RQI and Acc^ beside the
 // real test accuracy (Liu, §2), and the effective dimension of the embeddings.
 
 import { viewText, LineChart } from './parts.js';

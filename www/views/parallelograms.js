@@ -1,4 +1,4 @@
-// Liu's effective theory (science.md §2), for Liu's addition task: before training, what the
+// Liu's effective theory (docs/science.md §2), for Liu's addition task: before training, what the
 // training set alone predicts (does it pin down a linear representation; the critical
 // training fraction for this p); during training, the parallelograms present at the shown
 // step. Tokens are drawn at (first principal coordinate, token value): a parallelogram

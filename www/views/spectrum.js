@@ -1,4 +1,4 @@
-// The Fourier spectrum (science.md §3): power at every frequency k = 1…⌊p/2⌋ of the
+// The Fourier spectrum (docs/science.md §3): power at every frequency k = 1…⌊p/2⌋ of the
 // embedding (transformers) or of E·W_in, each token's input to the first hidden layer (MLPs:
 // their frequencies live there, not in E alone); it moves as training runs.
 

@@ -1,5 +1,5 @@
 // The phase diagram: a sweep's panel (axes, ranges, seeds), its grid filling in live, each
-// cell coloured by Liu's phase (science.md §1), the delay to generalisation as a second map,
+// cell coloured by Liu's phase (docs/science.md §1), the delay to generalisation as a second map,
 // and for one axis the steps to generalise against the axis on log–log axes with the fitted
 // power law (Omnigrok: t_gen ∝ 1/weight decay). Clicking a cell opens its run.
 

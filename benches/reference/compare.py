@@ -1,0 +1,91 @@
+"""`make reference`'s checks and tables.
+
+  compare.py same-start GROKLAB.json REFERENCE.json --tol 1e-3
+      Both runs started from the same start file: their training loss must agree step by
+      step to `tol` relative over every recorded step. Exits 1 on the first step that does not.
+  compare.py table TITLE --groklab A.json … --reference B.json …
+      One row per run: seed, train and test 90 %, RQI 0.95 (where recorded), final
+      accuracies and weight norm, Groklab's runs first.
+"""
+
+import argparse
+import json
+import sys
+
+
+def load(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def same_start(args):
+    g, r = load(args.groklab)["history"], load(args.reference)["history"]
+    ref = {x["step"]: x for x in r}
+    worst, compared = (0.0, None), 0
+    for rec in g:
+        other = ref.get(rec["step"])
+        if other is None:
+            continue
+        a, b = rec["train_loss"], other["train_loss"]
+        rel = abs(a - b) / max(abs(b), 1e-12)
+        compared += 1
+        if rel > worst[0]:
+            worst = (rel, rec["step"])
+        if not rel <= args.tol:
+            print(f"FAIL {args.name}: step {rec['step']}: Groklab train loss {a:.9g}, reference {b:.9g} "
+                  f"(relative {rel:.2e} > {args.tol:g})")
+            sys.exit(1)
+    if compared < args.min_steps:
+        print(f"FAIL {args.name}: only {compared} common steps (want {args.min_steps})")
+        sys.exit(1)
+    print(f"ok   {args.name}: same start, {compared} steps, training loss agrees to {worst[0]:.1e} relative "
+          f"at most (step {worst[1]}; limit {args.tol:g})")
+
+
+def rqi_step(run, at=0.95):
+    """First recorded step with RQI above `at` (Groklab: in the records' measures)."""
+    for rec in run["history"]:
+        value = rec.get("rqi", (rec.get("measures") or {}).get("rqi"))
+        if value is not None and value > at:
+            return rec["step"]
+    return None
+
+
+def fmt(x, pct=False):
+    if x is None:
+        return "never"
+    return f"{100 * x:.1f} %" if pct else f"{x:,}"
+
+
+def table(args):
+    print(f"\n{args.title}")
+    print(f"{'run':<11} {'seed':>5} {'train 90 %':>11} {'test 90 %':>10} {'RQI 0.95':>9} {'final train':>12} "
+          f"{'final test':>11} {'weight norm':>12}")
+    for who, paths in (("Groklab", args.groklab), ("reference", args.reference)):
+        for path in paths:
+            run = load(path)
+            h, s = run["history"], run["summary"]
+            print(f"{who:<11} {run['config']['seed']:>5} {fmt(s.get('train_step_90')):>11} {fmt(s.get('test_step_90')):>10} "
+                  f"{fmt(rqi_step(run)):>9} {fmt(h[-1]['train_acc'], True):>12} {fmt(h[-1]['test_acc'], True):>11} "
+                  f"{h[-1]['weight_norm']:>12.2f}")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("same-start")
+    s.add_argument("groklab")
+    s.add_argument("reference")
+    s.add_argument("--name", default="run")
+    s.add_argument("--tol", type=float, default=1e-3)
+    s.add_argument("--min-steps", type=int, default=200)
+    t = sub.add_parser("table")
+    t.add_argument("title")
+    t.add_argument("--groklab", nargs="+", default=[])
+    t.add_argument("--reference", nargs="+", default=[])
+    args = ap.parse_args()
+    {"same-start": same_start, "table": table}[args.cmd](args)
+
+
+if __name__ == "__main__":
+    main()
