@@ -22,10 +22,9 @@ if [ -f dist/.inputs ] && [ "$(cat dist/.inputs)" = "$inputs" ] && [ -f dist/gro
   echo "build-web: dist/ is up to date" >&2
   exit 0
 fi
-# Fetch the wasm target's crates first (a no-op when they are cached; the native build does not
-# fetch wasm-only crates such as fusion's gloo-timers), then build without the network.
-cargo fetch --locked --target wasm32-unknown-unknown >&2
-cargo build --lib --offline --locked --target wasm32-unknown-unknown --profile web-release \
+# Cargo downloads what the wasm build needs and the native one did not (fusion's gloo-timers;
+# build scripts' host crates), at the versions Cargo.lock pins.
+cargo build --lib --locked --target wasm32-unknown-unknown --profile web-release \
   --no-default-features --features fusion >&2
 rm -rf dist.tmp && mkdir -p dist.tmp/vendor
 wasm-bindgen --target web --no-typescript --out-dir dist.tmp --out-name groklab \
