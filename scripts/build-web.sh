@@ -27,13 +27,21 @@ fi
 cargo build --lib --locked --target wasm32-unknown-unknown --profile web-release \
   --no-default-features --features fusion >&2
 rm -rf dist.tmp && mkdir -p dist.tmp/vendor
-wasm-bindgen --target web --no-typescript --out-dir dist.tmp --out-name groklab \
-  "$CARGO_TARGET_DIR/wasm32-unknown-unknown/web-release/groklab.wasm"
-# The features the module uses (reference types for wasm-bindgen's externref table, SIMD for
-# burn's CPU kernels) must be enabled for wasm-opt to read it; it adds none of its own.
-wasm-opt -O3 --enable-reference-types --enable-simd --enable-bulk-memory --enable-sign-ext \
-  --enable-mutable-globals --enable-nontrapping-float-to-int --enable-multivalue \
-  dist.tmp/groklab_bg.wasm -o dist.tmp/groklab_bg.wasm
+# wasm-bindgen and wasm-opt (minutes) run only when the compiled wasm changed: their output is
+# kept beside it under the wasm's hash, so an edit to the page alone rebuilds in seconds.
+wasm="$CARGO_TARGET_DIR/wasm32-unknown-unknown/web-release/groklab.wasm"
+kept="$CARGO_TARGET_DIR/groklab-web/$(sha256sum "$wasm" | cut -d' ' -f1)"
+if [ ! -f "$kept/groklab_bg.wasm" ]; then
+  rm -rf "$CARGO_TARGET_DIR/groklab-web" && mkdir -p "$kept.tmp"
+  wasm-bindgen --target web --no-typescript --out-dir "$kept.tmp" --out-name groklab "$wasm"
+  # The features the module uses (reference types for wasm-bindgen's externref table, SIMD for
+  # burn's CPU kernels) must be enabled for wasm-opt to read it; it adds none of its own.
+  wasm-opt -O3 --enable-reference-types --enable-simd --enable-bulk-memory --enable-sign-ext \
+    --enable-mutable-globals --enable-nontrapping-float-to-int --enable-multivalue \
+    "$kept.tmp/groklab_bg.wasm" -o "$kept.tmp/groklab_bg.wasm"
+  mv "$kept.tmp" "$kept"
+fi
+cp "$kept/groklab.js" "$kept/groklab_bg.wasm" dist.tmp/
 for f in "${static[@]}"; do
   mkdir -p "dist.tmp/$(dirname "$f")"
   cp -R "$f" "dist.tmp/$f"

@@ -598,6 +598,9 @@ async function applyEdit(key, raw) {
   }
   view.clearMessage('edit');
   if (notes?.length) view.showMessage('edit-notes', 'info', notes.join('; ') + '.');
+  // A setting "changed" to the value it has (a control's change event after the edit that
+  // already applied it) changes nothing: the run goes on.
+  if (sameExcept(config, app.config, null)) return;
   const live = LIVE_KEYS.includes(key) && sameExcept(config, app.config, key) && app.status !== 'starting';
   app.inactive = inactive || [];
   if (live && key === 'train.steps') {

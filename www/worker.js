@@ -93,12 +93,13 @@ async function chunk(n) {
 /** Train in chunks of ~100 ms until paused, finished or failed. */
 async function loop() {
   let n = 1;
-  while (running && trainer && trainer.status === 'running') {
+  while (running && trainer) {
     if (pendingSwitch) await doSwitch();
-    if (pendingBudget !== null) {
-      await applyBudget();
-      if (trainer.status !== 'running') break;
-    }
+    // A budget raised just as the run finished (Play right after the last chunk, while this
+    // loop was still yielding) is taken here: the loop goes on rather than ending with the
+    // page's Play lost (its 'run' message came while this loop was still running).
+    if (pendingBudget !== null) await applyBudget();
+    if (trainer.status !== 'running') break;
     const seconds = await chunk(n);
     // Adapt the chunk so the page hears from us ~10 times a second.
     n = Math.max(1, Math.min(500, Math.round(n * 0.1 / Math.max(seconds, 1e-4))));
