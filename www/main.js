@@ -40,6 +40,8 @@ const app = {
   summary: null,
   replay: null,
   timings: {},
+  /** The step at which the worker's training loop last stopped; null while it trains. */
+  stoppedAt: null,
 };
 window.groklab = app;
 
@@ -140,6 +142,9 @@ const handlers = {
     if (msg.status === 'diverged') {
       view.showMessage('diverged', 'error', `The run diverged at step ${msg.step}: the loss became NaN or infinite. The curves so far are kept; a smaller learning rate usually helps.`);
     }
+  },
+  stopped(msg) {
+    app.stoppedAt = msg.step;
   },
   switched(msg) {
     app.backend = msg.backend;
@@ -479,6 +484,7 @@ function dropLoaded() {
   app.loaded = null;
   app.records = [];
   app.step = 0;
+  app.stoppedAt = null;
   app.summary = null;
   curves.clear();
   inside.reset();
@@ -511,6 +517,7 @@ function play() {
   }
   if (app.status !== 'running' && app.status !== 'ready') return;
   setRunning(true);
+  app.stoppedAt = null;
   link.play();
 }
 

@@ -14,6 +14,7 @@
 //                 | records {run, records, snapshots, graph, step, status, summary, seconds, steps, backend}
 //                 | batchCreated {run, backend, fellBack, size} | batchRecords {run, runs: [{status, summary}], step, status, seconds, steps, backend}
 //                 | switched {run, backend, step} | switchFailed {run, backend, target, message}
+//                 | stopped {run, step, status} (the training loop ended: paused, finished or failed)
 //                 | error {run, during, message, backend}
 //
 // Every run has an id, chosen by the page when it asks for the run. Messages about a run

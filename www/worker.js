@@ -106,6 +106,8 @@ async function loop() {
     await new Promise((r) => setTimeout(r, 0)); // let pause/switch messages in
   }
   running = false;
+  // The page learns where training stopped (a Pause lands at the end of the chunk in flight).
+  if (trainer) post({ type: 'stopped', run, step: trainer.stepCount, status: trainer.status });
 }
 
 /** Set the pending step budget and tell the page where the run now stands. */
