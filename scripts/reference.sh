@@ -5,7 +5,9 @@
 #     with the authors' own settings; their training losses must agree to 1e-3 relative at
 #     every step, or this exits 1. Liu's toy runs 1,000 steps: a β2 of 0.98 instead of the
 #     authors' 0.999 stays inside 1e-3 for 200 steps and leaves it at step 202.
-#  2. Milestones: Groklab's preset and the reference, each from its own seeds, side by side.
+#     Omnigrok's teacher–student run: 1,000 steps likewise.
+#  2. The reference itself reproduces the authors' printed log where they left one (Omnigrok).
+#  3. Milestones: Groklab's preset and the reference, each from its own seeds, side by side.
 # Results go to test-results/reference/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +28,15 @@ echo "== Same start (float32 both; the losses must agree to 1e-3 relative at eve
 "$py" "$ref/compare.py" same-start "$out/toy.groklab.same.json" "$out/toy.reference.same.json" --min-steps 1000 \
   --name "Liu's toy (toy-addition)"
 
+"$bin" train --preset omnigrok --steps 1000 "${every[@]}" --quiet \
+  --save-init "$out/omnigrok.start.json" --out "$out/omnigrok.groklab.same.json" >/dev/null
+"$py" "$ref/omnigrok.py" --start "$out/omnigrok.start.json" --steps 1000 --out "$out/omnigrok.reference.same.json"
+"$py" "$ref/compare.py" same-start "$out/omnigrok.groklab.same.json" "$out/omnigrok.reference.same.json" --min-steps 1000 \
+  --name "Omnigrok's teacher-student (omnigrok)"
+
+echo "== The reference against the authors' own log"
+"$py" "$ref/omnigrok.py" --seed 0 --steps 19000 --every 200 --check-log --out "$out/omnigrok.reference.seed0.json"
+
 echo "== Milestones, each from its own seeds"
 steps=5000
 g=() r=()
@@ -38,3 +49,14 @@ for seed in 58 0 1 2; do
 done
 "$py" "$ref/compare.py" table "Liu's toy model, p = 10, 45 training pairs, $steps steps (Groklab's RQI at its snapshot steps)" \
   --groklab "${g[@]}" --reference "${r[@]}"
+
+steps=40000
+g=() r=()
+for seed in 0 1 2 3; do
+  "$bin" train --preset omnigrok --seed "$seed" --steps "$steps" --quiet --out "$out/omnigrok.groklab.seed$seed.json" >/dev/null
+  g+=("$out/omnigrok.groklab.seed$seed.json")
+  "$py" "$ref/omnigrok.py" --seed "$seed" --steps "$steps" --every 200 --out "$out/omnigrok.reference.seed$seed.json"
+  r+=("$out/omnigrok.reference.seed$seed.json")
+done
+"$py" "$ref/compare.py" table "Omnigrok's teacher-student run, wd 0.05, alpha 2, $steps steps (the notebook logged test 45 % at 10k, 76 % at 19k)" \
+  --at 10000 19000 --groklab "${g[@]}" --reference "${r[@]}"

@@ -77,7 +77,29 @@ pub enum TaskConfig {
         train_count: usize,
         /// Test examples.
         test_count: usize,
+        /// How the teacher's weights are drawn. Files written before this setting existed
+        /// mean `normal`.
+        #[serde(default)]
+        teacher_init: TeacherInit,
+        /// An example is right when the mean of its squared errors over the outputs is below
+        /// this (Omnigrok's notebook: 0.001). 0, and files written before this setting
+        /// existed: when their sum is below 10 % of the training targets' mean squared norm
+        /// (docs/science.md §1).
+        #[serde(default)]
+        tolerance: f64,
     },
+}
+
+/// How the teacher network of a teacher–student task is drawn (docs/science.md §7).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TeacherInit {
+    /// Weights N(0, 1/fan_in), no biases (Groklab's first teacher).
+    #[default]
+    Normal,
+    /// PyTorch's `nn.Linear` default, weights and biases U(±1/√fan_in), as Omnigrok's
+    /// teacher–student notebook draws its teacher.
+    Torch,
 }
 
 /// The binary operations of the modular task.
@@ -751,11 +773,15 @@ impl TaskConfig {
                 }
                 Ok(())
             }
-            TaskConfig::TeacherStudent { dims, train_count, test_count } => {
+            TaskConfig::TeacherStudent { dims, train_count, test_count, tolerance, .. } => {
                 in_range("task.dims.len", dims.len(), 2, 8)?;
                 widths_ok("task.dims", dims)?;
                 in_range("task.train_count", *train_count, 1, 100_000)?;
-                in_range("task.test_count", *test_count, 1, 100_000)
+                in_range("task.test_count", *test_count, 1, 100_000)?;
+                if !(tolerance.is_finite() && (0.0..=1e6).contains(tolerance)) {
+                    return Err(ConfigError::new("task.tolerance", tolerance, "must be 0 (relative to the targets) or above, at most 1e6"));
+                }
+                Ok(())
             }
         }
     }
@@ -769,7 +795,13 @@ impl TaskConfig {
             "addition" => TaskConfig::Addition { p: 10, train_fraction: 0.8, train_count: None },
             "permutation" => TaskConfig::Permutation { n: 3, train_fraction: 0.8 },
             "sparse_parity" => TaskConfig::SparseParity { bits: 30, k: 3, train_count: 500, test_count: 1000 },
-            "teacher_student" => TaskConfig::TeacherStudent { dims: vec![5, 100, 100, 5], train_count: 1000, test_count: 1000 },
+            "teacher_student" => TaskConfig::TeacherStudent {
+                dims: vec![5, 100, 100, 5],
+                train_count: 100,
+                test_count: 100,
+                teacher_init: TeacherInit::Torch,
+                tolerance: 0.001,
+            },
             other => panic!("unknown task kind {other}"),
         }
     }

@@ -2,7 +2,7 @@
 //!
 //! Everything here is plain host data (no tensors), so it is the same on every backend.
 
-use crate::config::{ModOp, TaskConfig};
+use crate::config::{ModOp, TaskConfig, TeacherInit};
 use crate::rng::Rng;
 
 /// Random stream for the train/test split.
@@ -123,8 +123,8 @@ pub fn build(task: &TaskConfig, seed: u64) -> Dataset {
         TaskConfig::SparseParity { bits, k, train_count, test_count } => {
             sparse_parity(*bits as usize, *k as usize, *train_count, *test_count, seed)
         }
-        TaskConfig::TeacherStudent { dims, train_count, test_count } => {
-            teacher_student(dims, *train_count, *test_count, seed)
+        TaskConfig::TeacherStudent { dims, train_count, test_count, teacher_init, .. } => {
+            teacher_student(dims, *teacher_init, *train_count, *test_count, seed)
         }
     }
 }
@@ -275,24 +275,35 @@ fn distinct_bit_rows(bits: usize, n: usize, rng: &mut Rng) -> Vec<Vec<bool>> {
     rows
 }
 
-/// A fixed random tanh network: hidden layers tanh, output linear, weights N(0, 1/fan_in).
+/// A fixed random tanh network: hidden layers tanh, output linear (docs/science.md §7).
 pub struct Teacher {
     layers: Vec<(Vec<f32>, usize, usize)>,
+    biases: Vec<Vec<f32>>,
 }
 
-/// The teacher network of a teacher–student task with these widths and seed.
-pub fn teacher(dims: &[usize], seed: u64) -> Teacher {
-    Teacher::new(dims, &mut Rng::new(seed, DATA_STREAM))
+/// The teacher network of a teacher–student task with these widths, drawing and seed.
+pub fn teacher(dims: &[usize], init: TeacherInit, seed: u64) -> Teacher {
+    Teacher::new(dims, init, &mut Rng::new(seed, DATA_STREAM))
 }
 
 impl Teacher {
-    /// The teacher for these widths and this seed.
-    pub fn new(dims: &[usize], rng: &mut Rng) -> Teacher {
-        let layers = dims
-            .windows(2)
-            .map(|w| (rng.normals(w[0] * w[1], 1.0 / (w[0] as f64).sqrt()), w[0], w[1]))
-            .collect();
-        Teacher { layers }
+    /// The teacher for these widths, drawn from `rng` layer by layer (weights, then biases).
+    pub fn new(dims: &[usize], init: TeacherInit, rng: &mut Rng) -> Teacher {
+        let (mut layers, mut biases) = (Vec::new(), Vec::new());
+        for w in dims.windows(2) {
+            let bound = 1.0 / (w[0] as f64).sqrt();
+            match init {
+                TeacherInit::Normal => {
+                    layers.push((rng.normals(w[0] * w[1], bound), w[0], w[1]));
+                    biases.push(vec![0.0; w[1]]);
+                }
+                TeacherInit::Torch => {
+                    layers.push((rng.uniforms(w[0] * w[1], bound), w[0], w[1]));
+                    biases.push(rng.uniforms(w[1], bound));
+                }
+            }
+        }
+        Teacher { layers, biases }
     }
 
     /// Each layer as (row-major fan_in × fan_out weights, fan_in, fan_out), input first.
@@ -300,11 +311,16 @@ impl Teacher {
         &self.layers
     }
 
+    /// Each layer's bias (zeros for a `normal` teacher), input first.
+    pub fn biases(&self) -> &[Vec<f32>] {
+        &self.biases
+    }
+
     /// The teacher's output for one input.
     pub fn apply(&self, x: &[f32]) -> Vec<f32> {
         let mut h = x.to_vec();
-        for (i, (w, n_in, n_out)) in self.layers.iter().enumerate() {
-            let mut out = vec![0f32; *n_out];
+        for (i, ((w, n_in, n_out), bias)) in self.layers.iter().zip(&self.biases).enumerate() {
+            let mut out = bias.clone();
             for (r, hr) in h.iter().enumerate().take(*n_in) {
                 for (c, o) in out.iter_mut().enumerate() {
                     *o += hr * w[r * n_out + c];
@@ -319,10 +335,10 @@ impl Teacher {
     }
 }
 
-fn teacher_student(dims: &[usize], n_train: usize, n_test: usize, seed: u64) -> Dataset {
+fn teacher_student(dims: &[usize], init: TeacherInit, n_train: usize, n_test: usize, seed: u64) -> Dataset {
     // The inputs are drawn from the same stream, after the teacher's weights.
     let mut rng = Rng::new(seed, DATA_STREAM);
-    let teacher = Teacher::new(dims, &mut rng);
+    let teacher = Teacher::new(dims, init, &mut rng);
     let (d_in, d_out) = (dims[0], *dims.last().expect("validated: ≥ 2 dims"));
     let mut draw = |n: usize| {
         let mut ex = Examples { len: n, ..Examples::default() };
@@ -362,7 +378,7 @@ pub fn shape(task: &TaskConfig) -> (usize, InputKind, OutputKind) {
             InputKind::Features { dim: *bits as usize },
             OutputKind::Classes(2),
         ),
-        TaskConfig::TeacherStudent { dims, train_count, test_count } => (
+        TaskConfig::TeacherStudent { dims, train_count, test_count, .. } => (
             train_count + test_count,
             InputKind::Features { dim: dims[0] },
             OutputKind::Values(*dims.last().unwrap_or(&1)),

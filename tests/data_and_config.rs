@@ -1,6 +1,6 @@
 //! Data sets, splits, presets and config validation: no training here.
 
-use groklab::config::{ModOp, RunConfig, TaskConfig};
+use groklab::config::{ModOp, RunConfig, TaskConfig, TeacherInit};
 use groklab::presets;
 use groklab::tasks::{self, InputKind, OutputKind};
 use std::collections::HashSet;
@@ -123,39 +123,57 @@ fn sparse_parity_labels_are_a_parity_of_k_bits() {
 #[test]
 fn teacher_student_targets_come_from_the_teacher() {
     let dims = vec![5, 100, 100, 5];
-    let task = TaskConfig::TeacherStudent { dims: dims.clone(), train_count: 50, test_count: 20 };
-    let data = tasks::build(&task, 9);
-    assert_eq!(data.output, OutputKind::Values(5));
-    assert_eq!(data.train.targets.len(), 250);
-    // target = teacher(input) for every example, by an f64 forward pass written here from
-    // the teacher's weights: tanh on hidden layers, linear output.
-    let teacher = tasks::teacher(&dims, 9);
-    assert_eq!(teacher.layers().len(), 3);
-    for split in [&data.train, &data.test] {
-        for i in 0..split.len {
-            let mut h: Vec<f64> = split.features[i * 5..(i + 1) * 5].iter().map(|&x| x as f64).collect();
-            for (l, (w, fan_in, fan_out)) in teacher.layers().iter().enumerate() {
-                let mut out = vec![0.0f64; *fan_out];
-                for r in 0..*fan_in {
-                    for c in 0..*fan_out {
-                        out[c] += h[r] * w[r * fan_out + c] as f64;
-                    }
+    for teacher_init in [TeacherInit::Normal, TeacherInit::Torch] {
+        let task = TaskConfig::TeacherStudent { dims: dims.clone(), train_count: 50, test_count: 20, teacher_init, tolerance: 0.0 };
+        let data = tasks::build(&task, 9);
+        assert_eq!(data.output, OutputKind::Values(5));
+        assert_eq!(data.train.targets.len(), 250);
+        // target = teacher(input) for every example, by an f64 forward pass written here from
+        // the teacher's weights and biases: tanh on hidden layers, linear output.
+        let teacher = tasks::teacher(&dims, teacher_init, 9);
+        assert_eq!(teacher.layers().len(), 3);
+        for ((w, fan_in, fan_out), b) in teacher.layers().iter().zip(teacher.biases()) {
+            let bound = 1.0 / (*fan_in as f32).sqrt();
+            let largest = |v: &[f32]| v.iter().fold(0f32, |m, x| m.max(x.abs()));
+            match teacher_init {
+                // N(0, 1/fan_in): some weights beyond the bound, no biases.
+                TeacherInit::Normal => {
+                    assert!(largest(w) > bound && b.iter().all(|&x| x == 0.0));
                 }
-                if l + 1 < teacher.layers().len() {
-                    out.iter_mut().for_each(|v| *v = v.tanh());
+                // PyTorch's nn.Linear: weights and biases inside ±1/√fan_in, filling it.
+                TeacherInit::Torch => {
+                    assert!(largest(w) <= bound && largest(w) > 0.9 * bound, "weights U(±{bound})");
+                    assert!(largest(b) <= bound && largest(b) > 0.5 * bound, "biases U(±{bound})");
                 }
-                h = out;
             }
-            for (j, want) in h.iter().enumerate() {
-                let got = split.targets[i * 5 + j] as f64;
-                assert!((got - want).abs() < 1e-4 * (1.0 + want.abs()), "example {i}, output {j}: {got} vs {want}");
+            assert_eq!((w.len(), b.len()), (fan_in * fan_out, *fan_out));
+        }
+        for split in [&data.train, &data.test] {
+            for i in 0..split.len {
+                let mut h: Vec<f64> = split.features[i * 5..(i + 1) * 5].iter().map(|&x| x as f64).collect();
+                for (l, ((w, fan_in, fan_out), b)) in teacher.layers().iter().zip(teacher.biases()).enumerate() {
+                    let mut out: Vec<f64> = b.iter().map(|&x| x as f64).collect();
+                    for r in 0..*fan_in {
+                        for c in 0..*fan_out {
+                            out[c] += h[r] * w[r * fan_out + c] as f64;
+                        }
+                    }
+                    if l + 1 < teacher.layers().len() {
+                        out.iter_mut().for_each(|v| *v = v.tanh());
+                    }
+                    h = out;
+                }
+                for (j, want) in h.iter().enumerate() {
+                    let got = split.targets[i * 5 + j] as f64;
+                    assert!((got - want).abs() < 1e-4 * (1.0 + want.abs()), "example {i}, output {j}: {got} vs {want}");
+                }
             }
         }
+        let spread = data.train.targets.iter().map(|x| x.abs()).sum::<f32>() / 250.0;
+        assert!(spread > 0.05 && spread < 5.0, "targets are O(1): {spread}");
+        // Another seed, another teacher: the check above could fail.
+        assert_ne!(tasks::build(&task, 10).train.targets, data.train.targets);
     }
-    let spread = data.train.targets.iter().map(|x| x.abs()).sum::<f32>() / 250.0;
-    assert!(spread > 0.05 && spread < 5.0, "targets are O(1): {spread}");
-    // Another seed, another teacher: the check above could fail.
-    assert_ne!(tasks::build(&task, 10).train.targets, data.train.targets);
 }
 
 #[test]

@@ -23,6 +23,8 @@ export const FIELDS = {
   'task.k': num('k', 'how many of the bits decide the parity', 1),
   'task.test_count': num('test count', 'held-out examples (never also training examples)', 1),
   'task.dims': { type: 'list', label: 'teacher widths', help: 'layer widths of the random teacher network, input first' },
+  'task.teacher_init': pick('teacher init', 'how the teacher is drawn: torch = PyTorch\'s default, weights and biases U(±1/√fan_in), as Omnigrok\'s notebook; normal = N(0, 1/fan_in) weights, no biases', ['torch', 'normal']),
+  'task.tolerance': num('tolerance', 'an example is right when the mean of its squared errors is below this (Omnigrok: 0.001); 0: when its squared error is below 10 % of the targets\' mean squared norm'),
   'model.kind': pick('model', 'toy: Dec(E_a + E_b); mlp: MLP over embeddings; transformer: Nanda et al.; switching fills the new model\'s defaults', ['toy', 'mlp', 'transformer']),
   'model.d_emb': num('embedding dim', 'size of each token embedding', 1),
   'model.combine': pick('combine', 'add the two embeddings, or concatenate them', ['sum', 'concat']),

@@ -4,8 +4,9 @@
       Both runs started from the same start file: their training loss must agree step by
       step to `tol` relative over every recorded step. Exits 1 on the first step that does not.
   compare.py table TITLE --groklab A.json … --reference B.json …
-      One row per run: seed, train and test 90 %, RQI 0.95 (where recorded), final
-      accuracies and weight norm, Groklab's runs first.
+      One row per run: seed, train and test 90 %, RQI 0.95 (where recorded), test accuracy
+      at the steps given by --at (the last record at or before each), final accuracies and
+      weight norm, Groklab's runs first.
 """
 
 import argparse
@@ -43,7 +44,10 @@ def same_start(args):
 
 
 def rqi_step(run, at=0.95):
-    """First recorded step with RQI above `at` (Groklab: in the records' measures)."""
+    """First recorded step with RQI above `at` (Groklab: in the records' measures); "–"
+    for a run that records no RQI."""
+    if not any(rec.get("rqi", (rec.get("measures") or {}).get("rqi")) is not None for rec in run["history"]):
+        return "–"
     for rec in run["history"]:
         value = rec.get("rqi", (rec.get("measures") or {}).get("rqi"))
         if value is not None and value > at:
@@ -54,19 +58,29 @@ def rqi_step(run, at=0.95):
 def fmt(x, pct=False):
     if x is None:
         return "never"
+    if isinstance(x, str):
+        return x
     return f"{100 * x:.1f} %" if pct else f"{x:,}"
+
+
+def test_at(run, step):
+    """Test accuracy of the last record at or before `step`."""
+    before = [r for r in run["history"] if r["step"] <= step]
+    return before[-1]["test_acc"] if before else None
 
 
 def table(args):
     print(f"\n{args.title}")
-    print(f"{'run':<11} {'seed':>5} {'train 90 %':>11} {'test 90 %':>10} {'RQI 0.95':>9} {'final train':>12} "
+    at = "".join(f"{'test @ ' + format(s, ','):>14}" for s in args.at)
+    print(f"{'run':<11} {'seed':>5} {'train 90 %':>11} {'test 90 %':>10} {'RQI 0.95':>9}{at} {'final train':>12} "
           f"{'final test':>11} {'weight norm':>12}")
     for who, paths in (("Groklab", args.groklab), ("reference", args.reference)):
         for path in paths:
             run = load(path)
             h, s = run["history"], run["summary"]
+            cells = "".join(f"{fmt(test_at(run, step), True):>14}" for step in args.at)
             print(f"{who:<11} {run['config']['seed']:>5} {fmt(s.get('train_step_90')):>11} {fmt(s.get('test_step_90')):>10} "
-                  f"{fmt(rqi_step(run)):>9} {fmt(h[-1]['train_acc'], True):>12} {fmt(h[-1]['test_acc'], True):>11} "
+                  f"{fmt(rqi_step(run)):>9}{cells} {fmt(h[-1]['train_acc'], True):>12} {fmt(h[-1]['test_acc'], True):>11} "
                   f"{h[-1]['weight_norm']:>12.2f}")
 
 
@@ -83,6 +97,7 @@ def main():
     t.add_argument("title")
     t.add_argument("--groklab", nargs="+", default=[])
     t.add_argument("--reference", nargs="+", default=[])
+    t.add_argument("--at", nargs="*", type=int, default=[])
     args = ap.parse_args()
     {"same-start": same_start, "table": table}[args.cmd](args)
 

@@ -2,12 +2,13 @@
 //!
 //! Classification counts an argmax (or, for Liu's MSE-to-class-vectors, the nearest class
 //! vector). Regression (teacher–student) has no classes: an example counts as correct when
-//! its squared error is below 10 % of the mean squared norm of the training targets, so
+//! the mean of its squared errors is below the task's tolerance (Omnigrok's 0.001), or, with
+//! a tolerance of 0, when its squared error is below 10 % of the mean squared norm of the training targets, so
 //! "accuracy" is the share of examples predicted within that tolerance and Liu's phase rule
 //! (docs/science.md §1) reads it like any other accuracy (README, "Regression tasks").
 
 use super::split::DeviceSplit;
-use crate::config::{ModelConfig, RunConfig};
+use crate::config::{ModelConfig, RunConfig, TaskConfig};
 use crate::model::is_classification;
 use crate::rng::Rng;
 use crate::tasks::{Dataset, OutputKind};
@@ -27,8 +28,9 @@ pub(crate) enum Objective {
     CrossEntropy,
     /// MSE to a fixed random vector per class (Liu's toy model); accuracy by nearest vector.
     ClassTargets(Tensor<2>),
-    /// MSE regression; an example counts as correct when its squared error is below
-    /// `threshold` (10 % of the mean squared norm of the training targets).
+    /// MSE regression; an example counts as correct when its summed squared error is below
+    /// `threshold` (outputs × the task's tolerance, else 10 % of the training targets' mean
+    /// squared norm).
     Regression { threshold: f64 },
 }
 
@@ -116,6 +118,13 @@ pub(crate) fn objective_for(config: &RunConfig, data: &Dataset, device: &Device)
             Objective::ClassTargets(Tensor::from_data(TensorData::new(values, [c, *d]), &device.clone().inner()))
         }
         (_, OutputKind::Values(d)) => {
+            // Omnigrok's rule: the mean over the d outputs below the tolerance, i.e. the sum
+            // below d × tolerance.
+            if let TaskConfig::TeacherStudent { tolerance, .. } = &config.task {
+                if *tolerance > 0.0 {
+                    return Objective::Regression { threshold: tolerance * d as f64 };
+                }
+            }
             let t = &data.train.targets;
             let mean_sq = t.iter().map(|&x| (x as f64).powi(2)).sum::<f64>() / (t.len() / d).max(1) as f64;
             Objective::Regression { threshold: REGRESSION_TOLERANCE * mean_sq }
