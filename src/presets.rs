@@ -75,6 +75,19 @@ fn toy(d_emb: usize, widths: Vec<usize>, mse_target_dim: Option<usize>) -> Model
     }
 }
 
+/// The teacher–student runs' student: a tanh MLP 100-100 with biases over the input features.
+fn student_100_100() -> ModelConfig {
+    ModelConfig::Mlp {
+        d_emb: 1,
+        combine: Combine::Concat,
+        tied: true,
+        widths: vec![100, 100],
+        activation: Activation::Tanh,
+        unembed: false,
+        bias: true,
+    }
+}
+
 /// Omnigrok's weight-norm dial on a teacher–student task: 100 training examples, init scale
 /// α = 4, so the student starts far outside the "Goldilocks" norm and fits the training set
 /// first; weight decay then shrinks the norm until it generalises (t_gen ∝ 1/wd). Measured
@@ -90,15 +103,7 @@ fn teacher_student(weight_decay: f64) -> RunConfig {
             teacher_init: TeacherInit::Normal,
             tolerance: 0.0,
         },
-        model: ModelConfig::Mlp {
-            d_emb: 1,
-            combine: Combine::Concat,
-            tied: true,
-            widths: vec![100, 100],
-            activation: Activation::Tanh,
-            unembed: false,
-            bias: true,
-        },
+        model: student_100_100(),
         optim: adamw(1e-3, weight_decay, 0),
         train: TrainConfig {
             init_scale: 4.0,
@@ -123,15 +128,7 @@ fn omnigrok_notebook(steps: u64) -> RunConfig {
             teacher_init: TeacherInit::Torch,
             tolerance: 0.001,
         },
-        model: ModelConfig::Mlp {
-            d_emb: 1,
-            combine: Combine::Concat,
-            tied: true,
-            widths: vec![100, 100],
-            activation: Activation::Tanh,
-            unembed: false,
-            bias: true,
-        },
+        model: student_100_100(),
         optim: OptimConfig { beta2: 0.999, ..adamw(3e-4, 0.05, 0) },
         train: TrainConfig { init_scale: 2.0, ..full_batch(steps, 200) },
     }

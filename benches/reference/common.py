@@ -7,6 +7,7 @@ Started from Groklab's start file it must follow Groklab step for step (the same
 started from its own seed it is the authors' run, for the side-by-side milestones.
 """
 
+import argparse
 import json
 import math
 
@@ -66,3 +67,14 @@ def write_run(path, config, history, extra=None):
     out = {"config": config, "history": history, "summary": summary, "reference": extra or {}}
     with open(path, "w") as f:
         json.dump(out, f)
+
+
+def arguments(doc, seed_help, steps):
+    """The command line every reference shares: --start FILE or --seed S, --steps, --out."""
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    start = ap.add_mutually_exclusive_group(required=True)
+    start.add_argument("--start", help="Groklab's start file")
+    start.add_argument("--seed", type=int, help=seed_help)
+    ap.add_argument("--steps", type=int, default=steps)
+    ap.add_argument("--out", required=True)
+    return ap

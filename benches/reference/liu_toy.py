@@ -18,14 +18,13 @@ Two starts:
 Writes a run.json-shaped file (--out) with a record at every step.
 """
 
-import argparse
 import itertools
 
 import numpy as np
 import torch
 from torch import nn
 
-from common import adamw_groups, linear_from, load_start, weight_norm, write_run
+from common import adamw_groups, arguments, linear_from, load_start, weight_norm, write_run
 
 PRESENT_BELOW = 0.01
 
@@ -150,13 +149,7 @@ def train(config, p, embed, decoder, targets, train_split, test_split, steps):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    start = ap.add_mutually_exclusive_group(required=True)
-    start.add_argument("--start", help="Groklab's start file")
-    start.add_argument("--seed", type=int, help="the authors' own draw for this seed")
-    ap.add_argument("--steps", type=int, default=5000)
-    ap.add_argument("--out", required=True)
-    args = ap.parse_args()
+    args = arguments(__doc__, "the authors' own draw for this seed", 5000).parse_args()
     torch.set_num_threads(1)
     run = from_start(args.start) if args.start else from_seed(args.seed)
     history = train(*run, args.steps)

@@ -18,13 +18,12 @@ Two starts:
 Writes a run.json-shaped file (--out) with a record every --every steps.
 """
 
-import argparse
 import sys
 
 import torch
 from torch import nn
 
-from common import linear_from, load_start, weight_norm, write_run
+from common import arguments, linear_from, load_start, weight_norm, write_run
 
 THRESHOLD = 1e-3
 ALPHA = 2.0
@@ -154,14 +153,9 @@ def check_log(history):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    start = ap.add_mutually_exclusive_group(required=True)
-    start.add_argument("--start", help="Groklab's start file")
-    start.add_argument("--seed", type=int, help="the notebook's own draws from this seed")
-    ap.add_argument("--steps", type=int, default=20000)
+    ap = arguments(__doc__, "the notebook's own draws from this seed", 20000)
     ap.add_argument("--every", type=int, default=1)
     ap.add_argument("--check-log", action="store_true")
-    ap.add_argument("--out", required=True)
     args = ap.parse_args()
     torch.set_num_threads(1)
     run = from_start(args.start) if args.start else from_seed(args.seed)
