@@ -268,7 +268,8 @@ fn read_config_file(path: &str) -> Result<RunConfig, Failure> {
     RunConfig::from_value(value).map_err(|e| bad(e.to_string()))
 }
 
-/// Write the report page of a run.json; a file that is not a run is bad input (exit 2).
+/// Simulate Gokhale's semantic landscape (docs/science.md §6) and print what the walk did,
+/// optionally writing the report as JSON; a setting out of range is a usage error.
 fn landscape(args: &LandscapeArgs) -> Result<(), Failure> {
     use groklab::landscape::{simulate, LandscapeConfig};
     let config = LandscapeConfig { data: args.data, nodes: args.nodes, beta: args.beta, mu: args.mu, seed: args.seed };
@@ -292,6 +293,7 @@ fn landscape(args: &LandscapeArgs) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Write the report page of a run.json; a file that is not a run is bad input (exit 2).
 fn report(args: &ReportArgs) -> Result<(), Failure> {
     let run = &args.run;
     let text = std::fs::read_to_string(run).map_err(|e| Failure::Usage(format!("{run}: {e}")))?;

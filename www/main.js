@@ -410,7 +410,6 @@ function wantedBackend() {
   return app.page.backend === 'cpu' ? 'cpu' : 'webgpu'; // the worker falls back to the CPU
 }
 
-/** Start the current config from step 0, training at once if `autoplay`. */
 /** A link's `at` step: scrub there once the run (opened, replayed or live) has passed it. */
 function showLinkedStep() {
   const at = Number(app.atPending);
@@ -453,6 +452,7 @@ function keepWalk(previousConfig) {
   }
 }
 
+/** Start the current config from step 0, training at once if `autoplay`. */
 function newRun(autoplay) {
   setRunning(false);
   app.seconds = 0;

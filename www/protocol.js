@@ -6,14 +6,14 @@
 //                 | openSweep {id, text}
 //                 | create {run, config, backend} | batch {run, configs, backend} | run {run}
 //                 | pause | step {run, n} | switch {run, backend} | budget {run, steps}
-// Worker → page:  ready {presets, gpu} | resolved {id, config, errors, notes, inactive}
+// Worker → page:  ready {presets, gpu, loadedAt, startedAt} | resolved {id, config, errors, notes, inactive}
 //                 | landscaped {id, report, error} | overlaid {id, overlay, error}
 //                 | sweepPlanned {id, plan, error} | sweepResulted {id, result, error}
 //                 | sweepOpened {id, plan, result, error}
-//                 | created {run, backend, adapter, fellBack, layers}
-//                 | records {run, records, snapshots, graph, step, status, summary, seconds, steps, backend}
-//                 | batchCreated {run, backend, fellBack, size} | batchRecords {run, runs: [{status, summary}], step, status, seconds, steps, backend}
-//                 | switched {run, backend, step} | switchFailed {run, backend, target, message}
+//                 | created {run, backend, adapter, fellBack, layers, liuPrediction, symmetryPairs}
+//                 | records {run, records, snapshots, graph, step, status, summary, seconds, steps, at, backend}
+//                 | batchCreated {run, backend, fellBack, size} | batchRecords {run, runs: [{status, summary}], step, status, seconds, steps, at, backend}
+//                 | switched {run, backend, step, adapter} | switchFailed {run, backend, target, message}
 //                 | stopped {run, step, status} (the training loop ended: paused, finished or failed)
 //                 | error {run, during, message, backend}
 //

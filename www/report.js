@@ -26,7 +26,7 @@ function showFacts(run) {
   const facts = [
     ['Task', describe(config.task)],
     ['Model', describe(config.model)],
-    ['Optimiser', `AdamW · ${describe(config.optim)}`],
+    ['Optimiser', `${config.optim?.method === 'sgd' ? 'SGD' : 'AdamW'} · ${describe(config.optim)}`],
     ['Training', `seed ${config.seed} · ${(history.at(-1)?.step ?? 0).toLocaleString('en')} of ${steps?.toLocaleString('en')} steps · ${describe(training)}`],
   ];
   if (summary) {

@@ -1,5 +1,6 @@
-// "Inside the network": the views over the run's snapshots (embedding geometry, Fourier
-// spectrum, answer table, inside measures), all following one step scrubber.
+// "Inside the network": the eight views over the run's snapshots (embedding geometry, Fourier
+// spectrum, answer table, neurons, inside measures, Liu's parallelograms, the algorithm graph,
+// training dynamics), all following one step scrubber.
 
 import { Scrubber } from './scrubber.js';
 import { figurePng, figureSvg, download } from '../export.js';
@@ -31,6 +32,7 @@ export class InsideViews {
       return box;
     };
     this.snapshots = [];
+    this.records = [];
     this.index = null; // null: follow the live run
     this.scrubber = new Scrubber(root.querySelector('.scrubber'), (i) => this.select(i));
     this.embedding = new EmbeddingView(panel('view-embedding', 'Embedding geometry (PCA)', 'tokens in the first two principal components of their embeddings'));
@@ -76,6 +78,7 @@ export class InsideViews {
 
   /** The run's records so far (the balance curves read them) and its symmetry pairs. */
   setRecords(records, pairs) {
+    this.records = records;
     this.dynamics.setRecords(records, pairs);
   }
 
@@ -111,7 +114,7 @@ export class InsideViews {
     this.neurons.draw(s);
     this.liu.draw(s);
     this.graph.draw(s);
-    this.measures.draw(this.snapshots, s);
+    this.measures.draw(this.snapshots, s, this.records);
     this.dynamics.draw(this.snapshots, s);
   }
 }

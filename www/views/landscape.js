@@ -10,7 +10,10 @@ import uPlot from '../../vendor/uPlot.esm.js';
 import { viewText, verticalMarks } from './parts.js';
 
 /** Each setting: its link key, label, slider range, default and how a slider position maps
- * to the value (D on a log scale). Ranges as src/landscape validates them. */
+ * to the value (D on a log scale). The page's ranges are narrower than what
+ * `LandscapeConfig::validate` accepts (N 2–1000, β 0–20, μ in (0, 1)): they keep a walk quick
+ * and inside the region docs/science.md §6 discusses; a link outside them is refused here.
+ * (Issue 21: the ranges are to come from the core's schema.) */
 export const SETTINGS = [
   { key: 'data', label: 'data size D', min: 10, max: 100_000, value: 1500, log: true, help: 'edges exist with probability D / 100,000' },
   { key: 'nodes', label: 'model size N', min: 20, max: 1000, value: 400, step: 10, help: 'algorithms the network can express' },

@@ -7,7 +7,9 @@ import { viewText, LineChart } from './parts.js';
 const SERIES = [
   ['gini', 'Gini (Fourier norms)', '#7c3aed', (s) => s.fourier?.gini],
   ['key_share', 'key-frequency share', '#0891b2', (s) => s.fourier?.key_share],
-  ['periodic', 'periodic neurons (share)', '#db2777', (s) => periodicShare(s.neurons)],
+  // Computed once, by the core (`Measures::periodic_neurons`), and carried by the record at
+  // the snapshot's step.
+  ['periodic', 'periodic neurons (share)', '#db2777', (s, measures) => measures?.periodic_neurons],
   ['rqi', 'RQI', '#16a34a', (s) => s.liu?.rqi],
   ['acc_hat', 'Acc^ (predicted)', '#ca8a04', (s) => s.liu?.predicted_accuracy],
   ['eff_dim', 'effective dimension / 10', '#6b7280', (s) => (s.geometry ? s.geometry.effective_dim / 10 : undefined)],
@@ -16,13 +18,6 @@ const LOSSES = [
   ['restricted', 'restricted loss', '#2563eb', (s) => s.fourier?.restricted_loss],
   ['excluded', 'excluded loss', '#dc2626', (s) => s.fourier?.excluded_loss],
 ];
-
-/** Share of neurons with more than half their input power at one frequency (as
- * `Measures::periodic_neurons` in src/analysis/snapshot.rs). */
-function periodicShare(neurons) {
-  if (!neurons?.share?.length) return undefined;
-  return neurons.share.filter((x) => x > 0.5).length / neurons.share.length;
-}
 
 export class MeasuresView {
   constructor(root) {
@@ -36,15 +31,18 @@ export class MeasuresView {
     this.lossPlot = new LineChart(this.lossRoot, 'Fourier losses (training pairs)', { log: true });
   }
 
-  /** Redraw from every snapshot so far, marking the one shown. */
-  draw(snapshots, shown) {
+  /** Redraw from every snapshot so far, marking the one shown; `records` carry the measures
+   * the core computed at each snapshot's step. */
+  draw(snapshots, shown, records = []) {
+    const measuresAt = new Map(records.map((r) => [r.step, r.measures]));
+    const value = (get, s) => get(s, measuresAt.get(s.step));
     const steps = snapshots.map((s) => s.step);
-    const present = (list) => list.filter(([, , , get]) => snapshots.some((s) => get(s) !== undefined && get(s) !== null));
-    const series = (list) => present(list).map(([key, label, stroke, get]) => ({ key, label, stroke, values: snapshots.map((x) => get(x) ?? null) }));
+    const present = (list) => list.filter(([, , , get]) => snapshots.some((s) => value(get, s) !== undefined && value(get, s) !== null));
+    const series = (list) => present(list).map(([key, label, stroke, get]) => ({ key, label, stroke, values: snapshots.map((x) => value(get, x) ?? null) }));
     this.plot.set(steps, series(SERIES));
     this.lossPlot.set(steps, series(LOSSES));
     const s = shown ?? snapshots.at(-1);
-    const parts = s ? [...SERIES, ...LOSSES].map(([, label, , get]) => [label, get(s)]).filter(([, v]) => v !== undefined && v !== null) : [];
+    const parts = s ? [...SERIES, ...LOSSES].map(([, label, , get]) => [label, value(get, s)]).filter(([, v]) => v !== undefined && v !== null) : [];
     this.text.textContent = s ? `Step ${s.step.toLocaleString('en')}: ${parts.map(([l, v]) => `${l} ${Number(v).toPrecision(3)}`).join(', ')}.` : 'No snapshot yet.';
   }
 }
