@@ -8,8 +8,8 @@ const SERIES = [
   ['gini', 'Gini (Fourier norms)', '#7c3aed', (s) => s.fourier?.gini],
   ['key_share', 'key-frequency share', '#0891b2', (s) => s.fourier?.key_share],
   // Computed once, by the core (`Measures::periodic_neurons`), and carried by the record at
-  // the snapshot's step.
-  ['periodic', 'periodic neurons (share)', '#db2777', (s, measures) => measures?.periodic_neurons],
+  // the snapshot's step (a record holds its measures as fields of its own).
+  ['periodic', 'periodic neurons (share)', '#db2777', (s, record) => record?.periodic_neurons],
   ['rqi', 'RQI', '#16a34a', (s) => s.liu?.rqi],
   ['acc_hat', 'Acc^ (predicted)', '#ca8a04', (s) => s.liu?.predicted_accuracy],
   ['eff_dim', 'effective dimension / 10', '#6b7280', (s) => (s.geometry ? s.geometry.effective_dim / 10 : undefined)],
@@ -34,8 +34,8 @@ export class MeasuresView {
   /** Redraw from every snapshot so far, marking the one shown; `records` carry the measures
    * the core computed at each snapshot's step. */
   draw(snapshots, shown, records = []) {
-    const measuresAt = new Map(records.map((r) => [r.step, r.measures]));
-    const value = (get, s) => get(s, measuresAt.get(s.step));
+    const recordAt = new Map(records.map((r) => [r.step, r]));
+    const value = (get, s) => get(s, recordAt.get(s.step));
     const steps = snapshots.map((s) => s.step);
     const present = (list) => list.filter(([, , , get]) => snapshots.some((s) => value(get, s) !== undefined && value(get, s) !== null));
     const series = (list) => present(list).map(([key, label, stroke, get]) => ({ key, label, stroke, values: snapshots.map((x) => value(get, x) ?? null) }));
