@@ -37,9 +37,13 @@ pub enum TaskConfig {
         op: ModOp,
         /// Fraction of pairs used for training, in (0, 1).
         train_fraction: f64,
-        /// Keep (a, b) and (b, a) on the same side of the split (PAIR's symmetric pairs).
+        /// Keep (a, b) and (b, a) on the same side of the split.
         #[serde(default)]
         symmetric_split: bool,
+        /// The data set is the p(p+1)/2 pairs with a ≤ b, split by `train_fraction`, not all
+        /// p² ordered pairs: PAIR's notebook (`is_symmetric_input`, docs/science.md §3).
+        #[serde(default)]
+        unordered: bool,
     },
     /// Liu's toy task: a + b over unordered pairs of {0…p−1}, no modulus (docs/science.md §2).
     Addition {
@@ -173,6 +177,14 @@ pub enum ModelConfig {
         /// Bias terms in the hidden and read-out layers (PAIR's model has none).
         #[serde(default = "yes")]
         bias: bool,
+        /// How the weights start. Files written before this setting existed mean `groklab`.
+        #[serde(default)]
+        init: MlpInit,
+        /// The embedding table has a row for '=', which an MLP never reads (it only adds to
+        /// the weight norm); PAIR's table has the p numbers only. Files written before this
+        /// setting existed mean true.
+        #[serde(default = "yes")]
+        equals_row: bool,
     },
     /// A decoder-only transformer over the tokens (a, b, =) (Nanda et al., docs/science.md §3).
     Transformer {
@@ -208,6 +220,19 @@ pub enum EmbedInit {
     Normal,
     /// U(−½, ½), as Liu et al.'s `toy/train_add.py` draws them (`torch.rand(p, d) − 1/2`).
     Uniform,
+}
+
+/// The initial distribution of an MLP's weights (docs/science.md §3).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MlpInit {
+    /// Layers PyTorch's default U(±1/√fan_in), embeddings N(0, 1/d); with `unembed`,
+    /// untruncated normals: E N(0, 2/rows), layers N(0, 1/fan_in).
+    #[default]
+    Groklab,
+    /// Haiku's defaults, as PAIR's notebook: layers `TruncatedNormal(1/√fan_in)`, biases
+    /// zero, the table `VarianceScaling(2)`: truncated normal, std √(2/rows), fan_in = rows.
+    Haiku,
 }
 
 /// A hidden-layer nonlinearity.
@@ -291,6 +316,11 @@ pub struct TrainConfig {
     /// Grokfast's EMA gradient filter (docs/science.md §7), off when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grokfast: Option<GrokfastConfig>,
+    /// Average the cross-entropy over the classes as well as the examples (÷ classes), as
+    /// PAIR's notebook's `-mean(onehot · log_softmax)`; Adam sees this only through ε, which
+    /// it makes classes times larger (docs/science.md §3).
+    #[serde(default)]
+    pub class_mean: bool,
 }
 
 /// Grokfast-EMA: h ← α h + (1 − α) g; g ← g + λ h (arXiv 2405.20233).
@@ -396,11 +426,18 @@ impl RunConfig {
         if !self.task.has_tokens() {
             out.extend(["optim.embed.lr", "optim.embed.weight_decay"]);
             if let ModelConfig::Mlp { .. } = self.model {
-                out.extend(["model.d_emb", "model.combine", "model.tied", "model.unembed", "model.bias"]);
+                out.extend(["model.d_emb", "model.combine", "model.tied", "model.unembed", "model.bias", "model.equals_row"]);
             }
         }
         if let TaskConfig::Addition { train_count: Some(_), .. } = self.task {
             out.push("task.train_fraction");
+        }
+        if let TaskConfig::Modular { unordered: true, .. } = self.task {
+            out.push("task.symmetric_split");
+        }
+        // Only a cross-entropy has classes to average over.
+        if matches!(self.task, TaskConfig::TeacherStudent { .. }) || matches!(self.model, ModelConfig::Toy { mse_target_dim: Some(_), .. }) {
+            out.push("train.class_mean");
         }
         if self.optim.method == Method::Sgd {
             out.extend(["optim.beta1", "optim.beta2", "optim.eps"]);
@@ -681,7 +718,7 @@ fn set_path(root: &mut Value, path: &str, new: Value) -> Result<(), ConfigError>
 
 /// Keys that may be absent from a config and still be set (`null` removes them).
 fn optional_key(key: &str) -> bool {
-    matches!(key, "train_count" | "mse_target_dim" | "symmetric_split")
+    matches!(key, "train_count" | "mse_target_dim" | "symmetric_split" | "unordered" | "init" | "equals_row" | "class_mean")
 }
 
 fn unknown_key(path: &str) -> ConfigError {
@@ -791,7 +828,7 @@ impl TaskConfig {
     /// others). Panics on an unknown kind: callers check against [`TASK_KINDS`].
     pub fn defaults(kind: &str) -> TaskConfig {
         match kind {
-            "modular" => TaskConfig::Modular { p: 23, op: ModOp::Add, train_fraction: 0.7, symmetric_split: false },
+            "modular" => TaskConfig::Modular { p: 23, op: ModOp::Add, train_fraction: 0.7, symmetric_split: false, unordered: false },
             "addition" => TaskConfig::Addition { p: 10, train_fraction: 0.8, train_count: None },
             "permutation" => TaskConfig::Permutation { n: 3, train_fraction: 0.8 },
             "sparse_parity" => TaskConfig::SparseParity { bits: 30, k: 3, train_count: 500, test_count: 1000 },
@@ -837,6 +874,8 @@ impl ModelConfig {
                 activation: Activation::Relu,
                 unembed: false,
                 bias: true,
+                init: MlpInit::Groklab,
+                equals_row: true,
             },
             "transformer" => ModelConfig::Transformer { layers: 1, d_model: 128, heads: 4, d_mlp: 512, layer_norm: false },
             other => panic!("unknown model kind {other}"),

@@ -4,7 +4,7 @@
 //! weights are drawn on the host from the run's seed (see `rng.rs`) and uploaded, so every
 //! backend starts from bit-identical weights.
 
-use crate::config::{Activation, Combine, EmbedInit, ModelConfig, RunConfig, TaskConfig};
+use crate::config::{Activation, Combine, EmbedInit, MlpInit, ModelConfig, RunConfig, TaskConfig};
 use crate::rng::Rng;
 use crate::tasks::{self, InputKind, OutputKind};
 use burn::module::{Module, Param};
@@ -13,6 +13,8 @@ use burn::tensor::{Device, Int, Tensor, TensorData};
 
 /// Random stream for initial weights.
 const INIT_STREAM: u64 = 3;
+/// The standard deviation of N(0, 1) truncated at ±2 (Haiku's `VarianceScaling` divides by it).
+pub const TRUNCATED_NORMAL_STD: f64 = 0.879_625_661_034_239_8;
 
 /// A model's input on the device.
 pub enum Input<'a> {
@@ -43,6 +45,13 @@ impl<'a> Init<'a> {
     fn normal<const D: usize>(&mut self, shape: [usize; D], std: f64) -> Param<Tensor<D>> {
         let n = shape.iter().product();
         let values = self.rng.normals(n, std * self.scale);
+        self.upload(values, shape)
+    }
+
+    /// N(0, std²) truncated at ±2·std, ·α (Haiku's `TruncatedNormal`).
+    fn truncated_normal<const D: usize>(&mut self, shape: [usize; D], std: f64) -> Param<Tensor<D>> {
+        let n = shape.iter().product();
+        let values = self.rng.truncated_normals(n, std * self.scale);
         self.upload(values, shape)
     }
 
@@ -82,6 +91,12 @@ impl Dense {
     pub fn new_normal(init: &mut Init, fan_in: usize, fan_out: usize, bias: bool) -> Self {
         let std = 1.0 / (fan_in as f64).sqrt();
         Dense { weight: init.normal([fan_in, fan_out], std), bias: bias.then(|| init.normal([fan_out], std)) }
+    }
+
+    /// A layer as Haiku's `hk.Linear` starts: weights `TruncatedNormal(1/√fan_in)`, biases 0.
+    pub fn new_haiku(init: &mut Init, fan_in: usize, fan_out: usize, bias: bool) -> Self {
+        let std = 1.0 / (fan_in as f64).sqrt();
+        Dense { weight: init.truncated_normal([fan_in, fan_out], std), bias: bias.then(|| init.constant(fan_out, 0.0)) }
     }
 
     /// Apply to an n × fan_in matrix.
@@ -194,6 +209,9 @@ pub struct Mlp {
     /// width): logits = decoder(x) · E[classes]ᵀ, as in the PAIR explorable.
     #[module(skip)]
     pub unembed: bool,
+    /// The table's last row is '=', which is never an answer (left out of the read-out).
+    #[module(skip)]
+    pub equals_row: bool,
 }
 
 /// LayerNorm over the last dimension, with learned gain and bias.
@@ -348,33 +366,56 @@ impl Network {
                 },
                 decoder: Decoder::new(&mut init, *d_emb, widths, out, *activation),
             }),
-            (ModelConfig::Mlp { widths, activation, bias, .. }, InputKind::Features { dim }) => Network::Mlp(Mlp {
+            (ModelConfig::Mlp { widths, activation, bias, init: scheme, .. }, InputKind::Features { dim }) => Network::Mlp(Mlp {
                 embed: None,
-                decoder: Decoder::build(&mut init, dim, widths, out, *activation, |i, a, b| Dense::new(i, a, b, *bias)),
+                decoder: Decoder::build(&mut init, dim, widths, out, *activation, |i, a, b| match scheme {
+                    MlpInit::Groklab => Dense::new(i, a, b, *bias),
+                    MlpInit::Haiku => Dense::new_haiku(i, a, b, *bias),
+                }),
                 combine: Combine::Concat,
                 unembed: false,
+                equals_row: false,
             }),
-            (ModelConfig::Mlp { d_emb, combine, tied, widths, activation, unembed, bias }, InputKind::Tokens { .. }) => {
-                // The PAIR model keeps its notebook's initialisation: E ~ N(0, 2/vocab) (Haiku's
-                // VarianceScaling(2) over the 67-row table), layers N(0, 1/fan_in).
-                let std = if *unembed { (2.0 / vocab as f64).sqrt() } else { emb_std(*d_emb) };
-                let tokens = init.normal([vocab, *d_emb], std);
-                let second = (!tied).then(|| init.normal([vocab, *d_emb], std));
+            (
+                ModelConfig::Mlp { d_emb, combine, tied, widths, activation, unembed, bias, init: scheme, equals_row },
+                InputKind::Tokens { .. },
+            ) => {
+                let rows = if *equals_row { vocab } else { vocab - 1 };
                 let fan_in = match combine {
                     Combine::Sum => *d_emb,
                     Combine::Concat => 2 * d_emb,
                 };
-                let (fan_out, bias) = if *unembed { (*d_emb, *bias) } else { (out, *bias) };
-                let decoder = if *unembed {
-                    Decoder::build(&mut init, fan_in, widths, fan_out, *activation, |i, a, b| Dense::new_normal(i, a, b, bias))
-                } else {
-                    Decoder::build(&mut init, fan_in, widths, fan_out, *activation, |i, a, b| Dense::new(i, a, b, bias))
+                let fan_out = if *unembed { *d_emb } else { out };
+                let (tokens, second, decoder) = match scheme {
+                    // Haiku's VarianceScaling(2) over the table (fan_in = its rows), truncated
+                    // at ±2σ and widened by 1/0.8796 so the draws' std is √(2/rows).
+                    MlpInit::Haiku => {
+                        let std = (2.0 / rows as f64).sqrt() / TRUNCATED_NORMAL_STD;
+                        let tokens = init.truncated_normal([rows, *d_emb], std);
+                        let second = (!tied).then(|| init.truncated_normal([rows, *d_emb], std));
+                        let decoder = Decoder::build(&mut init, fan_in, widths, fan_out, *activation, |i, a, b| Dense::new_haiku(i, a, b, *bias));
+                        (tokens, second, decoder)
+                    }
+                    // The unembedded (PAIR-shaped) model's first, untruncated take on the
+                    // notebook: E ~ N(0, 2/rows), layers N(0, 1/fan_in).
+                    MlpInit::Groklab => {
+                        let std = if *unembed { (2.0 / rows as f64).sqrt() } else { emb_std(*d_emb) };
+                        let tokens = init.normal([rows, *d_emb], std);
+                        let second = (!tied).then(|| init.normal([rows, *d_emb], std));
+                        let decoder = if *unembed {
+                            Decoder::build(&mut init, fan_in, widths, fan_out, *activation, |i, a, b| Dense::new_normal(i, a, b, *bias))
+                        } else {
+                            Decoder::build(&mut init, fan_in, widths, fan_out, *activation, |i, a, b| Dense::new(i, a, b, *bias))
+                        };
+                        (tokens, second, decoder)
+                    }
                 };
                 Network::Mlp(Mlp {
                     embed: Some(Embeddings { tokens, second, positions: None }),
                     decoder,
                     combine: *combine,
                     unembed: *unembed,
+                    equals_row: *equals_row,
                 })
             }
             (ModelConfig::Transformer { layers, d_model, heads, d_mlp, layer_norm }, InputKind::Tokens { seq_len, .. }) => {
@@ -415,10 +456,10 @@ impl Network {
             Network::Mlp(m) => {
                 let y = m.decoder.out.forward(rep);
                 match m.embed.as_ref().filter(|_| m.unembed) {
-                    // The last token is '=', which is never an answer.
                     Some(embed) => {
-                        let [vocab, d] = embed.tokens.val().dims();
-                        y.matmul(embed.tokens.val().slice([0..vocab - 1, 0..d]).transpose())
+                        let [rows, d] = embed.tokens.val().dims();
+                        let answers = rows - usize::from(m.equals_row);
+                        y.matmul(embed.tokens.val().slice([0..answers, 0..d]).transpose())
                     }
                     None => y,
                 }

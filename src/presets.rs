@@ -41,6 +41,7 @@ fn full_batch(steps: u64, eval_every: u64) -> TrainConfig {
         ntk_every: (steps / 20).max(1),
         ntk_probes: 16,
         grokfast: None,
+        class_mean: false,
     }
 }
 
@@ -50,6 +51,7 @@ fn modular(p: u32, train_fraction: f64) -> TaskConfig {
         op: ModOp::Add,
         train_fraction,
         symmetric_split: false,
+        unordered: false,
     }
 }
 
@@ -62,6 +64,8 @@ fn mlp(d_emb: usize, widths: Vec<usize>) -> ModelConfig {
         activation: Activation::Relu,
         unembed: false,
         bias: true,
+        init: MlpInit::Groklab,
+        equals_row: true,
     }
 }
 
@@ -85,6 +89,8 @@ fn student_100_100() -> ModelConfig {
         activation: Activation::Tanh,
         unembed: false,
         bias: true,
+        init: MlpInit::Groklab,
+        equals_row: true,
     }
 }
 
@@ -173,7 +179,7 @@ pub fn all() -> Vec<Preset> {
             about: "PAIR explorable: a + b mod 67, 40 % of symmetric pairs; logits = ReLU((E_a + E_b)·H)·O·Eᵀ with one 500-d table E, 24 neurons, no biases (the article's notebook model; it groks near step 40,000 there, in float64): here it memorises and has not generalised by step 50,000",
             config: RunConfig {
                 seed: 0,
-                task: TaskConfig::Modular { p: 67, op: ModOp::Add, train_fraction: 0.4, symmetric_split: true },
+                task: TaskConfig::Modular { p: 67, op: ModOp::Add, train_fraction: 0.4, symmetric_split: true, unordered: true },
                 model: ModelConfig::Mlp {
                     d_emb: 500,
                     combine: Combine::Sum,
@@ -182,9 +188,11 @@ pub fn all() -> Vec<Preset> {
                     activation: Activation::Relu,
                     unembed: true,
                     bias: false,
+                    init: MlpInit::Haiku,
+                    equals_row: false,
                 },
                 optim: adamw(1e-3, 1.0, 0),
-                train: full_batch(50_000, 250),
+                train: TrainConfig { class_mean: true, ..full_batch(50_000, 250) },
             },
             promise: Phase::Memorization,
         },
@@ -238,6 +246,8 @@ pub fn all() -> Vec<Preset> {
                     activation: Activation::Relu,
                     unembed: false,
                     bias: true,
+                    init: MlpInit::Groklab,
+                    equals_row: true,
                 },
                 optim: adamw(3e-3, 0.1, 0),
                 train: full_batch(20_000, 100),

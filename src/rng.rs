@@ -58,6 +58,19 @@ impl Rng {
         (0..n).map(|_| (self.normal() * std) as f32).collect()
     }
 
+    /// `n` draws from N(0, std²) truncated at ±2·std (redrawn outside), as f32: Haiku's
+    /// `TruncatedNormal`, whose actual standard deviation is 0.8796·std.
+    pub fn truncated_normals(&mut self, n: usize, std: f64) -> Vec<f32> {
+        (0..n)
+            .map(|_| loop {
+                let z = self.normal();
+                if z.abs() <= 2.0 {
+                    break (z * std) as f32;
+                }
+            })
+            .collect()
+    }
+
     /// `n` draws from U(−bound, bound), as f32.
     pub fn uniforms(&mut self, n: usize, bound: f64) -> Vec<f32> {
         (0..n)
@@ -86,5 +99,14 @@ mod tests {
         let var = xs.iter().map(|&x| (x as f64 - mean).powi(2)).sum::<f64>() / xs.len() as f64;
         assert!(mean.abs() < 0.03, "mean {mean}");
         assert!((var - 1.0).abs() < 0.05, "var {var}");
+    }
+
+    #[test]
+    fn truncated_normals_stay_within_two_std_with_the_known_spread() {
+        let xs = Rng::new(2, 0).truncated_normals(40_000, 0.5);
+        assert!(xs.iter().all(|&x| x.abs() <= 1.0), "a draw beyond 2 std");
+        let var = xs.iter().map(|&x| (x as f64).powi(2)).sum::<f64>() / xs.len() as f64;
+        // The variance of N(0, 1) truncated at ±2: 1 − 4φ(2)/(2Φ(2) − 1) = 0.7737 (std 0.8796).
+        assert!((var.sqrt() / 0.5 - 0.8796).abs() < 0.01, "std {}", var.sqrt());
     }
 }

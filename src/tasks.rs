@@ -93,9 +93,12 @@ impl Dataset {
 /// Build the data set of a task for a seed.
 pub fn build(task: &TaskConfig, seed: u64) -> Dataset {
     match task {
-        TaskConfig::Modular { p, op, train_fraction, symmetric_split } => {
-            let pairs = modular_pairs(*p, *op);
-            let split = if *symmetric_split {
+        TaskConfig::Modular { p, op, train_fraction, symmetric_split, unordered } => {
+            let mut pairs = modular_pairs(*p, *op);
+            if *unordered {
+                pairs.retain(|(a, b, _)| a <= b);
+            }
+            let split = if *symmetric_split && !*unordered {
                 Split::Symmetric(*train_fraction)
             } else {
                 Split::Count(fraction_count(*train_fraction, pairs.len()))

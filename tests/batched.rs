@@ -115,6 +115,17 @@ fn mlp_batch_matches_each_run_alone_on_cpu() {
 }
 
 #[test]
+fn pair_batch_matches_each_run_alone_on_cpu() {
+    // PAIR's model: read out through a table without an '=' row, loss ÷ classes, pairs a ≤ b.
+    let mut configs = four("modular-mlp", "200", "20");
+    for c in &mut configs {
+        *c = c.with_overrides(&[("task.p".into(), "23".into()), ("model.d_emb".into(), "40".into())]).unwrap();
+    }
+    let worst = compare(&configs, &device::cpu(), 1e-4, 0.0);
+    println!("modular-mlp (p 23), K = 4, 200 steps, CPU: worst relative loss difference {worst:.2e}");
+}
+
+#[test]
 fn feature_regression_batch_matches_each_run_alone_on_cpu() {
     // Omnigrok's teacher–student (features, MSE, a per-run tolerance), over weight decay.
     let configs: Vec<RunConfig> = ["0", "0.03", "1", "3"]

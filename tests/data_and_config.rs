@@ -6,7 +6,7 @@ use groklab::tasks::{self, InputKind, OutputKind};
 use std::collections::HashSet;
 
 fn modular(p: u32, op: ModOp, train_fraction: f64) -> TaskConfig {
-    TaskConfig::Modular { p, op, train_fraction, symmetric_split: false }
+    TaskConfig::Modular { p, op, train_fraction, symmetric_split: false, unordered: false }
 }
 
 #[test]
@@ -57,13 +57,27 @@ fn split_is_a_partition_that_depends_on_the_seed() {
 
 #[test]
 fn symmetric_split_keeps_both_orders_together() {
-    let task = TaskConfig::Modular { p: 67, op: ModOp::Add, train_fraction: 0.4, symmetric_split: true };
+    let task = TaskConfig::Modular { p: 67, op: ModOp::Add, train_fraction: 0.4, symmetric_split: true, unordered: false };
     let data = tasks::build(&task, 0);
     let train: HashSet<(u32, u32)> = data.train.tokens.chunks(3).map(|t| (t[0], t[1])).collect();
     assert!(train.iter().all(|&(a, b)| train.contains(&(b, a))));
     // 40 % of the 2,278 unordered pairs, 67 of them diagonal (a = a).
     let unordered = train.iter().filter(|(a, b)| a <= b).count();
     assert_eq!(unordered, 911);
+}
+
+#[test]
+fn unordered_data_is_the_pairs_a_at_most_b_split_as_pairs_notebook() {
+    // PAIR's notebook: the 2,278 pairs a ≤ b of 67 numbers, int(0.4 · 2,278) = 911 to train.
+    let task = TaskConfig::Modular { p: 67, op: ModOp::Add, train_fraction: 0.4, symmetric_split: true, unordered: true };
+    let data = tasks::build(&task, 165);
+    let pairs = |e: &groklab::tasks::Examples| -> Vec<(u32, u32)> { e.tokens.chunks(3).map(|t| (t[0], t[1])).collect() };
+    let (train, test) = (pairs(&data.train), pairs(&data.test));
+    assert_eq!((train.len(), test.len()), (911, 1367));
+    let all: HashSet<(u32, u32)> = train.iter().chain(&test).copied().collect();
+    assert_eq!(all.len(), 2278, "train and test are disjoint and cover every pair");
+    assert!(all.iter().all(|&(a, b)| a <= b && b < 67));
+    assert!(data.train.labels.iter().zip(&train).all(|(&c, &(a, b))| c == (a + b) % 67));
 }
 
 #[test]

@@ -140,6 +140,59 @@ fn pair_model_matches_an_f64_forward() {
     });
 }
 
+/// Sample standard deviation and largest magnitude.
+fn spread(v: &[f64]) -> (f64, f64) {
+    let mean = v.iter().sum::<f64>() / v.len() as f64;
+    let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (v.len() - 1) as f64;
+    (var.sqrt(), v.iter().fold(0.0f64, |m, x| m.max(x.abs())))
+}
+
+#[test]
+fn pair_model_starts_from_haikus_truncated_normals() {
+    // PAIR's notebook: E ~ VarianceScaling(2) over its 67 rows (truncated normal, std √(2/67)),
+    // H and O ~ TruncatedNormal(1/√fan_in), cut at ±2 of that std (so the draws' std is 0.8796
+    // of it). A plain normal of the same std would exceed the cut-off about 4.6 % of the time.
+    let s = Session::new(config("modular-mlp", &[]), &device::cpu()).unwrap();
+    let p = params(&s);
+    let cut = 0.879_625_661_034_239_8;
+    let e_std = (2.0f64 / 67.0).sqrt();
+    for (name, shape, draws_std, bound) in [
+        ("embed.tokens", [67, 500], e_std, 2.0 * e_std / cut),
+        ("decoder.hidden.0.weight", [500, 24], cut / 500f64.sqrt(), 2.0 / 500f64.sqrt()),
+        ("decoder.out.weight", [24, 500], cut / 24f64.sqrt(), 2.0 / 24f64.sqrt()),
+    ] {
+        let (v, r, c) = mat(&p, name);
+        assert_eq!([r, c], shape, "{name}: shape (no '=' row in E)");
+        let (std, max) = spread(v);
+        assert!((std / draws_std - 1.0).abs() < 0.03, "{name}: std {std}, want {draws_std}");
+        assert!(max <= bound * (1.0 + 1e-6) && max > 0.95 * bound, "{name}: max |w| {max}, cut-off {bound}");
+    }
+    assert_eq!(p.len(), 3, "E, H and O only: {:?}", p.keys().collect::<Vec<_>>());
+}
+
+#[test]
+fn class_mean_divides_the_cross_entropy_by_the_classes() {
+    // The recorded training loss is −mean over examples and classes of onehot · log_softmax,
+    // PAIR's loss, computed here in f64 from the session's own logits.
+    let s = trained(config("modular-mlp", &[("task.p", "13"), ("model.d_emb", "10"), ("model.widths", "[6]")]), 3);
+    let (logits, cols) = block_on(s.outputs(false)).unwrap();
+    assert_eq!(cols, 13);
+    let labels = &s.dataset().train.labels;
+    let ce: f64 = labels
+        .iter()
+        .enumerate()
+        .map(|(i, &y)| {
+            let row: Vec<f64> = logits[i * cols..(i + 1) * cols].iter().map(|&x| x as f64).collect();
+            let max = row.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+            max + row.iter().map(|x| (x - max).exp()).sum::<f64>().ln() - row[y as usize]
+        })
+        .sum::<f64>()
+        / labels.len() as f64;
+    let recorded = s.history().last().unwrap().train_loss;
+    assert_eq!(s.history().last().unwrap().step, 3);
+    assert!((recorded - ce / 13.0).abs() <= 1e-5 * ce, "recorded {recorded}, CE/13 = {}", ce / 13.0);
+}
+
 #[test]
 fn mlp_over_features_matches_an_f64_forward() {
     let s = trained(config("sparse-parity", &[("task.bits", "10"), ("task.train_count", "60"), ("task.test_count", "40"), ("model.widths", "[9]")]), 5);

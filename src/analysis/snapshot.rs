@@ -346,8 +346,16 @@ pub fn analyse(
 /// Restricted and excluded training loss (docs/science.md §3) from every example's logits.
 fn restricted_and_excluded(p: usize, examples: &[Example], logits: &Matrix, keys: &[usize]) -> (f64, f64) {
     let mut table = vec![0.0; p * p * p];
+    let mut filled = vec![false; p * p];
     for (i, x) in examples.iter().enumerate() {
         table[(x.a * p + x.b) * p..(x.a * p + x.b + 1) * p].copy_from_slice(logits.row(i));
+        filled[x.a * p + x.b] = true;
+    }
+    // Unordered data (`task.unordered`) holds a ≤ b only: (b, a) is the same question.
+    for (i, x) in examples.iter().enumerate() {
+        if !filled[x.b * p + x.a] {
+            table[(x.b * p + x.a) * p..(x.b * p + x.a + 1) * p].copy_from_slice(logits.row(i));
+        }
     }
     let (kept, excluded) = restrict_logits(&table, p, keys);
     let train: Vec<(usize, usize, usize)> = examples.iter().filter(|x| x.train).map(|x| (x.a, x.b, x.label)).collect();

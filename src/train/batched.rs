@@ -117,7 +117,7 @@ struct Stacked {
 
 /// How the stacked output is scored, per run (the batched form of [`Objective`]).
 enum Scoring {
-    CrossEntropy,
+    CrossEntropy { class_mean: bool },
     /// Each run's class vectors, `[K, classes, d]`.
     ClassTargets(Tensor<3>),
     /// Each run's tolerance on the squared error, `[K, 1, 1]`.
@@ -179,6 +179,10 @@ impl BatchedSession {
             template.get_or_insert(net);
         }
         let template = template.expect("k ≥ 1");
+        // Token ids index the table, whose rows may leave out '=' (`model.equals_row`).
+        if let Some(embed) = template.embeddings() {
+            vocab = embed.tokens.val().dims()[0];
+        }
         let embed_ids = template.embeddings().map(param_ids).unwrap_or_default();
         let (infos, layer_names) = super::params::param_layers(&template);
         let params = super::params::visit_parameters(&template)
@@ -197,7 +201,7 @@ impl BatchedSession {
             })
             .collect();
         let scoring = match &objectives[0] {
-            Objective::CrossEntropy => Scoring::CrossEntropy,
+            Objective::CrossEntropy { class_mean } => Scoring::CrossEntropy { class_mean: *class_mean },
             Objective::ClassTargets(_) => Scoring::ClassTargets(Tensor::stack(
                 objectives.iter().map(|o| if let Objective::ClassTargets(t) = o { t.clone() } else { unreachable!("one shape") }).collect(),
                 0,
@@ -455,11 +459,11 @@ impl BatchedSession {
         }
         let y = dense(x, "decoder.out");
         match config {
-            ModelConfig::Mlp { unembed: true, .. } if self.vocab > 0 => {
-                // The last token is '=', which is never an answer (as in `Network::forward`).
+            ModelConfig::Mlp { unembed: true, equals_row, .. } if self.vocab > 0 => {
+                // An '=' row is never an answer (as in `Network::forward`).
                 let table = w("embed.tokens").expect("token models have a table");
-                let [_, vocab, d] = table.dims();
-                y.matmul(table.slice([0..k, 0..vocab - 1, 0..d]).swap_dims(1, 2))
+                let [_, rows, d] = table.dims();
+                y.matmul(table.slice([0..k, 0..rows - usize::from(*equals_row), 0..d]).swap_dims(1, 2))
             }
             _ => y,
         }
@@ -469,10 +473,11 @@ impl BatchedSession {
     fn loss(&self, out: Tensor<3>, split: &DeviceSplit) -> Tensor<1> {
         let [k, n, _] = out.dims();
         match &self.scoring {
-            Scoring::CrossEntropy => {
+            Scoring::CrossEntropy { class_mean } => {
                 let c = out.dims()[2];
                 let one_hot = split.one_hot.clone().expect("classification has one-hot labels").reshape([k, n, c]);
-                per_run_sum(log_softmax(out, 2) * one_hot).neg().div_scalar(n as f64)
+                let classes = if *class_mean { c } else { 1 };
+                per_run_sum(log_softmax(out, 2) * one_hot).neg().div_scalar((n * classes) as f64)
             }
             Scoring::ClassTargets(_) | Scoring::Regression(_) => {
                 let d = out.dims()[2];
@@ -487,7 +492,7 @@ impl BatchedSession {
         let [k, n, _] = out.dims();
         let labels = || split.labels.clone().expect("labels").reshape([k, n, 1]);
         let hits = match &self.scoring {
-            Scoring::CrossEntropy => out.argmax(2).equal(labels()).int(),
+            Scoring::CrossEntropy { .. } => out.argmax(2).equal(labels()).int(),
             Scoring::ClassTargets(table) => {
                 let c = table.dims()[1];
                 let norms = table.clone().powi_scalar(2).sum_dim(2).reshape([k, 1, c]);

@@ -526,16 +526,16 @@ impl Session {
             TaskConfig::Addition { p, .. } => TaskFacts::Addition { p: *p as usize },
             _ => TaskFacts::Other,
         };
-        let embeddings = self.embeddings().await?.map(|rows| {
-            // The last token is '=', not an operand.
-            let rows: Vec<Vec<f64>> = rows[..rows.len() - 1].iter().map(|r| r.iter().map(|&x| x as f64).collect()).collect();
-            Matrix::from_rows(&rows)
-        });
         let operands = match self.data.input {
             tasks::InputKind::Tokens { vocab, .. } => vocab - 1,
             tasks::InputKind::Features { .. } => 0,
         };
-        let want_logits = matches!(facts, TaskFacts::Modular { add: true, .. }) && matches!(self.objective, Objective::CrossEntropy);
+        let embeddings = self.embeddings().await?.map(|rows| {
+            // The operands' rows: the last token is '=' (where the table has a row for it).
+            let rows: Vec<Vec<f64>> = rows[..operands].iter().map(|r| r.iter().map(|&x| x as f64).collect()).collect();
+            Matrix::from_rows(&rows)
+        });
+        let want_logits = matches!(facts, TaskFacts::Modular { add: true, .. }) && matches!(self.objective, Objective::CrossEntropy { .. });
         let model = self.model().valid();
         let mut examples = Vec::new();
         let mut logits: Vec<f64> = Vec::new();
@@ -742,7 +742,7 @@ mod tests {
     fn the_ntk_from_per_example_gradients_matches_a_finite_difference_jacobian() {
         // A tiny MLP on a + b mod 5 with 4 probes.
         let mut config = crate::presets::find("quick-grok").unwrap().config;
-        config.task = crate::config::TaskConfig::Modular { p: 5, op: ModOp::Add, train_fraction: 0.6, symmetric_split: false };
+        config.task = crate::config::TaskConfig::Modular { p: 5, op: ModOp::Add, train_fraction: 0.6, symmetric_split: false, unordered: false };
         if let ModelConfig::Mlp { d_emb, widths, .. } = &mut config.model {
             *d_emb = 3;
             *widths = vec![4];
@@ -782,7 +782,7 @@ mod tests {
         // against ‖∇ℓ‖² of u (hidden weights and bias) and w (read-out weights) by central
         // differences of the training loss, and C from the weights themselves.
         let mut config = crate::presets::find("quick-grok").unwrap().config;
-        config.task = crate::config::TaskConfig::Modular { p: 5, op: ModOp::Add, train_fraction: 0.6, symmetric_split: false };
+        config.task = crate::config::TaskConfig::Modular { p: 5, op: ModOp::Add, train_fraction: 0.6, symmetric_split: false, unordered: false };
         if let ModelConfig::Mlp { d_emb, widths, .. } = &mut config.model {
             *d_emb = 3;
             *widths = vec![4];

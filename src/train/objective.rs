@@ -24,8 +24,9 @@ pub const REGRESSION_TOLERANCE: f64 = 0.1;
 /// How the network's output is scored.
 #[derive(Clone)]
 pub(crate) enum Objective {
-    /// Softmax cross-entropy against class labels; accuracy by argmax.
-    CrossEntropy,
+    /// Softmax cross-entropy against class labels, averaged over the examples (and over the
+    /// classes too with `class_mean`, `train.class_mean`); accuracy by argmax.
+    CrossEntropy { class_mean: bool },
     /// MSE to a fixed random vector per class (Liu's toy model); accuracy by nearest vector.
     ClassTargets(Tensor<2>),
     /// MSE regression; an example counts as correct when its summed squared error is below
@@ -38,9 +39,10 @@ impl Objective {
     /// Mean loss over the split, shape [1].
     pub(crate) fn loss(&self, out: Tensor<2>, split: &DeviceSplit) -> Tensor<1> {
         match self {
-            Objective::CrossEntropy => {
+            Objective::CrossEntropy { class_mean } => {
+                let classes = if *class_mean { out.dims()[1] } else { 1 };
                 let one_hot = split.one_hot.clone().expect("classification has one-hot labels");
-                (log_softmax(out, 1) * one_hot).sum().neg().div_scalar(split.len as f64)
+                (log_softmax(out, 1) * one_hot).sum().neg().div_scalar((split.len * classes) as f64)
             }
             Objective::ClassTargets(_) | Objective::Regression { .. } => {
                 let targets = split.targets.clone().expect("MSE has targets");
@@ -53,7 +55,7 @@ impl Objective {
     /// regression, which has no classes.
     pub(crate) fn predict(&self, out: Tensor<2>) -> Option<Tensor<1, burn::tensor::Int>> {
         match self {
-            Objective::CrossEntropy => Some(out.argmax(1).flatten(0, 1)),
+            Objective::CrossEntropy { .. } => Some(out.argmax(1).flatten(0, 1)),
             Objective::ClassTargets(table) => {
                 let norms = table.clone().powi_scalar(2).sum_dim(1).reshape([1, table.dims()[0]]);
                 let dist = norms - out.matmul(table.clone().transpose()).mul_scalar(2.0);
@@ -69,7 +71,7 @@ impl Objective {
     /// docs/science.md §6 says. Regression has no classes: `None`.
     pub(crate) fn fallibility(&self, out: Tensor<2>, split: &DeviceSplit) -> Option<Tensor<1>> {
         let logits = match self {
-            Objective::CrossEntropy => out,
+            Objective::CrossEntropy { .. } => out,
             Objective::ClassTargets(table) => {
                 let norms = table.clone().powi_scalar(2).sum_dim(1).reshape([1, table.dims()[0]]);
                 let out_norms = out.clone().powi_scalar(2).sum_dim(1);
@@ -85,7 +87,7 @@ impl Objective {
     /// Number of correctly predicted examples, shape [1].
     pub(crate) fn correct(&self, out: Tensor<2>, split: &DeviceSplit) -> Tensor<1> {
         let hits = match self {
-            Objective::CrossEntropy => {
+            Objective::CrossEntropy { .. } => {
                 let labels = split.labels.clone().expect("labels");
                 out.argmax(1).equal(labels).int()
             }
@@ -131,7 +133,7 @@ pub(crate) fn objective_for(config: &RunConfig, data: &Dataset, device: &Device)
         }
         _ => {
             debug_assert!(is_classification(&config.task, &config.model));
-            Objective::CrossEntropy
+            Objective::CrossEntropy { class_mean: config.train.class_mean }
         }
     }
 }

@@ -43,7 +43,7 @@ impl DeviceSplit {
             Tensor::<1, Int>::from_data(TensorData::new(labels, [n]), device)
         };
         let (labels, one_hot, targets) = match (output, objective) {
-            (OutputKind::Classes(c), Objective::CrossEntropy) => {
+            (OutputKind::Classes(c), Objective::CrossEntropy { .. }) => {
                 let mut hot = vec![0f32; n * c];
                 ex.labels.iter().enumerate().for_each(|(i, &l)| hot[i * c + l as usize] = 1.0);
                 let one_hot = Tensor::from_data(TensorData::new(hot, [n, c]), device);
