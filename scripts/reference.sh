@@ -5,7 +5,10 @@
 #     with the authors' own settings; their training losses must agree to 1e-3 relative at
 #     every step, or this exits 1. Liu's toy runs 1,000 steps: a β2 of 0.98 instead of the
 #     authors' 0.999 stays inside 1e-3 for 200 steps and leaves it at step 202.
-#     Omnigrok's teacher–student run: 1,000 steps likewise.
+#     Omnigrok's teacher–student run: 1,000 steps likewise. The PAIR model: 100 steps, for in
+#     its memorisation phase float32 rounding grows ~30× every 25 steps from step ~75 (the
+#     reference against itself in float64 parts likewise); every real difference tried (β2,
+#     ε, weight decay 0.9, the loss not ÷ 67) parts by step 43 (docs/science.md §8).
 #  2. The reference itself reproduces the authors' printed log where they left one (Omnigrok).
 #  3. Milestones: Groklab's preset and the reference, each from its own seeds, side by side.
 # Results go to test-results/reference/.
@@ -34,6 +37,12 @@ echo "== Same start (float32 both; the losses must agree to 1e-3 relative at eve
 "$py" "$ref/compare.py" same-start "$out/omnigrok.groklab.same.json" "$out/omnigrok.reference.same.json" --min-steps 1000 \
   --name "Omnigrok's teacher-student (omnigrok)"
 
+"$bin" train --preset modular-mlp --steps 100 "${every[@]}" --quiet \
+  --save-init "$out/pair.start.json" --out "$out/pair.groklab.same.json" >/dev/null
+"$py" "$ref/pair_mlp.py" --start "$out/pair.start.json" --steps 100 --out "$out/pair.reference.same.json"
+"$py" "$ref/compare.py" same-start "$out/pair.groklab.same.json" "$out/pair.reference.same.json" --min-steps 100 \
+  --name "PAIR's MLP (modular-mlp)"
+
 echo "== The reference against the authors' own log"
 "$py" "$ref/omnigrok.py" --seed 0 --steps 19000 --every 200 --check-log --out "$out/omnigrok.reference.seed0.json"
 
@@ -60,3 +69,16 @@ for seed in 0 1 2 3; do
 done
 "$py" "$ref/compare.py" table "Omnigrok's teacher-student run, wd 0.05, alpha 2, $steps steps (the notebook logged test 45 % at 10k, 76 % at 19k)" \
   --at 10000 19000 --groklab "${g[@]}" --reference "${r[@]}"
+
+# PAIR's model: ~20 min a run natively on two cores (docs/science.md §8 on its speed).
+steps=50000
+g=() r=()
+for seed in 0 1 2 3; do
+  "$bin" train --preset modular-mlp --seed "$seed" --steps "$steps" --set train.eval_every=100 --set train.snapshot_every=0 \
+    --set train.ntk_every=0 --quiet --out "$out/pair.groklab.seed$seed.json" >/dev/null
+  g+=("$out/pair.groklab.seed$seed.json")
+  "$py" "$ref/pair_mlp.py" --seed "$seed" --steps "$steps" --every 100 --out "$out/pair.reference.seed$seed.json"
+  r+=("$out/pair.reference.seed$seed.json")
+done
+"$py" "$ref/compare.py" table "PAIR's MLP, a + b mod 67, 911 pairs a <= b, wd 1, $steps steps (the notebook's seed 165 logged test 90 % at 39,900)" \
+  --at 10000 20000 --groklab "${g[@]}" --reference "${r[@]}"

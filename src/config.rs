@@ -41,7 +41,7 @@ pub enum TaskConfig {
         #[serde(default)]
         symmetric_split: bool,
         /// The data set is the p(p+1)/2 pairs with a ≤ b, split by `train_fraction`, not all
-        /// p² ordered pairs: PAIR's notebook (`is_symmetric_input`, docs/science.md §3).
+        /// p² ordered pairs: PAIR's notebook (`is_symmetric_input`, docs/science.md §8).
         #[serde(default)]
         unordered: bool,
     },
@@ -222,7 +222,7 @@ pub enum EmbedInit {
     Uniform,
 }
 
-/// The initial distribution of an MLP's weights (docs/science.md §3).
+/// The initial distribution of an MLP's weights (docs/science.md §8).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MlpInit {
@@ -318,7 +318,7 @@ pub struct TrainConfig {
     pub grokfast: Option<GrokfastConfig>,
     /// Average the cross-entropy over the classes as well as the examples (÷ classes), as
     /// PAIR's notebook's `-mean(onehot · log_softmax)`; Adam sees this only through ε, which
-    /// it makes classes times larger (docs/science.md §3).
+    /// it makes classes times larger (docs/science.md §8).
     #[serde(default)]
     pub class_mean: bool,
 }

@@ -53,6 +53,25 @@ fn omnigrok_notebook_run_groks_where_its_reference_does() {
 }
 
 #[test]
+fn pair_model_memorises_and_sheds_weight_where_its_reference_does() {
+    // PAIR's notebook model (docs/science.md §8): the reference (benches/reference/pair_mlp.py,
+    // seeds 0–3 and 165, float32) reaches train 90 % at step 200–300 and its weight norm
+    // rises from ≈ 37.5 to a peak of 51.1–55.2 at step 1,000–1,300, then falls.
+    let preset = presets::find("modular-mlp").unwrap();
+    let config = preset.config.with_overrides(&[("train.eval_every".into(), "100".into())]).unwrap();
+    let mut s = Session::new(config, &device::cpu()).unwrap();
+    block_on(s.step(2000)).unwrap();
+    let h = s.history();
+    let first = h.iter().find(|r| r.step == 100).expect("a record at step 100").weight_norm;
+    let peak = h.iter().max_by(|a, b| a.weight_norm.total_cmp(&b.weight_norm)).unwrap();
+    let last = h.last().unwrap();
+    assert!((37.0..=39.5).contains(&first), "weight norm {first} at step 100 (reference 38.7–38.9)");
+    assert!((51.1..=55.2).contains(&peak.weight_norm) && (1_000..=1_300).contains(&peak.step), "peak {} at {}", peak.weight_norm, peak.step);
+    assert!(last.step == 2000 && last.weight_norm < peak.weight_norm - 0.5, "the norm falls after its peak: {} at 2,000", last.weight_norm);
+    assert!((200..=300).contains(&s.summary().train_step_90.unwrap()), "{:?}", s.summary());
+}
+
+#[test]
 fn s3_is_too_small_to_generalise_and_says_so() {
     // 36 pairs: every model here memorises; a memorising network answers with group elements
     // its row already used for other pairs, so test accuracy sits at 0 (a Latin square).
