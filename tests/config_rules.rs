@@ -125,7 +125,10 @@ fn settings_that_cannot_change_the_run_are_listed_for_the_page() {
         assert!(inactive.contains(&k), "{k}: {inactive:?}");
     }
     let toy = presets::find("toy-addition").unwrap().config;
-    assert_eq!(toy.inactive_settings(), vec!["task.train_fraction"], "train_count overrides the fraction");
+    // train_count overrides the fraction; MSE to class vectors has no classes to average over.
+    assert_eq!(toy.inactive_settings(), vec!["task.train_fraction", "train.class_mean"]);
+    // PAIR's pairs a ≤ b leave no (b, a) to keep on a's side of the split.
+    assert_eq!(presets::find("modular-mlp").unwrap().config.inactive_settings(), vec!["task.symmetric_split"]);
     assert!(presets::flagship().config.inactive_settings().is_empty());
 }
 
