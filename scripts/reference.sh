@@ -47,38 +47,29 @@ echo "== The reference against the authors' own log"
 "$py" "$ref/omnigrok.py" --seed 0 --steps 19000 --every 200 --check-log --out "$out/omnigrok.reference.seed0.json"
 
 echo "== Milestones, each from its own seeds"
-steps=5000
-g=() r=()
-for seed in 58 0 1 2; do
-  "$bin" train --preset toy-addition --seed "$seed" --steps "$steps" --set train.eval_every=10 --set train.snapshot_every=10 --quiet \
-    --out "$out/toy.groklab.seed$seed.json" >/dev/null
-  g+=("$out/toy.groklab.seed$seed.json")
-  "$py" "$ref/liu_toy.py" --seed "$seed" --steps "$steps" --out "$out/toy.reference.seed$seed.json"
-  r+=("$out/toy.reference.seed$seed.json")
-done
-"$py" "$ref/compare.py" table "Liu's toy model, p = 10, 45 training pairs, $steps steps (Groklab's RQI at its snapshot steps)" \
-  --groklab "${g[@]}" --reference "${r[@]}"
+# milestones NAME PRESET SCRIPT STEPS "SEEDS" "GROKLAB SETTINGS" "REFERENCE ARGS" TITLE [compare.py table options]
+milestones() {
+  local name=$1 preset=$2 script=$3 steps=$4 seeds=$5 sets=$6 args=$7 title=$8 seed
+  shift 8
+  local g=() r=()
+  for seed in $seeds; do
+    # shellcheck disable=SC2086 # the settings are words on purpose
+    "$bin" train --preset "$preset" --seed "$seed" --steps "$steps" $sets --quiet --out "$out/$name.groklab.seed$seed.json" >/dev/null
+    g+=("$out/$name.groklab.seed$seed.json")
+    # shellcheck disable=SC2086
+    "$py" "$ref/$script" --seed "$seed" --steps "$steps" $args --out "$out/$name.reference.seed$seed.json"
+    r+=("$out/$name.reference.seed$seed.json")
+  done
+  "$py" "$ref/compare.py" table "$title" "$@" --groklab "${g[@]}" --reference "${r[@]}"
+}
 
-steps=40000
-g=() r=()
-for seed in 0 1 2 3; do
-  "$bin" train --preset omnigrok --seed "$seed" --steps "$steps" --quiet --out "$out/omnigrok.groklab.seed$seed.json" >/dev/null
-  g+=("$out/omnigrok.groklab.seed$seed.json")
-  "$py" "$ref/omnigrok.py" --seed "$seed" --steps "$steps" --every 200 --out "$out/omnigrok.reference.seed$seed.json"
-  r+=("$out/omnigrok.reference.seed$seed.json")
-done
-"$py" "$ref/compare.py" table "Omnigrok's teacher-student run, wd 0.05, alpha 2, $steps steps (the notebook logged test 45 % at 10k, 76 % at 19k)" \
-  --at 10000 19000 --groklab "${g[@]}" --reference "${r[@]}"
-
-# PAIR's model: ~20 min a run natively on two cores (docs/science.md §8 on its speed).
-steps=50000
-g=() r=()
-for seed in 0 1 2 3; do
-  "$bin" train --preset modular-mlp --seed "$seed" --steps "$steps" --set train.eval_every=100 --set train.snapshot_every=0 \
-    --set train.ntk_every=0 --quiet --out "$out/pair.groklab.seed$seed.json" >/dev/null
-  g+=("$out/pair.groklab.seed$seed.json")
-  "$py" "$ref/pair_mlp.py" --seed "$seed" --steps "$steps" --every 100 --out "$out/pair.reference.seed$seed.json"
-  r+=("$out/pair.reference.seed$seed.json")
-done
-"$py" "$ref/compare.py" table "PAIR's MLP, a + b mod 67, 911 pairs a <= b, wd 1, $steps steps (the notebook's seed 165 logged test 90 % at 39,900)" \
-  --at 10000 20000 --groklab "${g[@]}" --reference "${r[@]}"
+milestones toy toy-addition liu_toy.py 5000 "58 0 1 2" "--set train.eval_every=10 --set train.snapshot_every=10" "" \
+  "Liu's toy model, p = 10, 45 training pairs, 5000 steps (Groklab's RQI at its snapshot steps)"
+milestones omnigrok omnigrok omnigrok.py 40000 "0 1 2 3" "" "--every 200" \
+  "Omnigrok's teacher-student run, wd 0.05, alpha 2, 40000 steps (the notebook logged test 45 % at 10k, 76 % at 19k)" \
+  --at 10000 19000
+# PAIR's model: over an hour a run natively on two cores, for after memorising its CPU steps
+# slow down ~8× (README, "Parity").
+milestones pair modular-mlp pair_mlp.py 50000 "0 1 2 3" "--set train.eval_every=100 --set train.snapshot_every=0 --set train.ntk_every=0" \
+  "--every 100" "PAIR's MLP, a + b mod 67, 911 pairs a <= b, wd 1, 50000 steps (the notebook's seed 165 logged test 90 % at 39,900)" \
+  --at 10000 20000
