@@ -177,9 +177,10 @@ pub enum ModelConfig {
         /// Bias terms in the hidden and read-out layers (PAIR's model has none).
         #[serde(default = "yes")]
         bias: bool,
-        /// How the weights start. Files written before this setting existed mean `groklab`.
+        /// How the weights start (`groklab` or `haiku`). Files written before this setting
+        /// existed mean `groklab`.
         #[serde(default)]
-        init: MlpInit,
+        init: WeightInit,
         /// The embedding table has a row for '=', which an MLP never reads (it only adds to
         /// the weight norm); PAIR's table has the p numbers only. Files written before this
         /// setting existed mean true.
@@ -198,6 +199,15 @@ pub enum ModelConfig {
         d_mlp: usize,
         /// LayerNorm before attention, MLP and unembedding.
         layer_norm: bool,
+        /// How the weights start (`groklab` or `nanda`). Files written before this setting
+        /// existed mean `groklab`.
+        #[serde(default)]
+        init: WeightInit,
+        /// The read-out has a logit for '=' too, as Nanda et al.'s unembedding over the whole
+        /// vocabulary (114 outputs for p = 113); it is never an answer, so training pushes it
+        /// down. Files written before this setting existed mean false.
+        #[serde(default)]
+        equals_output: bool,
     },
 }
 
@@ -222,17 +232,22 @@ pub enum EmbedInit {
     Uniform,
 }
 
-/// The initial distribution of an MLP's weights (docs/science.md §8).
+/// The initial distribution of an MLP's or a transformer's weights (docs/science.md §8).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum MlpInit {
-    /// Layers PyTorch's default U(±1/√fan_in), embeddings N(0, 1/d); with `unembed`,
-    /// untruncated normals: E N(0, 2/rows), layers N(0, 1/fan_in).
+pub enum WeightInit {
+    /// MLP: layers PyTorch's default U(±1/√fan_in), embeddings N(0, 1/d); with `unembed`,
+    /// untruncated normals: E N(0, 2/rows), layers N(0, 1/fan_in). Transformer: embeddings
+    /// and attention N(0, 1/d_model), MLP and read-out PyTorch's default U(±1/√fan_in).
     #[default]
     Groklab,
-    /// Haiku's defaults, as PAIR's notebook: layers `TruncatedNormal(1/√fan_in)`, biases
-    /// zero, the table `VarianceScaling(2)`: truncated normal, std √(2/rows), fan_in = rows.
+    /// An MLP as PAIR's notebook starts (Haiku's defaults): layers
+    /// `TruncatedNormal(1/√fan_in)`, biases zero, the table `VarianceScaling(2)`: truncated
+    /// normal, std √(2/rows), fan_in = rows.
     Haiku,
+    /// A transformer as Nanda et al.'s `transformers.py` starts: every weight
+    /// `randn / √d_model` (the MLP's out-map too), the read-out `randn / √vocab`, biases zero.
+    Nanda,
 }
 
 /// A hidden-layer nonlinearity.
@@ -262,6 +277,11 @@ pub struct OptimConfig {
     pub eps: f64,
     /// Linear learning-rate warm-up over this many steps (0 = none).
     pub warmup_steps: u64,
+    /// The warm-up starts at lr 0: update n (from 1) has factor min((n − 1)/warmup_steps, 1),
+    /// as PyTorch's `LambdaLR(min(step/10, 1))` in Nanda et al.; otherwise min(n/warmup_steps,
+    /// 1). Files written before this setting existed mean false.
+    #[serde(default)]
+    pub warmup_from_zero: bool,
     /// The update rule: AdamW, or plain SGD (θ ← θ(1 − lr·λ) − lr·g, no moments), the
     /// dynamics docs/science.md §5's entropic forces are derived for.
     #[serde(default)]
@@ -441,6 +461,9 @@ impl RunConfig {
         }
         if self.optim.method == Method::Sgd {
             out.extend(["optim.beta1", "optim.beta2", "optim.eps"]);
+        }
+        if self.optim.warmup_steps == 0 {
+            out.push("optim.warmup_from_zero");
         }
         out
     }
@@ -718,7 +741,10 @@ fn set_path(root: &mut Value, path: &str, new: Value) -> Result<(), ConfigError>
 
 /// Keys that may be absent from a config and still be set (`null` removes them).
 fn optional_key(key: &str) -> bool {
-    matches!(key, "train_count" | "mse_target_dim" | "symmetric_split" | "unordered" | "init" | "equals_row" | "class_mean")
+    matches!(
+        key,
+        "train_count" | "mse_target_dim" | "symmetric_split" | "unordered" | "init" | "equals_row" | "class_mean" | "equals_output" | "warmup_from_zero"
+    )
 }
 
 fn unknown_key(path: &str) -> ConfigError {
@@ -874,10 +900,18 @@ impl ModelConfig {
                 activation: Activation::Relu,
                 unembed: false,
                 bias: true,
-                init: MlpInit::Groklab,
+                init: WeightInit::Groklab,
                 equals_row: true,
             },
-            "transformer" => ModelConfig::Transformer { layers: 1, d_model: 128, heads: 4, d_mlp: 512, layer_norm: false },
+            "transformer" => ModelConfig::Transformer {
+                layers: 1,
+                d_model: 128,
+                heads: 4,
+                d_mlp: 512,
+                layer_norm: false,
+                init: WeightInit::Groklab,
+                equals_output: false,
+            },
             other => panic!("unknown model kind {other}"),
         }
     }
@@ -909,7 +943,10 @@ impl ModelConfig {
                 }
                 Ok(())
             }
-            ModelConfig::Mlp { d_emb, widths, unembed, combine, .. } => {
+            ModelConfig::Mlp { d_emb, widths, unembed, combine, init, .. } => {
+                if *init == WeightInit::Nanda {
+                    return Err(ConfigError::new("model.init", "nanda", "nanda is a transformer's init: an MLP starts groklab or haiku"));
+                }
                 in_range("model.d_emb", *d_emb, 1, 4096)?;
                 widths_ok("model.widths", widths)?;
                 if *unembed && !matches!(task, TaskConfig::Modular { .. } | TaskConfig::Permutation { .. }) {
@@ -924,8 +961,11 @@ impl ModelConfig {
                 }
                 Ok(())
             }
-            ModelConfig::Transformer { layers, d_model, heads, d_mlp, .. } => {
+            ModelConfig::Transformer { layers, d_model, heads, d_mlp, init, .. } => {
                 needs_tokens("transformer")?;
+                if *init == WeightInit::Haiku {
+                    return Err(ConfigError::new("model.init", "haiku", "haiku is an MLP's init: a transformer starts groklab or nanda"));
+                }
                 in_range("model.layers", *layers, 1, 8)?;
                 in_range("model.d_model", *d_model, 1, 2048)?;
                 in_range("model.heads", *heads, 1, 64)?;
@@ -944,6 +984,15 @@ impl ModelConfig {
 }
 
 impl OptimConfig {
+    /// The warm-up's factor on every group's lr for update `step` (the first update is 1).
+    pub fn warmup_factor(&self, step: u64) -> f64 {
+        if self.warmup_steps == 0 {
+            return 1.0;
+        }
+        let done = if self.warmup_from_zero { step.saturating_sub(1) } else { step };
+        (done as f64 / self.warmup_steps as f64).min(1.0)
+    }
+
     fn validate(&self) -> Result<(), ConfigError> {
         for (name, g) in [("embed", &self.embed), ("rest", &self.rest)] {
             real_in(&format!("optim.{name}.lr"), g.lr, 0.0, 10.0)?;

@@ -4,7 +4,7 @@
 //! weights are drawn on the host from the run's seed (see `rng.rs`) and uploaded, so every
 //! backend starts from bit-identical weights.
 
-use crate::config::{Activation, Combine, EmbedInit, MlpInit, ModelConfig, RunConfig, TaskConfig};
+use crate::config::{Activation, Combine, EmbedInit, ModelConfig, RunConfig, TaskConfig, WeightInit};
 use crate::rng::Rng;
 use crate::tasks::{self, InputKind, OutputKind};
 use burn::module::{Module, Param};
@@ -261,15 +261,21 @@ pub struct Block {
 }
 
 impl Block {
-    fn new(init: &mut Init, d: usize, heads: usize, d_mlp: usize, layer_norm: bool) -> Self {
+    fn new(init: &mut Init, d: usize, heads: usize, d_mlp: usize, layer_norm: bool, scheme: WeightInit) -> Self {
         let std = 1.0 / (d as f64).sqrt();
+        // Nanda et al. draw both MLP maps randn/√d_model (W_out too, whose fan-in is d_mlp)
+        // with zero biases; Groklab's default is PyTorch's `Linear`.
+        let dense = |init: &mut Init, fan_in: usize, fan_out: usize| match scheme {
+            WeightInit::Nanda => Dense { weight: init.normal([fan_in, fan_out], std), bias: Some(init.constant(fan_out, 0.0)) },
+            WeightInit::Groklab | WeightInit::Haiku => Dense::new(init, fan_in, fan_out, true),
+        };
         Block {
             w_q: init.normal([d, d], std),
             w_k: init.normal([d, d], std),
             w_v: init.normal([d, d], std),
             w_o: init.normal([d, d], std),
-            mlp_in: Dense::new(init, d, d_mlp, true),
-            mlp_out: Dense::new(init, d_mlp, d, true),
+            mlp_in: dense(init, d, d_mlp),
+            mlp_out: dense(init, d_mlp, d),
             norm_attn: layer_norm.then(|| Norm::new(init, d)),
             norm_mlp: layer_norm.then(|| Norm::new(init, d)),
             heads,
@@ -339,6 +345,7 @@ pub enum Network {
 pub fn output_width(model: &ModelConfig, output: OutputKind) -> usize {
     match (model, output) {
         (ModelConfig::Toy { mse_target_dim: Some(d), .. }, _) => *d,
+        (ModelConfig::Transformer { equals_output: true, .. }, OutputKind::Classes(c)) => c + 1,
         (_, OutputKind::Classes(c)) => c,
         (_, OutputKind::Values(d)) => d,
     }
@@ -369,8 +376,8 @@ impl Network {
             (ModelConfig::Mlp { widths, activation, bias, init: scheme, .. }, InputKind::Features { dim }) => Network::Mlp(Mlp {
                 embed: None,
                 decoder: Decoder::build(&mut init, dim, widths, out, *activation, |i, a, b| match scheme {
-                    MlpInit::Groklab => Dense::new(i, a, b, *bias),
-                    MlpInit::Haiku => Dense::new_haiku(i, a, b, *bias),
+                    WeightInit::Haiku => Dense::new_haiku(i, a, b, *bias),
+                    WeightInit::Groklab | WeightInit::Nanda => Dense::new(i, a, b, *bias),
                 }),
                 combine: Combine::Concat,
                 unembed: false,
@@ -389,7 +396,7 @@ impl Network {
                 let (tokens, second, decoder) = match scheme {
                     // Haiku's VarianceScaling(2) over the table (fan_in = its rows), truncated
                     // at ±2σ and widened by 1/0.8796 so the draws' std is √(2/rows).
-                    MlpInit::Haiku => {
+                    WeightInit::Haiku => {
                         let std = (2.0 / rows as f64).sqrt() / TRUNCATED_NORMAL_STD;
                         let tokens = init.truncated_normal([rows, *d_emb], std);
                         let second = (!tied).then(|| init.truncated_normal([rows, *d_emb], std));
@@ -397,8 +404,9 @@ impl Network {
                         (tokens, second, decoder)
                     }
                     // The unembedded (PAIR-shaped) model's first, untruncated take on the
-                    // notebook: E ~ N(0, 2/rows), layers N(0, 1/fan_in).
-                    MlpInit::Groklab => {
+                    // notebook: E ~ N(0, 2/rows), layers N(0, 1/fan_in). (Validation keeps
+                    // `nanda` for transformers.)
+                    WeightInit::Groklab | WeightInit::Nanda => {
                         let std = if *unembed { (2.0 / rows as f64).sqrt() } else { emb_std(*d_emb) };
                         let tokens = init.normal([rows, *d_emb], std);
                         let second = (!tied).then(|| init.normal([rows, *d_emb], std));
@@ -418,20 +426,21 @@ impl Network {
                     equals_row: *equals_row,
                 })
             }
-            (ModelConfig::Transformer { layers, d_model, heads, d_mlp, layer_norm }, InputKind::Tokens { seq_len, .. }) => {
+            (ModelConfig::Transformer { layers, d_model, heads, d_mlp, layer_norm, init: scheme, .. }, InputKind::Tokens { seq_len, .. }) => {
                 let d = *d_model;
                 let embed = Embeddings {
                     tokens: init.normal([vocab, d], emb_std(d)),
                     second: None,
                     positions: Some(init.normal([seq_len, d], emb_std(d))),
                 };
-                let blocks = (0..*layers).map(|_| Block::new(&mut init, d, *heads, *d_mlp, *layer_norm)).collect();
-                Network::Transformer(Transformer {
-                    embed,
-                    blocks,
-                    norm_final: layer_norm.then(|| Norm::new(&init, d)),
-                    unembed: Dense::new(&mut init, d, out, false),
-                })
+                let blocks = (0..*layers).map(|_| Block::new(&mut init, d, *heads, *d_mlp, *layer_norm, *scheme)).collect();
+                let norm_final = layer_norm.then(|| Norm::new(&init, d));
+                let unembed = match scheme {
+                    // W_U = randn(d_model, d_vocab)/√d_vocab, the vocabulary with '='.
+                    WeightInit::Nanda => Dense { weight: init.normal([d, out], emb_std(vocab)), bias: None },
+                    WeightInit::Groklab | WeightInit::Haiku => Dense::new(&mut init, d, out, false),
+                };
+                Network::Transformer(Transformer { embed, blocks, norm_final, unembed })
             }
             (ModelConfig::Transformer { .. }, InputKind::Features { .. }) => {
                 unreachable!("validation refuses a transformer on a feature task")

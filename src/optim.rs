@@ -184,6 +184,7 @@ mod tests {
             beta2: 0.98,
             eps: 1e-8,
             warmup_steps: 0,
+            warmup_from_zero: false,
             method: crate::config::Method::Adamw,
         };
         let start = [0.5f32, -1.0, 2.0];

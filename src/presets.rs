@@ -17,6 +17,11 @@ pub struct Preset {
     pub promise: Phase,
 }
 
+/// Groklab's one-layer transformer, 4 heads, no LayerNorm, its own init.
+fn transformer(d_model: usize, d_mlp: usize) -> ModelConfig {
+    ModelConfig::Transformer { layers: 1, d_model, heads: 4, d_mlp, layer_norm: false, init: WeightInit::Groklab, equals_output: false }
+}
+
 /// AdamW as in Nanda et al. and the PAIR explorable: lr 1e-3, wd 1, β = (0.9, 0.98).
 fn adamw(lr: f64, weight_decay: f64, warmup_steps: u64) -> OptimConfig {
     let group = GroupConfig { lr, weight_decay };
@@ -27,6 +32,7 @@ fn adamw(lr: f64, weight_decay: f64, warmup_steps: u64) -> OptimConfig {
         beta2: 0.98,
         eps: 1e-8,
         warmup_steps,
+        warmup_from_zero: false,
         method: Method::Adamw,
     }
 }
@@ -64,7 +70,7 @@ fn mlp(d_emb: usize, widths: Vec<usize>) -> ModelConfig {
         activation: Activation::Relu,
         unembed: false,
         bias: true,
-        init: MlpInit::Groklab,
+        init: WeightInit::Groklab,
         equals_row: true,
     }
 }
@@ -89,7 +95,7 @@ fn student_100_100() -> ModelConfig {
         activation: Activation::Tanh,
         unembed: false,
         bias: true,
-        init: MlpInit::Groklab,
+        init: WeightInit::Groklab,
         equals_row: true,
     }
 }
@@ -188,7 +194,7 @@ pub fn all() -> Vec<Preset> {
                     activation: Activation::Relu,
                     unembed: true,
                     bias: false,
-                    init: MlpInit::Haiku,
+                    init: WeightInit::Haiku,
                     equals_row: false,
                 },
                 optim: adamw(1e-3, 1.0, 0),
@@ -198,12 +204,20 @@ pub fn all() -> Vec<Preset> {
         },
         Preset {
             name: "nanda-transformer",
-            about: "Nanda et al.: a + b mod 113, 30 % (3,830 pairs), 1-layer transformer d 128, 4 heads, MLP 512, no LayerNorm",
+            about: "Nanda et al.: a + b mod 113, 30 % (3,830 pairs), 1-layer transformer d 128, 4 heads, MLP 512, no LayerNorm, started and warmed up as their transformers.py",
             config: RunConfig {
                 seed: 0,
                 task: modular(113, 0.3),
-                model: ModelConfig::Transformer { layers: 1, d_model: 128, heads: 4, d_mlp: 512, layer_norm: false },
-                optim: adamw(1e-3, 1.0, 10),
+                model: ModelConfig::Transformer {
+                    layers: 1,
+                    d_model: 128,
+                    heads: 4,
+                    d_mlp: 512,
+                    layer_norm: false,
+                    init: WeightInit::Nanda,
+                    equals_output: true,
+                },
+                optim: OptimConfig { warmup_from_zero: true, ..adamw(1e-3, 1.0, 10) },
                 train: full_batch(20_000, 100),
             },
             promise: Phase::Grokking,
@@ -214,7 +228,7 @@ pub fn all() -> Vec<Preset> {
             config: RunConfig {
                 seed: 0,
                 task: modular(31, 0.5),
-                model: ModelConfig::Transformer { layers: 1, d_model: 64, heads: 4, d_mlp: 256, layer_norm: false },
+                model: transformer(64, 256),
                 optim: adamw(1e-3, 1.0, 10),
                 train: full_batch(6000, 50),
             },
@@ -246,7 +260,7 @@ pub fn all() -> Vec<Preset> {
                     activation: Activation::Relu,
                     unembed: false,
                     bias: true,
-                    init: MlpInit::Groklab,
+                    init: WeightInit::Groklab,
                     equals_row: true,
                 },
                 optim: adamw(3e-3, 0.1, 0),
@@ -296,7 +310,7 @@ pub fn all() -> Vec<Preset> {
             config: RunConfig {
                 seed: 0,
                 task: TaskConfig::Permutation { n: 5, train_fraction: 0.5 },
-                model: ModelConfig::Transformer { layers: 1, d_model: 128, heads: 4, d_mlp: 512, layer_norm: false },
+                model: transformer(128, 512),
                 optim: adamw(1e-3, 1.0, 10),
                 train: full_batch(20_000, 100),
             },

@@ -13,7 +13,7 @@ const KEYS: &[&str] = &[
     "model.tied", "model.widths", "model.activation", "model.unembed", "model.bias", "model.init", "model.equals_row", "model.mse_target_dim",
     "model.layers", "model.d_model", "model.heads", "model.d_mlp", "model.layer_norm", "optim.embed.lr",
     "optim.embed.weight_decay", "optim.rest.lr", "optim.rest.weight_decay", "optim.beta1", "optim.beta2",
-    "optim.eps", "optim.warmup_steps", "train.steps", "train.batch_size", "train.init_scale", "train.eval_every",
+    "optim.eps", "optim.warmup_steps", "optim.warmup_from_zero", "model.equals_output", "train.steps", "train.batch_size", "train.init_scale", "train.eval_every",
     "train.class_mean", "train.grokfast", "train.grokfast.alpha", "train.grokfast.lambda",
     // Not settings.
     "foo", "task", "model", "optim", "optim.rest", "seed.x", "", ".", "task..p", "optim.rest.learning_rate",
@@ -25,7 +25,7 @@ const VALUES: &[&str] = &[
     "4096", "99999999999999999999", "18446744073709551616", "-0.0", "1e-300", "0.5", "0.999", "1.5", "", " ",
     "[]", "[1,2]", "[0]", "[5,100,5]", "[-1]", "[1e9]", "{}", "{\"alpha\":0.5}", "\"x\"", "true", "false",
     "null", "abc", "on", "off", "<script>alert(1)</script>", "%zz", "modular", "addition", "permutation",
-    "sparse_parity", "teacher_student", "toy", "mlp", "transformer", "add", "div", "relu", "sum", "concat", "haiku",
+    "sparse_parity", "teacher_student", "toy", "mlp", "transformer", "add", "div", "relu", "sum", "concat", "haiku", "nanda", "groklab",
     "[[1]]", "1,2", "0x10", "+3", "3.", ".5", "1_000",
 ];
 

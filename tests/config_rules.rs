@@ -126,10 +126,15 @@ fn settings_that_cannot_change_the_run_are_listed_for_the_page() {
     }
     let toy = presets::find("toy-addition").unwrap().config;
     // train_count overrides the fraction; MSE to class vectors has no classes to average over.
-    assert_eq!(toy.inactive_settings(), vec!["task.train_fraction", "train.class_mean"]);
+    // With no warm-up, where it starts is moot.
+    assert_eq!(toy.inactive_settings(), vec!["task.train_fraction", "train.class_mean", "optim.warmup_from_zero"]);
     // PAIR's pairs a ≤ b leave no (b, a) to keep on a's side of the split.
-    assert_eq!(presets::find("modular-mlp").unwrap().config.inactive_settings(), vec!["task.symmetric_split"]);
-    assert!(presets::flagship().config.inactive_settings().is_empty());
+    assert_eq!(
+        presets::find("modular-mlp").unwrap().config.inactive_settings(),
+        vec!["task.symmetric_split", "optim.warmup_from_zero"]
+    );
+    assert_eq!(presets::flagship().config.inactive_settings(), vec!["optim.warmup_from_zero"]);
+    assert!(presets::find("nanda-transformer").unwrap().config.inactive_settings().is_empty());
 }
 
 #[test]

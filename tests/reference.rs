@@ -274,6 +274,98 @@ fn transformer_matches_an_f64_forward() {
     }
 }
 
+/// Nanda's transformer in small: p = 7, d_model 8, 2 heads, d_mlp 16.
+const SMALL_NANDA: [(&str, &str); 4] = [("task.p", "7"), ("model.d_model", "8"), ("model.heads", "2"), ("model.d_mlp", "16")];
+
+#[test]
+fn nanda_transformer_starts_from_randn_over_root_d_model() {
+    // Nanda et al.'s transformers.py: every weight randn/√d_model (W_out too, though its fan-in
+    // is d_mlp), W_U randn/√d_vocab over all 114 tokens, biases zero. PyTorch's default for
+    // W_out would be U(±1/√512), std 0.0255, not 0.0884.
+    let s = Session::new(config("nanda-transformer", &[]), &device::cpu()).unwrap();
+    let p = params(&s);
+    let d = 1.0 / 128f64.sqrt();
+    let mut draws = 0;
+    for (name, shape, std) in [
+        ("embed.tokens", [114, 128], d),
+        ("embed.positions", [3, 128], d),
+        ("blocks.0.w_q", [128, 128], d),
+        ("blocks.0.w_k", [128, 128], d),
+        ("blocks.0.w_v", [128, 128], d),
+        ("blocks.0.w_o", [128, 128], d),
+        ("blocks.0.mlp_in.weight", [128, 512], d),
+        ("blocks.0.mlp_out.weight", [512, 128], d),
+        ("unembed.weight", [128, 114], 1.0 / 114f64.sqrt()),
+    ] {
+        let (v, r, c) = mat(&p, name);
+        assert_eq!([r, c], shape, "{name}: shape");
+        let (sd, max) = spread(v);
+        assert!((sd / std - 1.0).abs() < 0.06, "{name}: std {sd}, want {std}");
+        if v.len() >= 10_000 {
+            // An untruncated normal: 0.27 % of draws lie beyond 3σ (a uniform has none).
+            assert!(max > 3.0 * std, "{name}: max |w| {max}, not a normal's tail beyond 3σ = {}", 3.0 * std);
+        }
+        draws += v.len();
+    }
+    for name in ["blocks.0.mlp_in.bias", "blocks.0.mlp_out.bias"] {
+        assert!(vecp(&p, name).unwrap().iter().all(|&b| b == 0.0), "{name} starts at zero");
+    }
+    assert_eq!(p.len(), 11, "{:?}", p.keys().collect::<Vec<_>>());
+    assert_eq!(draws, 114 * 128 + 3 * 128 + 4 * 128 * 128 + 2 * 128 * 512 + 128 * 114);
+}
+
+#[test]
+fn warm_up_from_zero_makes_the_first_update_move_nothing_as_lambda_lr() {
+    // PyTorch's LambdaLR(min(step/10, 1)) gives update n the factor min((n − 1)/10, 1), so the
+    // first update moves no weight (weight decay is lr·λ too); Groklab's own warm-up gives it
+    // 1/10, and Adam's first step moves every weight with a gradient by ≈ lr/10.
+    let optim = config("nanda-transformer", &[]).optim;
+    let factors: Vec<f64> = (1..=12).map(|n| optim.warmup_factor(n)).collect();
+    let want: Vec<f64> = (1..=12).map(|n| ((n - 1) as f64 / 10.0).min(1.0)).collect();
+    assert_eq!(factors, want);
+    let own = groklab::config::OptimConfig { warmup_from_zero: false, ..optim };
+    assert_eq!(own.warmup_factor(1), 0.1);
+    assert_eq!(own.warmup_factor(10), 1.0);
+
+    let start = params(&Session::new(config("nanda-transformer", &SMALL_NANDA), &device::cpu()).unwrap());
+    let zero = params(&trained(config("nanda-transformer", &SMALL_NANDA), 1));
+    assert_eq!(zero, start, "the first update has lr 0");
+    let mut sets = SMALL_NANDA.to_vec();
+    sets.push(("optim.warmup_from_zero", "false"));
+    let tenth = params(&trained(config("nanda-transformer", &sets), 1));
+    // θ₁ = θ₀(1 − lr·λ/10) − (lr/10)·m̂/(√v̂ + ε), and Adam's first m̂/√v̂ is ±1.
+    let decayed = |t: f64| t * (1.0 - 1e-3 * 1.0 / 10.0);
+    let moved: Vec<f64> = start.iter().flat_map(|(k, (_, v))| v.iter().zip(&tenth[k].1).map(|(a, b)| (decayed(*a) - b).abs())).collect();
+    let largest = moved.iter().cloned().fold(0.0, f64::max);
+    assert!((largest / 1e-4 - 1.0).abs() < 0.01, "largest step {largest}, want lr/10 = 1e-4");
+}
+
+#[test]
+fn the_logit_for_equals_is_read_out_and_counted_in_the_softmax() {
+    // Nanda's read-out has a logit per token, '=' too; the loss is the cross-entropy over all
+    // of them, computed here in f64 from the session's own logits.
+    let s = trained(config("nanda-transformer", &SMALL_NANDA), 3);
+    let (logits, cols) = block_on(s.outputs(false)).unwrap();
+    assert_eq!(cols, 8, "7 answers and '='");
+    let labels = &s.dataset().train.labels;
+    let ce: f64 = labels
+        .iter()
+        .enumerate()
+        .map(|(i, &y)| {
+            let row: Vec<f64> = logits[i * cols..(i + 1) * cols].iter().map(|&x| x as f64).collect();
+            let max = row.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+            max + row.iter().map(|x| (x - max).exp()).sum::<f64>().ln() - row[y as usize]
+        })
+        .sum::<f64>()
+        / labels.len() as f64;
+    let recorded = s.history().last().unwrap().train_loss;
+    assert!((recorded - ce).abs() <= 1e-5 * ce, "recorded {recorded}, CE over 8 logits {ce}");
+    let mut sets = SMALL_NANDA.to_vec();
+    sets.push(("model.equals_output", "false"));
+    let (_, cols) = block_on(trained(config("nanda-transformer", &sets), 1).outputs(false)).unwrap();
+    assert_eq!(cols, 7);
+}
+
 #[test]
 fn each_group_decays_by_its_own_rate_as_computed_by_hand() {
     // With the same initial weights (hence the same first gradient and Adam direction), one

@@ -343,18 +343,19 @@ pub fn analyse(
     Snapshot { step, embeddings: embeddings.map(|e| (0..e.rows).map(|r| e.row(r).iter().map(|&x| x as f32).collect()).collect()), geometry, fourier, neurons, liu, answers, fallibility: None, ntk: None, neuron_balance: None }
 }
 
-/// Restricted and excluded training loss (docs/science.md §3) from every example's logits.
+/// Restricted and excluded training loss (docs/science.md §3) from every example's logits
+/// (their first p columns: a logit for '=', `model.equals_output`, is not an answer).
 fn restricted_and_excluded(p: usize, examples: &[Example], logits: &Matrix, keys: &[usize]) -> (f64, f64) {
     let mut table = vec![0.0; p * p * p];
     let mut filled = vec![false; p * p];
     for (i, x) in examples.iter().enumerate() {
-        table[(x.a * p + x.b) * p..(x.a * p + x.b + 1) * p].copy_from_slice(logits.row(i));
+        table[(x.a * p + x.b) * p..(x.a * p + x.b + 1) * p].copy_from_slice(&logits.row(i)[..p]);
         filled[x.a * p + x.b] = true;
     }
     // Unordered data (`task.unordered`) holds a ≤ b only: (b, a) is the same question.
     for (i, x) in examples.iter().enumerate() {
         if !filled[x.b * p + x.a] {
-            table[(x.b * p + x.a) * p..(x.b * p + x.a + 1) * p].copy_from_slice(logits.row(i));
+            table[(x.b * p + x.a) * p..(x.b * p + x.a + 1) * p].copy_from_slice(&logits.row(i)[..p]);
         }
     }
     let (kept, excluded) = restrict_logits(&table, p, keys);

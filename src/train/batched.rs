@@ -40,6 +40,7 @@ pub fn batch_key(config: &RunConfig) -> Option<String> {
     shape.seed = 0;
     shape.train.init_scale = 1.0;
     shape.optim.warmup_steps = 0;
+    shape.optim.warmup_from_zero = false;
     for g in [&mut shape.optim.embed, &mut shape.optim.rest] {
         g.lr = 0.0;
         g.weight_decay = 0.0;
@@ -357,7 +358,7 @@ impl BatchedSession {
         let (mut lr, mut keep) = ([Vec::new(), Vec::new()], [Vec::new(), Vec::new()]);
         for c in &self.configs {
             let o = &c.optim;
-            let warm = if o.warmup_steps == 0 { 1.0 } else { (self.step as f64 / o.warmup_steps as f64).min(1.0) };
+            let warm = o.warmup_factor(self.step);
             for (g, group) in [&o.embed, &o.rest].into_iter().enumerate() {
                 lr[g].push((group.lr * warm) as f32);
                 keep[g].push((1.0 - group.lr * warm * group.weight_decay) as f32);

@@ -382,7 +382,7 @@ impl Session {
     /// Learning rates for this step: each group's lr times the linear warm-up factor.
     fn learning_rates(&self) -> GroupRates {
         let o = &self.config.optim;
-        let warm = if o.warmup_steps == 0 { 1.0 } else { (self.step as f64 / o.warmup_steps as f64).min(1.0) };
+        let warm = o.warmup_factor(self.step);
         GroupRates { embed: o.embed.lr * warm, rest: o.rest.lr * warm }
     }
 

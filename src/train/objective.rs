@@ -40,9 +40,15 @@ impl Objective {
     pub(crate) fn loss(&self, out: Tensor<2>, split: &DeviceSplit) -> Tensor<1> {
         match self {
             Objective::CrossEntropy { class_mean } => {
-                let classes = if *class_mean { out.dims()[1] } else { 1 };
+                let [n, width] = out.dims();
+                let classes = if *class_mean { width } else { 1 };
                 let one_hot = split.one_hot.clone().expect("classification has one-hot labels");
-                (log_softmax(out, 1) * one_hot).sum().neg().div_scalar((split.len * classes) as f64)
+                // A read-out wider than the classes (a logit for '=', `model.equals_output`)
+                // has no label there: its one-hot column would be all zeros.
+                let answers = one_hot.dims()[1];
+                let log_probs = log_softmax(out, 1);
+                let log_probs = if width > answers { log_probs.slice([0..n, 0..answers]) } else { log_probs };
+                (log_probs * one_hot).sum().neg().div_scalar((split.len * classes) as f64)
             }
             Objective::ClassTargets(_) | Objective::Regression { .. } => {
                 let targets = split.targets.clone().expect("MSE has targets");
