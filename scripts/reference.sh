@@ -9,6 +9,7 @@
 #     its memorisation phase float32 rounding grows ~30× every 25 steps from step ~75 (the
 #     reference against itself in float64 parts likewise); every real difference tried (β2,
 #     ε, weight decay 0.9, the loss not ÷ 67) parts by step 43 (docs/science.md §8).
+#     Nanda's transformer: 80 steps, for the same reason (below).
 #  2. The reference itself reproduces the authors' printed log where they left one (Omnigrok).
 #  3. Milestones: Groklab's preset and the reference, each from its own seeds, side by side.
 # Results go to test-results/reference/.
@@ -43,6 +44,16 @@ echo "== Same start (float32 both; the losses must agree to 1e-3 relative at eve
 "$py" "$ref/compare.py" same-start "$out/pair.groklab.same.json" "$out/pair.reference.same.json" --min-steps 100 \
   --name "PAIR's MLP (modular-mlp)"
 
+# Nanda's transformer: 80 steps. It memorises fast (train loss 4.7 → 0.02 in 200 steps), and
+# float32 rounding alone parts runs by 1e-3 near step 90–100 (the reference against itself
+# in float64 at step 100, Groklab against it at 90); every real difference tried parts
+# earlier: Groklab's own warm-up (lr/10 at update 1) at step 2, β2 0.999 at 32, ε 1e-7 at 62.
+"$bin" train --preset nanda-transformer --steps 80 "${every[@]}" --quiet \
+  --save-init "$out/nanda.start.json" --out "$out/nanda.groklab.same.json" >/dev/null
+"$py" "$ref/nanda_transformer.py" --start "$out/nanda.start.json" --steps 80 --out "$out/nanda.reference.same.json"
+"$py" "$ref/compare.py" same-start "$out/nanda.groklab.same.json" "$out/nanda.reference.same.json" --min-steps 80 \
+  --name "Nanda's transformer (nanda-transformer)"
+
 echo "== The reference against the authors' own log"
 "$py" "$ref/omnigrok.py" --seed 0 --steps 19000 --every 200 --check-log --out "$out/omnigrok.reference.seed0.json"
 
@@ -73,3 +84,7 @@ milestones omnigrok omnigrok omnigrok.py 40000 "0 1 2 3" "" "--every 200" \
 milestones pair modular-mlp pair_mlp.py 50000 "0 1 2 3" "--set train.eval_every=100 --set train.snapshot_every=0 --set train.ntk_every=0" \
   "--every 100" "PAIR's MLP, a + b mod 67, 911 pairs a <= b, wd 1, 50000 steps (the notebook's seed 165 logged test 90 % at 39,900)" \
   --at 10000 20000
+# Nanda's transformer: ~an hour a run natively on two cores, each side.
+milestones nanda nanda-transformer nanda_transformer.py 20000 "0 1" "--set train.eval_every=100 --set train.ntk_every=0" \
+  "--every 100" "Nanda's transformer, a + b mod 113, 3,830 pairs, 20000 steps (the paper's seed 0: 1.4k / 9.4k / 14k, keys 14,35,41,42,52)" \
+  --at 5000 10000 --keys

@@ -283,11 +283,22 @@ impl Block {
     }
 
     fn forward(&self, x: Tensor<3>) -> Tensor<3> {
-        let x = x.clone() + self.attention(maybe_norm(&self.norm_attn, x));
+        let x = self.after_attention(x);
         let [n, t, d] = x.dims();
-        let h = maybe_norm(&self.norm_mlp, x.clone()).reshape([n * t, d]);
-        let h = self.mlp_out.forward(relu(self.mlp_in.forward(h)));
+        let h = self.mlp_out.forward(self.neurons(x.clone()));
         x + h.reshape([n, t, d])
+    }
+
+    /// The residual stream after attention.
+    fn after_attention(&self, x: Tensor<3>) -> Tensor<3> {
+        x.clone() + self.attention(maybe_norm(&self.norm_attn, x))
+    }
+
+    /// The MLP's neurons (after ReLU) at every position, `[n·t, d_mlp]`, from the stream after
+    /// attention.
+    fn neurons(&self, x: Tensor<3>) -> Tensor<2> {
+        let [n, t, d] = x.dims();
+        relu(self.mlp_in.forward(maybe_norm(&self.norm_mlp, x).reshape([n * t, d])))
     }
 
     /// Causal multi-head self-attention.
@@ -477,6 +488,17 @@ impl Network {
         }
     }
 
+    /// The neurons whose frequencies Nanda et al. count, one row per example: an MLP's last
+    /// hidden layer over token embeddings, a transformer's last block MLP at the last position;
+    /// `None` for the toy model and feature MLPs.
+    pub fn neurons(&self, input: Input) -> Option<Tensor<2>> {
+        match (self, input) {
+            (Network::Mlp(m), Input::Tokens(cols)) if m.embed.is_some() && !m.decoder.hidden.is_empty() => Some(self.representation(Input::Tokens(cols))),
+            (Network::Transformer(m), Input::Tokens(cols)) => Some(m.neurons(cols)),
+            _ => None,
+        }
+    }
+
     /// The representation the read-out reads, one row per example: the last hidden layer of
     /// an MLP (or the toy's decoder), the transformer's final residual stream at the last
     /// position (after the final LayerNorm, when there is one).
@@ -500,10 +522,26 @@ impl Network {
 }
 
 impl Transformer {
-    fn representation(&self, cols: &[Tensor<1, Int>]) -> Tensor<2> {
+    /// Token plus position embeddings, `[n, t, d]`.
+    fn embedded(&self, cols: &[Tensor<1, Int>]) -> Tensor<3> {
         let positions = self.embed.positions.as_ref().expect("transformers have positions").val();
         let tokens: Vec<Tensor<2>> = (0..cols.len()).map(|j| self.embed.lookup(cols, j)).collect();
-        let mut x = Tensor::stack::<3>(tokens, 1) + positions.unsqueeze_dim(0);
+        Tensor::stack::<3>(tokens, 1) + positions.unsqueeze_dim(0)
+    }
+
+    /// The last block's MLP neurons at the last position (where the answer is read), as
+    /// Nanda et al. read them for their key frequencies.
+    fn neurons(&self, cols: &[Tensor<1, Int>]) -> Tensor<2> {
+        let (last, earlier) = self.blocks.split_last().expect("a transformer has a block");
+        let x = earlier.iter().fold(self.embedded(cols), |x, block| block.forward(x));
+        let [n, t, _] = x.dims();
+        let h = last.neurons(last.after_attention(x));
+        let width = h.dims()[1];
+        h.reshape([n, t, width]).slice([0..n, t - 1..t, 0..width]).reshape([n, width])
+    }
+
+    fn representation(&self, cols: &[Tensor<1, Int>]) -> Tensor<2> {
+        let mut x = self.embedded(cols);
         for block in &self.blocks {
             x = block.forward(x);
         }

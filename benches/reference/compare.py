@@ -69,11 +69,23 @@ def test_at(run, step):
     return before[-1]["test_acc"] if before else None
 
 
+def key_frequencies(run):
+    """The run's final key frequencies: the reference's (`calculate_key_freqs`, with neuron
+    counts), or Groklab's last snapshot's; "–" when the run has none."""
+    keys = (run.get("reference") or {}).get("key_frequencies")
+    if keys is None:
+        snaps = [s for s in run.get("snapshots") or [] if (s.get("fourier") or {}).get("key_frequencies") is not None]
+        keys = snaps[-1]["fourier"]["key_frequencies"] if snaps else None
+    if keys is None:
+        return "–"
+    return ",".join(str(k) for k in sorted(int(k) for k in keys))
+
+
 def table(args):
     print(f"\n{args.title}")
     at = "".join(f"{'test @ ' + format(s, ','):>14}" for s in args.at)
     print(f"{'run':<11} {'seed':>5} {'train 90 %':>11} {'test 90 %':>10} {'RQI 0.95':>9}{at} {'final train':>12} "
-          f"{'final test':>11} {'weight norm':>12}")
+          f"{'final test':>11} {'weight norm':>12}" + ("  key frequencies" if args.keys else ""))
     for who, paths in (("Groklab", args.groklab), ("reference", args.reference)):
         for path in paths:
             run = load(path)
@@ -81,7 +93,7 @@ def table(args):
             cells = "".join(f"{fmt(test_at(run, step), True):>14}" for step in args.at)
             print(f"{who:<11} {run['config']['seed']:>5} {fmt(s.get('train_step_90')):>11} {fmt(s.get('test_step_90')):>10} "
                   f"{fmt(rqi_step(run)):>9}{cells} {fmt(h[-1]['train_acc'], True):>12} {fmt(h[-1]['test_acc'], True):>11} "
-                  f"{h[-1]['weight_norm']:>12.2f}")
+                  f"{h[-1]['weight_norm']:>12.2f}" + (f"  {key_frequencies(run)}" if args.keys else ""))
 
 
 def main():
@@ -98,6 +110,7 @@ def main():
     t.add_argument("--groklab", nargs="+", default=[])
     t.add_argument("--reference", nargs="+", default=[])
     t.add_argument("--at", nargs="*", type=int, default=[])
+    t.add_argument("--keys", action="store_true", help="a column of the final key frequencies")
     args = ap.parse_args()
     {"same-start": same_start, "table": table}[args.cmd](args)
 

@@ -1,7 +1,7 @@
 //! A snapshot: what the views need at one step — the token embeddings, their analyses and
 //! the model's answer to every input — built from host arrays by pure functions.
 
-use super::fourier::{cross_entropy, fourier_power, gini, key_frequencies, neuron_frequencies, restrict_logits};
+use super::fourier::{cross_entropy, fourier_power, gini, key_frequencies, neuron_frequencies, neuron_frequencies_2d, neuron_key_frequencies, restrict_logits};
 use super::geometry::{effective_dimension, pca};
 use super::liu::{effective_loss, parallelograms, predicted_accuracy, present_parallelograms, rqi};
 use super::Matrix;
@@ -92,10 +92,16 @@ pub struct Fourier {
     pub key_share: f64,
     /// Gini coefficient of the Fourier norms √power.
     pub gini: f64,
-    /// Training loss with only the key frequencies of the logits kept (a + b only).
+    /// Nanda et al.'s key frequencies, from the neurons (`calculate_key_freqs`): each distinct
+    /// frequency of the read-out's neurons (an MLP's last hidden layer, a transformer's last
+    /// block MLP at the last position) over every pair, with how many neurons have it (a + b).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub neuron_key_frequencies: Vec<[usize; 2]>,
+    /// Loss over every pair with the logits restricted to the neuron key frequencies (the
+    /// spectrum's where there are no neurons), as Nanda et al. (a + b only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restricted_loss: Option<f64>,
-    /// Training loss with the key frequencies of the logits removed (a + b only).
+    /// Training loss with those frequencies removed from the logits (a + b only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub excluded_loss: Option<f64>,
 }
@@ -130,7 +136,7 @@ pub struct Measures {
     /// Share of the Fourier power at the key frequencies (§3).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_share: Option<f64>,
-    /// Restricted loss on the training pairs (§3).
+    /// Restricted loss over every pair (§3).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restricted_loss: Option<f64>,
     /// Excluded loss on the training pairs (§3).
@@ -258,7 +264,8 @@ pub struct Example {
 }
 
 /// Build a snapshot from the embeddings (one row per operand value), every example with its
-/// prediction, and — for a + b mod p — every example's logits (row i belongs to example i).
+/// prediction, and — for a + b mod p — every example's logits and read-out neurons' activations
+/// (row i belongs to example i).
 /// `neuron_inputs` (p × neurons) is each hidden neuron's input as a function of the operand;
 /// `spectrum` says which of the two the Fourier view analyses.
 #[allow(clippy::too_many_arguments)]
@@ -271,6 +278,7 @@ pub fn analyse(
     operands: usize,
     examples: &[Example],
     logits: Option<&Matrix>,
+    neuron_acts: Option<&Matrix>,
 ) -> Snapshot {
     let geometry = embeddings.as_ref().filter(|e| e.rows >= 2).map(|e| {
         let p = pca(e, PCA_COORDS);
@@ -290,14 +298,31 @@ pub fn analyse(
             let power = fourier_power(e);
             let (keys, share) = key_frequencies(&power);
             let norms: Vec<f64> = power.iter().map(|x| x.sqrt()).collect();
+            let neuron_keys: Vec<[usize; 2]> = match (add, neuron_acts) {
+                (true, Some(acts)) => neuron_key_frequencies(&neuron_frequencies_2d(&by_pair(*p, examples, acts), *p))
+                    .into_iter()
+                    .map(|(k, n)| [k, n])
+                    .collect(),
+                _ => Vec::new(),
+            };
             let (restricted, excluded) = match (add, logits) {
-                (true, Some(l)) if l.cols == *p => {
-                    let (r, x) = restricted_and_excluded(*p, examples, l, &keys);
+                (true, Some(l)) if l.cols >= *p => {
+                    let restrict_to: Vec<usize> = if neuron_keys.is_empty() { keys.clone() } else { neuron_keys.iter().map(|k| k[0]).collect() };
+                    let (r, x) = restricted_and_excluded(*p, examples, l, &restrict_to);
                     (Some(r), Some(x))
                 }
                 _ => (None, None),
             };
-            Some(Fourier { of: spectrum, power: power.iter().map(|x| round(*x)).collect(), key_frequencies: keys, key_share: share, gini: gini(&norms), restricted_loss: restricted, excluded_loss: excluded })
+            Some(Fourier {
+                of: spectrum,
+                power: power.iter().map(|x| round(*x)).collect(),
+                key_frequencies: keys,
+                key_share: share,
+                gini: gini(&norms),
+                neuron_key_frequencies: neuron_keys,
+                restricted_loss: restricted,
+                excluded_loss: excluded,
+            })
         }
         _ => None,
     };
@@ -343,24 +368,34 @@ pub fn analyse(
     Snapshot { step, embeddings: embeddings.map(|e| (0..e.rows).map(|r| e.row(r).iter().map(|&x| x as f32).collect()).collect()), geometry, fourier, neurons, liu, answers, fallibility: None, ntk: None, neuron_balance: None }
 }
 
-/// Restricted and excluded training loss (docs/science.md §3) from every example's logits
-/// (their first p columns: a logit for '=', `model.equals_output`, is not an answer).
-fn restricted_and_excluded(p: usize, examples: &[Example], logits: &Matrix, keys: &[usize]) -> (f64, f64) {
-    let mut table = vec![0.0; p * p * p];
+/// The rows of `m` (one per example) as the p² × cols table of every pair (a, b), row a·p + b;
+/// unordered data (`task.unordered`) holds a ≤ b only, and (b, a) is the same question.
+fn by_pair(p: usize, examples: &[Example], m: &Matrix) -> Matrix {
+    let cols = m.cols;
+    let mut table = vec![0.0; p * p * cols];
     let mut filled = vec![false; p * p];
     for (i, x) in examples.iter().enumerate() {
-        table[(x.a * p + x.b) * p..(x.a * p + x.b + 1) * p].copy_from_slice(&logits.row(i)[..p]);
+        table[(x.a * p + x.b) * cols..(x.a * p + x.b + 1) * cols].copy_from_slice(m.row(i));
         filled[x.a * p + x.b] = true;
     }
-    // Unordered data (`task.unordered`) holds a ≤ b only: (b, a) is the same question.
     for (i, x) in examples.iter().enumerate() {
         if !filled[x.b * p + x.a] {
-            table[(x.b * p + x.a) * p..(x.b * p + x.a + 1) * p].copy_from_slice(&logits.row(i)[..p]);
+            table[(x.b * p + x.a) * cols..(x.b * p + x.a + 1) * cols].copy_from_slice(m.row(i));
         }
     }
+    Matrix { rows: p * p, cols, values: table }
+}
+
+/// Nanda et al.'s restricted loss (every pair) and excluded loss (the training pairs) from
+/// every example's logits (their first p columns: a logit for '=', `model.equals_output`, is
+/// not an answer, and Nanda's code drops it too).
+fn restricted_and_excluded(p: usize, examples: &[Example], logits: &Matrix, keys: &[usize]) -> (f64, f64) {
+    let answers: Vec<Vec<f64>> = (0..logits.rows).map(|i| logits.row(i)[..p].to_vec()).collect();
+    let table = by_pair(p, examples, &Matrix::from_rows(&answers)).values;
     let (kept, excluded) = restrict_logits(&table, p, keys);
+    let every: Vec<(usize, usize, usize)> = (0..p).flat_map(|a| (0..p).map(move |b| (a, b, (a + b) % p))).collect();
     let train: Vec<(usize, usize, usize)> = examples.iter().filter(|x| x.train).map(|x| (x.a, x.b, x.label)).collect();
-    (cross_entropy(&kept, p, &train), cross_entropy(&excluded, p, &train))
+    (cross_entropy(&kept, p, &every), cross_entropy(&excluded, p, &train))
 }
 
 /// Six significant digits: enough for every view, a third of the JSON.
@@ -403,7 +438,7 @@ mod tests {
         let w = 2.0 * std::f64::consts::PI * 3.0 / p as f64;
         let e = Matrix::from_rows(&(0..p).map(|i| vec![(w * i as f64).cos(), (w * i as f64).sin(), 0.5 * (w * i as f64).cos()]).collect::<Vec<_>>());
         let examples: Vec<Example> = (0..p * p).map(|i| Example { a: i / p, b: i % p, label: (i / p + i % p) % p, predicted: 0, train: i % 3 == 0 }).collect();
-        let s = analyse(7, Some(e.clone()), Some(e), Spectrum::Embedding, &TaskFacts::Modular { p, add: true }, p, &examples, None);
+        let s = analyse(7, Some(e.clone()), Some(e), Spectrum::Embedding, &TaskFacts::Modular { p, add: true }, p, &examples, None, None);
         let neurons = s.neurons.clone().unwrap();
         assert_eq!(neurons.dominant, vec![3, 3, 3], "each column is frequency 3");
         let f = s.fourier.unwrap();

@@ -539,6 +539,7 @@ impl Session {
         let model = self.model().valid();
         let mut examples = Vec::new();
         let mut logits: Vec<f64> = Vec::new();
+        let (mut acts, mut neurons): (Vec<f64>, usize) = (Vec::new(), 0);
         // Σ −ln q(true | x) over the training inputs, then over the test inputs.
         let mut fallibility = [None, None];
         let mut columns = 0;
@@ -555,6 +556,11 @@ impl Session {
             if want_logits {
                 let values: Vec<f32> = read(out.clone()).await?.try_to_vec().map_err(|e| format!("{e:?}"))?;
                 logits.extend(values.into_iter().map(f64::from));
+                if let Some(h) = model.neurons(split.input()) {
+                    neurons = h.dims()[1];
+                    let values: Vec<f32> = read(h).await?.try_to_vec().map_err(|e| format!("{e:?}"))?;
+                    acts.extend(values.into_iter().map(f64::from));
+                }
             }
             let Some(predicted) = self.objective.predict(out) else { break };
             let predicted: Vec<i64> = read_ints(predicted).await?;
@@ -570,6 +576,7 @@ impl Session {
             }
         }
         let logits = want_logits.then(|| Matrix { rows: examples.len(), cols: columns, values: logits });
+        let acts = (neurons > 0).then(|| Matrix { rows: examples.len(), cols: neurons, values: acts });
         let neuron_inputs = match (&facts, &embeddings) {
             (TaskFacts::Modular { .. }, Some(e)) => self.neuron_inputs(e).await?,
             _ => None,
@@ -578,7 +585,7 @@ impl Session {
             (ModelConfig::Mlp { .. }, Some(_)) => Spectrum::FirstLayer,
             _ => Spectrum::Embedding,
         };
-        let mut snapshot = analyse(self.step, embeddings, neuron_inputs, spectrum, &facts, operands, &examples, logits.as_ref());
+        let mut snapshot = analyse(self.step, embeddings, neuron_inputs, spectrum, &facts, operands, &examples, logits.as_ref(), acts.as_ref());
         if self.wants_ntk() {
             let outputs = columns.max(1);
             let k = dynamics::ntk(self.model(), &self.probes, outputs).await?;

@@ -42,6 +42,9 @@ export class SpectrumView {
     }
     const keys = f.key_frequencies.length ? f.key_frequencies.join(', ') : 'none yet';
     const of = f.of === 'first_layer' ? 'the first-layer input E·W_in' : 'the embedding';
-    this.text.textContent = `Step ${snapshot.step.toLocaleString('en')}: Fourier power of ${of}, key frequencies ${keys}, carrying ${(100 * f.key_share).toFixed(1)} % of the power; Gini ${f.gini.toFixed(3)}.`;
+    // Nanda et al.'s key frequencies: those of the read-out's neurons (docs/science.md §3).
+    const neurons = (f.neuron_key_frequencies || []).map(([k, n]) => `${k} (${n})`).join(', ');
+    const byNeurons = neurons ? ` Neurons' frequencies (Nanda's key frequencies, neurons each): ${neurons}.` : '';
+    this.text.textContent = `Step ${snapshot.step.toLocaleString('en')}: Fourier power of ${of}, key frequencies ${keys}, carrying ${(100 * f.key_share).toFixed(1)} % of the power; Gini ${f.gini.toFixed(3)}.${byNeurons}`;
   }
 }
