@@ -47,7 +47,8 @@ echo "== Same start (float32 both; the losses must agree to 1e-3 relative at eve
 # Nanda's transformer: 80 steps. It memorises fast (train loss 4.7 → 0.02 in 200 steps), and
 # float32 rounding alone parts runs by 1e-3 near step 90–100 (the reference against itself
 # in float64 at step 100, Groklab against it at 90); every real difference tried parts
-# earlier: Groklab's own warm-up (lr/10 at update 1) at step 2, β2 0.999 at 32, ε 1e-7 at 62.
+# earlier: Groklab's own warm-up (lr/10 at update 1) at step 2, β2 0.999 at 32, weight decay
+# 0.9 at 49, ε 1e-7 at 62.
 "$bin" train --preset nanda-transformer --steps 80 "${every[@]}" --quiet \
   --save-init "$out/nanda.start.json" --out "$out/nanda.groklab.same.json" >/dev/null
 "$py" "$ref/nanda_transformer.py" --start "$out/nanda.start.json" --steps 80 --out "$out/nanda.reference.same.json"
