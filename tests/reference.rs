@@ -170,15 +170,9 @@ fn pair_model_starts_from_haikus_truncated_normals() {
     assert_eq!(p.len(), 3, "E, H and O only: {:?}", p.keys().collect::<Vec<_>>());
 }
 
-#[test]
-fn class_mean_divides_the_cross_entropy_by_the_classes() {
-    // The recorded training loss is −mean over examples and classes of onehot · log_softmax,
-    // PAIR's loss, computed here in f64 from the session's own logits.
-    let s = trained(config("modular-mlp", &[("task.p", "13"), ("model.d_emb", "10"), ("model.widths", "[6]")]), 3);
-    let (logits, cols) = block_on(s.outputs(false)).unwrap();
-    assert_eq!(cols, 13);
-    let labels = &s.dataset().train.labels;
-    let ce: f64 = labels
+/// Mean cross-entropy of row-major logits (`cols` per example) against labels, in f64.
+fn cross_entropy(logits: &[f32], cols: usize, labels: &[u32]) -> f64 {
+    let total: f64 = labels
         .iter()
         .enumerate()
         .map(|(i, &y)| {
@@ -186,8 +180,18 @@ fn class_mean_divides_the_cross_entropy_by_the_classes() {
             let max = row.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
             max + row.iter().map(|x| (x - max).exp()).sum::<f64>().ln() - row[y as usize]
         })
-        .sum::<f64>()
-        / labels.len() as f64;
+        .sum();
+    total / labels.len() as f64
+}
+
+#[test]
+fn class_mean_divides_the_cross_entropy_by_the_classes() {
+    // The recorded training loss is −mean over examples and classes of onehot · log_softmax,
+    // PAIR's loss, computed here in f64 from the session's own logits.
+    let s = trained(config("modular-mlp", &[("task.p", "13"), ("model.d_emb", "10"), ("model.widths", "[6]")]), 3);
+    let (logits, cols) = block_on(s.outputs(false)).unwrap();
+    assert_eq!(cols, 13);
+    let ce = cross_entropy(&logits, cols, &s.dataset().train.labels);
     let recorded = s.history().last().unwrap().train_loss;
     assert_eq!(s.history().last().unwrap().step, 3);
     assert!((recorded - ce / 13.0).abs() <= 1e-5 * ce, "recorded {recorded}, CE/13 = {}", ce / 13.0);
@@ -347,17 +351,7 @@ fn the_logit_for_equals_is_read_out_and_counted_in_the_softmax() {
     let s = trained(config("nanda-transformer", &SMALL_NANDA), 3);
     let (logits, cols) = block_on(s.outputs(false)).unwrap();
     assert_eq!(cols, 8, "7 answers and '='");
-    let labels = &s.dataset().train.labels;
-    let ce: f64 = labels
-        .iter()
-        .enumerate()
-        .map(|(i, &y)| {
-            let row: Vec<f64> = logits[i * cols..(i + 1) * cols].iter().map(|&x| x as f64).collect();
-            let max = row.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-            max + row.iter().map(|x| (x - max).exp()).sum::<f64>().ln() - row[y as usize]
-        })
-        .sum::<f64>()
-        / labels.len() as f64;
+    let ce = cross_entropy(&logits, cols, &s.dataset().train.labels);
     let recorded = s.history().last().unwrap().train_loss;
     assert!((recorded - ce).abs() <= 1e-5 * ce, "recorded {recorded}, CE over 8 logits {ce}");
     let mut sets = SMALL_NANDA.to_vec();

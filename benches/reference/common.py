@@ -51,6 +51,16 @@ def weight_norm(params):
     return math.sqrt(sum(float((p.detach().double() ** 2).sum()) for p in params))
 
 
+def record(history, step, evaluate, train_split, test_split, params):
+    """Append the record taken after update `step`: each split's (loss, accuracy) from
+    `evaluate(x, y)`, and ‖θ‖."""
+    with torch.no_grad():
+        train_loss, train_acc = evaluate(*train_split)
+        test_loss, test_acc = evaluate(*test_split)
+    history.append({"step": step, "train_loss": train_loss, "test_loss": test_loss, "train_acc": train_acc,
+                    "test_acc": test_acc, "weight_norm": weight_norm(params)})
+
+
 def first_step(history, key, at=0.9):
     """The first recorded step where `key` reaches `at`, or None."""
     return next((r["step"] for r in history if r.get(key) is not None and r[key] >= at), None)

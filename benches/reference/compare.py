@@ -70,15 +70,16 @@ def test_at(run, step):
 
 
 def key_frequencies(run):
-    """The run's final key frequencies: the reference's (`calculate_key_freqs`, with neuron
-    counts), or Groklab's last snapshot's; "–" when the run has none."""
+    """The run's final key frequencies from its neurons, as Nanda et al.'s `calculate_key_freqs`:
+    the reference's, or Groklab's last snapshot's `neuron_key_frequencies`; "–" when the run has
+    none. Their code files dead neurons under −1; they are left out here, as Groklab does."""
     keys = (run.get("reference") or {}).get("key_frequencies")
     if keys is None:
-        snaps = [s for s in run.get("snapshots") or [] if (s.get("fourier") or {}).get("key_frequencies") is not None]
-        keys = snaps[-1]["fourier"]["key_frequencies"] if snaps else None
+        snaps = [s for s in run.get("snapshots") or [] if (s.get("fourier") or {}).get("neuron_key_frequencies")]
+        keys = {k: n for k, n in snaps[-1]["fourier"]["neuron_key_frequencies"]} if snaps else None
     if keys is None:
         return "–"
-    return ",".join(str(k) for k in sorted(int(k) for k in keys))
+    return ",".join(f"{k}({keys[k]})" for k in sorted(keys, key=int) if int(k) > 0)
 
 
 def table(args):

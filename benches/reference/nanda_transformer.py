@@ -37,7 +37,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from common import arguments, load_start, weight_norm, write_run
+from common import arguments, load_start, record, write_run
 
 P = 113
 VOCAB = P + 1
@@ -219,11 +219,7 @@ def train(weights, train_split, test_split, steps, every, dtype=torch.float32):
         sched.step()
         opt.zero_grad(set_to_none=True)
         if step == 1 or step % every == 0:
-            with torch.no_grad():
-                train_loss, train_acc = evaluate(*train_split)
-                test_loss, test_acc = evaluate(*test_split)
-            history.append({"step": step, "train_loss": train_loss, "test_loss": test_loss, "train_acc": train_acc,
-                            "test_acc": test_acc, "weight_norm": weight_norm(params)})
+            record(history, step, evaluate, train_split, test_split, params)
     return history, model
 
 

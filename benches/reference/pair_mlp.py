@@ -44,7 +44,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from common import adamw_groups, arguments, load_start, weight_norm, write_run
+from common import adamw_groups, arguments, load_start, record, weight_norm, write_run
 
 P = 67
 D_EMB = 500
@@ -179,11 +179,7 @@ def train(config, weights, train_split, test_split, steps, every, notebook_dtype
         loss_of(logits(train_batch[0]), train_batch[1]).backward()
         opt.step()
         if step == 1 or step % every == 0:
-            with torch.no_grad():
-                train_loss, train_acc = evaluate(*train_batch)
-                test_loss, test_acc = evaluate(*test_batch)
-            history.append({"step": step, "train_loss": train_loss, "test_loss": test_loss, "train_acc": train_acc,
-                            "test_acc": test_acc, "weight_norm": weight_norm(params)})
+            record(history, step, evaluate, train_batch, test_batch, params)
     return history, initial_norm
 
 
