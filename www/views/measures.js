@@ -1,5 +1,5 @@
 // The inside measures over training, one point per snapshot: Gini of the Fourier norms,
-// key-frequency share, restricted and excluded loss (docs/science.md §3), RQI and Acc^ beside the
+// key-frequency share, Nanda's restricted and excluded loss (docs/science.md §3), RQI and Acc^ beside the
 // real test accuracy (Liu, §2), and the effective dimension of the embeddings.
 
 import { viewText, LineChart } from './parts.js';
@@ -28,7 +28,7 @@ export class MeasuresView {
     this.text = viewText('measures-text');
     root.append(this.root, this.lossRoot, this.text);
     this.plot = new LineChart(this.root, 'inside measures', { range: [0, 1] });
-    this.lossPlot = new LineChart(this.lossRoot, 'Fourier losses (training pairs)', { log: true });
+    this.lossPlot = new LineChart(this.lossRoot, 'Fourier losses: restricted (every pair), excluded (training pairs)', { log: true });
   }
 
   /** Redraw from every snapshot so far, marking the one shown; `records` carry the measures
