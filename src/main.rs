@@ -33,6 +33,8 @@ struct Cli {
 enum Command {
     /// List the presets, one per line.
     Presets,
+    /// List every setting `--set` and a link take: key, values, help (config::schema).
+    Settings,
     /// Train a run and print its phase, steps to 90 % and final accuracies.
     Train(TrainArgs),
     /// Print the resolved config as JSON (nothing is trained).
@@ -201,6 +203,12 @@ fn main() -> ExitCode {
         Command::Presets => {
             for p in presets::all() {
                 println!("{:<18} {}", p.name, p.about);
+            }
+            Ok(())
+        }
+        Command::Settings => {
+            for s in groklab::config::schema::SETTINGS {
+                println!("{:<26} {}\n{:<26} {}", s.key, s.kind, "", s.help);
             }
             Ok(())
         }

@@ -182,6 +182,30 @@ struct Resolved {
     notes: Vec<String>,
     /// Settings of `config` that cannot change the run: the page hides their controls.
     inactive: Vec<&'static str>,
+    /// The settings `config` has, as `[key, value]` (`config::schema::settings_of`): what the
+    /// panel shows.
+    settings: Vec<(&'static str, String)>,
+}
+
+/// The settings schema (`config::schema`): every setting's key, label, help, type and range;
+/// the panel's groups; the landscape simulator's sliders with their defaults.
+#[wasm_bindgen(js_name = settingsSchema)]
+pub fn settings_schema() -> Result<JsValue, JsError> {
+    #[derive(Serialize)]
+    struct Slider {
+        #[serde(flatten)]
+        setting: crate::landscape::LandscapeSetting,
+        value: f64,
+    }
+    #[derive(Serialize)]
+    struct Schema {
+        settings: &'static [config::schema::Setting],
+        groups: [(&'static str, &'static str); 5],
+        landscape: Vec<Slider>,
+    }
+    let defaults = crate::landscape::LandscapeConfig::default().values();
+    let landscape = crate::landscape::SETTINGS.iter().zip(defaults).map(|(&setting, (_, value))| Slider { setting, value }).collect();
+    to_js(&Schema { settings: config::schema::SETTINGS, groups: config::schema::GROUPS, landscape })
 }
 
 /// Apply `[[key, value], …]` (strings, as in a link) to `base` by the rules of
@@ -195,7 +219,8 @@ pub fn resolve_config(base: JsValue, overrides: JsValue) -> Result<JsValue, JsEr
     let r = config::resolve(&base, &pairs);
     let errors = r.refused.iter().map(|e| Refusal { key: e.field.clone(), message: e.to_string() }).collect();
     let inactive = r.config.inactive_settings();
-    to_js(&Resolved { config: r.config, errors, notes: r.notes, inactive })
+    let settings = config::schema::settings_of(&r.config);
+    to_js(&Resolved { config: r.config, errors, notes: r.notes, inactive, settings })
 }
 
 /// A training run inside the worker.

@@ -27,6 +27,21 @@ fn presets_lists_every_preset() {
 }
 
 #[test]
+fn settings_lists_every_key_set_takes_with_its_range() {
+    let out = groklab(&["settings"]);
+    assert!(out.status.success());
+    let listing = text(&out.stdout);
+    for s in groklab::config::schema::SETTINGS {
+        assert!(listing.lines().any(|l| l.starts_with(&format!("{} ", s.key))), "{} missing from:\n{listing}", s.key);
+    }
+    assert!(listing.contains("train.steps                integer 1…10000000"), "{listing}");
+    // A key it lists is one --set takes, and its range is the one --set enforces.
+    let bad = groklab(&["config", "--preset", "quick-grok", "--set", "train.steps=10000001"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad.stderr).contains("train.steps = 10000001: must be between 1 and 10000000"), "{}", text(&bad.stderr));
+}
+
+#[test]
 fn train_writes_a_run_file_that_reruns_exactly() {
     let path = temp("run.json");
     let out = groklab(&[
@@ -228,7 +243,7 @@ fn landscape_prints_its_figures_writes_json_and_refuses_bad_settings() {
     assert!(report.grokking_time.is_some() && report.sweep.len() >= 3);
     let bad = groklab(&["landscape", "--nodes", "5000"]);
     assert_eq!(bad.status.code(), Some(2));
-    assert!(text(&bad.stderr).contains("nodes must be in 2…1000"), "{}", text(&bad.stderr));
+    assert!(text(&bad.stderr).contains("nodes = 5000 must be in 20…1000"), "{}", text(&bad.stderr));
 }
 
 #[test]

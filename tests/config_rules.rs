@@ -1,6 +1,7 @@
 //! The rules that turn a base config plus `key=value` settings into a run (config::resolve):
 //! one code path for `--set`, links and the page's controls.
 
+use groklab::config::schema::{setting, settings_of, Kind, SETTINGS};
 use groklab::config::{resolve, ModelConfig, RunConfig, TaskConfig, MODEL_KINDS, TASK_KINDS};
 use groklab::{device, presets, Session};
 use pollster::block_on;
@@ -144,5 +145,106 @@ fn a_config_round_trips_through_json_after_a_kind_switch() {
         let r = resolve(&base, &pairs(&[("task.kind", task)]));
         let json = serde_json::to_string(&r.config).unwrap();
         assert_eq!(RunConfig::from_json(&json).unwrap(), r.config, "{task}");
+    }
+}
+
+/// Every config the panel can reach: each task kind with each model kind, from the flagship,
+/// with the optional settings switched on.
+fn reachable_configs() -> Vec<RunConfig> {
+    let flagship = presets::all().remove(0).config;
+    let mut out = Vec::new();
+    for task in TASK_KINDS {
+        for model in MODEL_KINDS {
+            let base = resolve(&flagship, &pairs(&[("task.kind", task), ("model.kind", model)])).config;
+            out.push(base.clone());
+            let more = resolve(&base, &pairs(&[("task.train_count", "20"), ("model.mse_target_dim", "8"), ("train.grokfast", "on")]));
+            out.push(more.config);
+        }
+    }
+    out
+}
+
+/// A config's leaves as dotted keys (what a link writes).
+fn leaves(value: &serde_json::Value, prefix: &str, out: &mut std::collections::BTreeSet<String>) {
+    match value.as_object() {
+        Some(map) => {
+            for (k, v) in map {
+                leaves(v, &if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") }, out);
+            }
+        }
+        None => {
+            out.insert(prefix.to_string());
+        }
+    }
+}
+
+#[test]
+fn the_schema_lists_exactly_the_settings_configs_have() {
+    let mut found = std::collections::BTreeSet::new();
+    for c in reachable_configs() {
+        leaves(&c.to_value(), "", &mut found);
+    }
+    found.insert("train.grokfast".to_string()); // the switch of α and λ
+    let schema: std::collections::BTreeSet<String> = SETTINGS.iter().map(|s| s.key.to_string()).collect();
+    assert_eq!(schema.len(), SETTINGS.len(), "no key twice");
+    assert_eq!(found, schema, "leaves of reachable configs vs the schema");
+    // And each of them is what the panel lists for a config that has it.
+    for c in reachable_configs() {
+        let shown: Vec<&str> = settings_of(&c).into_iter().map(|(k, _)| k).collect();
+        let mut has = std::collections::BTreeSet::new();
+        leaves(&c.to_value(), "", &mut has);
+        has.insert("train.grokfast".to_string());
+        assert_eq!(shown.len(), has.len(), "{shown:?} vs {has:?}");
+    }
+}
+
+#[test]
+fn every_option_of_a_choice_is_accepted_somewhere_and_nothing_else_is() {
+    let configs = reachable_configs();
+    for s in SETTINGS {
+        let Kind::Choice { options } = s.kind else { continue };
+        for option in options {
+            let accepted = configs.iter().any(|c| resolve(c, &pairs(&[(s.key, option)])).refused.is_empty());
+            assert!(accepted, "{} = {option} is refused by every config", s.key);
+        }
+        let r = resolve(&configs[0], &pairs(&[(s.key, "no_such_option")]));
+        assert_eq!(r.refused.len(), 1, "{}: {:?}", s.key, r.refused);
+    }
+}
+
+#[test]
+fn each_range_end_is_where_validation_refuses() {
+    // Just outside a setting's range is refused, naming it, in every config that has it.
+    for c in reachable_configs() {
+        for (key, _) in settings_of(&c) {
+            let outside: Vec<String> = match setting(key).kind {
+                Kind::Int { min, max } => {
+                    let mut v = vec![];
+                    if min > 0 {
+                        v.push((min - 1).to_string());
+                    }
+                    if max < u64::MAX {
+                        v.push((max + 1).to_string());
+                    }
+                    v
+                }
+                Kind::Real { min, max } => vec![(min - min.abs().max(1e-9) * 1e-3).to_string(), (max + max.abs() * 1e-3).to_string()],
+                Kind::Fraction => vec!["0".into(), "1".into()],
+                Kind::List { min_len, max_len, max, .. } => {
+                    let mut v = vec![format!("[{}]", vec!["1"; max_len + 1].join(",")), format!("[{}]", vec![(max + 1).to_string(); min_len.max(1)].join(","))];
+                    if min_len > 0 {
+                        v.push("[]".into());
+                    }
+                    v
+                }
+                Kind::Choice { .. } | Kind::Flag => continue,
+            };
+            for raw in outside {
+                let r = resolve(&c, &pairs(&[(key, &raw)]));
+                assert_eq!(r.refused.len(), 1, "{key} = {raw}: {:?}", r.refused);
+                assert_eq!(r.refused[0].field.split(['[', '.']).take(key.split('.').count()).collect::<Vec<_>>().join("."), key.split('.').collect::<Vec<_>>().join("."), "{key} = {raw}: {:?}", r.refused);
+                assert_eq!(r.config, c, "{key} = {raw}: the config stays");
+            }
+        }
     }
 }

@@ -42,14 +42,52 @@ pub const MAX_NODES: usize = 1000;
 /// Events one walk may take before it is called stuck.
 pub const MAX_EVENTS: usize = 1_000_000;
 
+/// One slider of the simulator: its key (in `LandscapeConfig` and, as `landscape.KEY`, in the
+/// link), label, help and range. The range is what [`LandscapeConfig::validate`] accepts and
+/// what the page's slider spans: narrower than the simulator could run, it keeps a walk quick
+/// and inside the region docs/science.md §6 discusses.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct LandscapeSetting {
+    /// Field of [`LandscapeConfig`].
+    pub key: &'static str,
+    /// The slider's label.
+    pub label: &'static str,
+    /// What it sets.
+    pub help: &'static str,
+    /// Smallest value.
+    pub min: f64,
+    /// Largest value.
+    pub max: f64,
+    /// The slider's step (0: a log-scale slider over whole numbers).
+    pub step: f64,
+    /// Whether the slider is on a log scale.
+    pub log: bool,
+}
+
+/// The simulator's settings, in the page's order.
+pub const SETTINGS: [LandscapeSetting; 5] = [
+    LandscapeSetting { key: "data", label: "data size D", help: "edges exist with probability D / 100,000", min: 10.0, max: 100_000.0, step: 0.0, log: true },
+    LandscapeSetting { key: "nodes", label: "model size N", help: "algorithms the network can express", min: 20.0, max: MAX_NODES as f64, step: 10.0, log: false },
+    LandscapeSetting { key: "beta", label: "β", help: "inverse temperature of the Arrhenius rates", min: 0.0, max: 8.0, step: 0.1, log: false },
+    LandscapeSetting { key: "mu", label: "μ", help: "trap-model exponent: F(S) ∝ S^−μ", min: 0.05, max: 0.95, step: 0.05, log: false },
+    LandscapeSetting { key: "seed", label: "seed", help: "the landscape and its walks", min: 0.0, max: 999.0, step: 1.0, log: false },
+];
+
 impl LandscapeConfig {
-    /// Refuse settings the simulator cannot run, naming the setting.
+    /// Refuse settings outside [`SETTINGS`]' ranges, naming the setting.
     pub fn validate(&self) -> Result<(), String> {
-        let check = |ok: bool, what: &str| if ok { Ok(()) } else { Err(what.to_string()) };
-        check(self.data.is_finite() && self.data > 0.0 && self.data <= 100_000.0, "data must be in (0, 100000]")?;
-        check((2..=MAX_NODES).contains(&self.nodes), &format!("nodes must be in 2…{MAX_NODES}"))?;
-        check(self.beta.is_finite() && (0.0..=20.0).contains(&self.beta), "beta must be in [0, 20]")?;
-        check(self.mu.is_finite() && self.mu > 0.0 && self.mu < 1.0, "mu must be in (0, 1)")
+        for (s, (_, v)) in SETTINGS.iter().zip(self.values()) {
+            if !(v.is_finite() && v >= s.min && v <= s.max) {
+                return Err(format!("{} = {v} must be in {}…{}", s.key, s.min, s.max));
+            }
+        }
+        Ok(())
+    }
+
+    /// The settings as (key, value) pairs, in [`SETTINGS`]' order.
+    pub fn values(&self) -> [(&'static str, f64); 5] {
+        let v = [self.data, self.nodes as f64, self.beta, self.mu, self.seed as f64];
+        std::array::from_fn(|i| (SETTINGS[i].key, v[i]))
     }
 }
 
