@@ -4,7 +4,7 @@ use clap::{Args, Parser, Subcommand};
 use groklab::config::{resolve, RunConfig};
 use groklab::device::{self, Backend};
 use groklab::presets;
-use groklab::run::{RunFile, RunSummary, RUN_FILE_VERSION};
+use groklab::run::RunFile;
 use groklab::train::{Session, Status};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
@@ -462,23 +462,8 @@ fn train(args: &TrainArgs) -> Result<(), Failure> {
     let summary = session.summary();
     print_summary(&summary, wall);
     if let Some(path) = &args.out {
-        let file = RunFile {
-            version: RUN_FILE_VERSION,
-            config: config.clone(),
-            history: session.history().to_vec(),
-            layers: session.layer_names().to_vec(),
-            symmetry_pairs: session.symmetry_pairs(),
-            summary: RunSummary {
-                summary: summary.clone(),
-                wall_time_s: wall,
-                steps_per_s: session.step_count() as f64 / wall.max(1e-9),
-                backend: format!("{backend:?}").to_lowercase(),
-            },
-            embeddings: pollster::block_on(session.embeddings()).map_err(Failure::Run)?,
-            snapshots: session.snapshots().to_vec(),
-            liu_prediction: session.liu_prediction(),
-            algorithm_graph: Some(session.algorithm_graph().clone()).filter(|g| !g.nodes.is_empty()),
-        };
+        let backend = format!("{backend:?}").to_lowercase();
+        let file = pollster::block_on(RunFile::of(&session, wall, &backend)).map_err(Failure::Run)?;
         let json = serde_json::to_string(&file).expect("serialisable");
         std::fs::write(path, json).map_err(|e| Failure::Run(format!("--out {path}: {e}")))?;
         println!("wrote {path}");

@@ -4,7 +4,7 @@ use crate::analysis::algorithms::AlgorithmGraph;
 use crate::analysis::liu::Prediction;
 use crate::analysis::snapshot::Snapshot;
 use crate::config::RunConfig;
-use crate::train::{Record, Summary};
+use crate::train::{Record, Session, Summary};
 use serde::{Deserialize, Serialize};
 
 /// The run.json format this build writes. Version 1 had no `version` field; version 2 added
@@ -47,6 +47,28 @@ fn version_1() -> u32 {
 }
 
 impl RunFile {
+    /// The run file of `session` so far, as the CLI's `--out` and the page's Save write it:
+    /// `wall_time_s` is the training time the caller measured, `backend` "cpu" or "gpu".
+    pub async fn of(session: &Session, wall_time_s: f64, backend: &str) -> Result<RunFile, String> {
+        Ok(RunFile {
+            version: RUN_FILE_VERSION,
+            config: session.config().clone(),
+            history: session.history().to_vec(),
+            layers: session.layer_names().to_vec(),
+            symmetry_pairs: session.symmetry_pairs(),
+            summary: RunSummary {
+                summary: session.summary(),
+                wall_time_s,
+                steps_per_s: session.step_count() as f64 / wall_time_s.max(1e-9),
+                backend: backend.to_string(),
+            },
+            embeddings: session.embeddings().await?,
+            snapshots: session.snapshots().to_vec(),
+            liu_prediction: session.liu_prediction(),
+            algorithm_graph: Some(session.algorithm_graph().clone()).filter(|g| !g.nodes.is_empty()),
+        })
+    }
+
     /// Read a run.json, refusing versions newer than this build understands.
     pub fn from_json(text: &str) -> Result<RunFile, String> {
         let file: RunFile = serde_json::from_str(text).map_err(|e| format!("not a Groklab run file: {e}"))?;

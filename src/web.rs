@@ -117,17 +117,19 @@ impl<'a> Plan<'a> {
     }
 }
 
-/// A sweep.json and its phase map by majority over seeds (`phases[row][column]`, null where
-/// undecided), as the page draws them.
+/// A sweep.json, its phase map by majority over seeds (`phases[row][column]`, null where
+/// undecided) and its delays to generalisation (median over seeds, null where none
+/// generalised), as the page draws them.
 #[derive(Serialize)]
 struct SweepMap<'a> {
     file: &'a crate::sweep::SweepResult,
     phases: Vec<Vec<Option<crate::phase::Phase>>>,
+    delays: Vec<Vec<Option<u64>>>,
 }
 
 impl<'a> SweepMap<'a> {
     fn of(file: &'a crate::sweep::SweepResult) -> SweepMap<'a> {
-        SweepMap { phases: file.phase_map(), file }
+        SweepMap { phases: file.phase_map(), delays: file.delay_map(), file }
     }
 }
 
@@ -300,6 +302,15 @@ impl Trainer {
         let fresh = &self.session.snapshots()[self.snapshots_sent..];
         self.snapshots_sent = self.session.snapshots().len();
         to_js(&fresh)
+    }
+
+    /// The run so far as run.json text (`run::RunFile`, what `groklab train --out` writes):
+    /// `seconds` is the training time the page measured.
+    #[wasm_bindgen(js_name = runFile)]
+    pub async fn run_file(&self, seconds: f64) -> Result<String, JsError> {
+        let backend = if self.backend == "cpu" { "cpu" } else { "gpu" };
+        let file = crate::run::RunFile::of(&self.session, seconds, backend).await.map_err(|e| JsError::new(&e))?;
+        serde_json::to_string(&file).map_err(|e| JsError::new(&e.to_string()))
     }
 
     /// Move the run to "webgpu" or "cpu", keeping weights, optimiser state and history.

@@ -1,22 +1,6 @@
-// Taking results away: the run as run.json (the file the CLI writes, so groklab train
-// --config reruns it), the history as CSV, each view as PNG (and the algorithm graph as SVG),
-// and the exact link. No DOM state of its own: the page passes what it knows.
-
-/** The run.json of a run (src/run.rs, `RunFile`): what the CLI writes, from what the page has. */
-export function runFile({ config, records, layers, symmetryPairs, summary, seconds, backend, snapshots, liuPrediction, graph }) {
-  const steps = records.at(-1)?.step ?? 0;
-  return {
-    version: 2,
-    config,
-    history: records,
-    layers: layers ?? [],
-    symmetry_pairs: symmetryPairs ?? [],
-    summary: { ...summary, wall_time_s: seconds, steps_per_s: seconds > 0 ? steps / seconds : 0, backend: backend === 'cpu' ? 'cpu' : 'gpu' },
-    snapshots,
-    ...(liuPrediction ? { liu_prediction: liuPrediction } : {}),
-    ...(graph?.nodes?.length ? { algorithm_graph: graph } : {}),
-  };
-}
+// Taking results away: the history as CSV, each view as PNG (and the algorithm graph as SVG).
+// The run as run.json is the core's to write (src/run.rs; the worker's `runFile`), so the
+// page's file is the CLI's. No DOM state of its own: the page passes what it knows.
 
 /** Every record as one CSV row: the fixed columns, then each named measure any record has. */
 export function historyCsv(records) {

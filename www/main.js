@@ -3,14 +3,14 @@
 // the only way to talk to it.
 
 import { parseHash, toHash, flatten } from './link.js';
-import { renderControls, LIVE_KEYS, FIELDS } from './controls.js';
+import { renderControls, settingOf, isNumber } from './controls.js';
 import { Curves } from './curves.js';
 import { WorkerLink } from './protocol.js';
 import * as view from './status.js';
 import { parseRunFile } from './runfile.js';
 import { InsideViews } from './views/inside.js';
 import { LandscapeView, landscapeSettings } from './views/landscape.js';
-import { runFile, historyCsv, download } from './export.js';
+import { historyCsv, download } from './export.js';
 import { figureOptions, figureConfig, applyFigureMode, watchSeen, watchTab, reportHeight } from './figure.js';
 import { LESSON_NAME, lessonProblems } from './lesson.js';
 import { LessonView } from './views/lesson.js';
@@ -21,7 +21,11 @@ import { SweepView } from './views/sweep.js';
 const app = {
   presets: [],
   presetName: null,
+  /** The settings schema (src/config/schema.rs), from the worker's `ready`. */
+  schema: null,
   config: null,
+  /** The config's settings as the panel shows them, [[key, value]] (the core's). */
+  settings: [],
   inactive: [],
   page: { backend: 'auto', autoplay: '0', logx: '1' },
   gpu: null,
@@ -97,6 +101,10 @@ const handlers = {
     app.gpu = msg.gpu;
     app.timings.wasmReady = msg.loadedAt - performance.timeOrigin;
     if (!app.presets.length) app.presets = msg.presets;
+    if (!app.schema) {
+      app.schema = msg.schema;
+      landscape.setup(msg.schema.landscape);
+    }
     const next = onReady || loadFromLink;
     onReady = null;
     next();
@@ -243,7 +251,7 @@ async function loadFromLink() {
   app.figure = figure;
   window.dispatchEvent(new Event('resize')); // the charts take their new width
   startWatchingSeen(figure.views !== null);
-  const land = landscapeSettings(page);
+  const land = landscapeSettings(page, app.schema.landscape);
   problems.push(...land.problems);
   // The link keeps the landscape settings it set (good ones as read, bad ones as defaults).
   const landKeys = Object.keys(page).filter((key) => key.startsWith('landscape.'));
@@ -253,8 +261,7 @@ async function loadFromLink() {
   lessonView.show(lesson?.lesson ?? null, page.lesson, lesson?.number);
   problems.push(...resolved.errors.map((e) => e.message));
   app.presetName = preset.name;
-  app.config = resolved.config || preset.config;
-  app.inactive = resolved.inactive || [];
+  adopt(resolved.config ? resolved : { config: preset.config, settings: [], inactive: [] });
   app.page = { backend: 'auto', autoplay: '0', logx: '1', ...page, preset: preset.name };
   view.clearMessage('link');
   view.clearMessage('link-notes');
@@ -271,6 +278,14 @@ async function loadFromLink() {
   newRun(app.page.autoplay === '1');
 }
 
+/** Make a config the core resolved the page's: the config, its settings as the panel shows
+ * them and the settings that cannot change it. */
+function adopt({ config, settings, inactive }) {
+  app.config = config;
+  app.settings = settings || [];
+  app.inactive = inactive || [];
+}
+
 function writeLink() {
   history.replaceState(null, '', toHash(app.config, app.page));
 }
@@ -285,7 +300,7 @@ function render() {
     return;
   }
   renderControls(document.getElementById('controls'), {
-    presets: app.presets, presetName: app.presetName, leaves: flatten(app.config), backend: app.page.backend, inactive: app.inactive,
+    schema: app.schema, presets: app.presets, presetName: app.presetName, settings: app.settings, backend: app.page.backend, inactive: app.inactive,
     only: app.lesson?.step.controls,
   }, { preset: choosePreset, change, backend: chooseBackend, action });
   sweepChoices();
@@ -314,7 +329,7 @@ async function openLesson(page, problems) {
     } catch (e) {
       return fail(`the lesson file could not be read (${e.message})`);
     }
-    const wrong = lessonProblems(lesson, Object.keys(FIELDS));
+    const wrong = lessonProblems(lesson, app.schema.settings.map((s) => s.key));
     if (wrong.length) return fail(`the lesson file has mistakes: ${wrong.join('; ')}`);
     app.lessons = { ...app.lessons, [name]: lesson };
   }
@@ -337,7 +352,7 @@ function judgeLesson() {
 /** The settings a sweep can take as an axis: the numeric settings the current run has. */
 function sweepChoices() {
   const inactive = new Set(app.inactive);
-  const keys = flatten(app.config).map(([k]) => k).filter((k) => FIELDS[k]?.type === 'number' && !inactive.has(k));
+  const keys = app.settings.map(([k]) => k).filter((k) => isNumber(settingOf(app.schema, k)) && !inactive.has(k));
   sweepView.setChoices(keys, [app.page['sweep.x'], app.page['sweep.y']]);
   if (app.page['sweep.seeds']) sweepView.seeds.value = app.page['sweep.seeds'];
 }
@@ -395,9 +410,12 @@ async function startSweep(specs, seeds) {
 
 /** A cell of the phase diagram, opened in the trainer with every view: the cell's config with
  * the page's snapshot and NTK cadence (measurements only: the run is the same). */
-function openSweepRun(run) {
+async function openSweepRun(run) {
   if (!run) return;
-  app.config = { ...run.config, train: { ...run.config.train, snapshot_every: app.config.train.snapshot_every, ntk_every: app.config.train.ntk_every } };
+  const config = { ...run.config, train: { ...run.config.train, snapshot_every: app.config.train.snapshot_every, ntk_every: app.config.train.ntk_every } };
+  const r = await link.resolve(config, []);
+  if (!r.config) return view.showMessage('sweep-open', 'error', `The sweep's run could not be opened: ${r.errors.map((e) => e.message).join('; ')}.`);
+  adopt(r);
   writeLink();
   render();
   newRun(true);
@@ -511,7 +529,7 @@ function play() {
   dropLoaded();
   if (app.status === 'finished') {
     // Play after the budget is spent continues the run: the budget doubles.
-    const steps = Math.min(10_000_000, Math.max(app.config.train.steps * 2, app.step + 1));
+    const steps = Math.min(settingOf(app.schema, 'train.steps').max, Math.max(app.config.train.steps * 2, app.step + 1));
     setBudget(steps);
     view.showMessage('budget', 'info', `The step budget was raised to ${steps.toLocaleString('en')}; the run goes on from step ${app.step.toLocaleString('en')}.`);
   }
@@ -530,6 +548,7 @@ function pause() {
 /** Change the budget of the current run in place (no restart). */
 function setBudget(steps) {
   app.config = { ...app.config, train: { ...app.config.train, steps } };
+  app.settings = app.settings.map(([k, v]) => [k, k === 'train.steps' ? String(steps) : v]);
   link.setBudget(steps);
   if (app.status === 'finished' || app.status === 'running') app.status = steps > app.step ? 'running' : 'finished';
   if (app.status === 'finished') setRunning(false);
@@ -566,7 +585,7 @@ async function choosePreset(name) {
   if (app.config !== config) return; // another choice came first
   app.presetName = name;
   app.page.preset = name;
-  app.inactive = r.inactive || [];
+  adopt(r);
   view.clearMessage('edit');
   writeLink();
   render();
@@ -577,7 +596,7 @@ async function choosePreset(name) {
 let edits = Promise.resolve();
 
 /** Apply one edited setting; a refused value is explained and the control reverts. Only the
- * settings in LIVE_KEYS change a run in place; every other edit starts a new run. The page
+ * settings the schema marks live change a run in place; every other edit starts a new run. The page
  * promises that every edit counts: an edit made while an earlier one is still being checked
  * waits for it and applies on top of it (it is never dropped as stale), so two quick edits
  * start two runs and the last one made is the run shown. A preset chosen meanwhile wins. */
@@ -596,7 +615,7 @@ function change(key, raw) {
 /** Check one edited setting in the worker and apply it: live (the budget) or as a new run. */
 async function applyEdit(key, raw) {
   const base = app.config;
-  const { config, errors, notes, inactive } = await link.resolve(base, [[key, raw]]);
+  const { config, errors, notes, inactive, settings } = await link.resolve(base, [[key, raw]]);
   if (app.config !== base) return; // a preset or an opened file replaced the config meanwhile: it wins
   if (errors.length || !config) {
     view.showMessage('edit', 'error', errors.map((e) => e.message).join('; '));
@@ -608,13 +627,12 @@ async function applyEdit(key, raw) {
   // A setting "changed" to the value it has (a control's change event after the edit that
   // already applied it) changes nothing: the run goes on.
   if (sameExcept(config, app.config, null)) return;
-  const live = LIVE_KEYS.includes(key) && sameExcept(config, app.config, key) && app.status !== 'starting';
-  app.inactive = inactive || [];
+  const live = settingOf(app.schema, key)?.live && sameExcept(config, app.config, key) && app.status !== 'starting';
   if (live && key === 'train.steps') {
     setBudget(config.train.steps);
     return;
   }
-  app.config = config;
+  adopt({ config, settings, inactive });
   writeLink();
   render();
   newRun(keepPlaying());
@@ -690,12 +708,12 @@ async function openRunFile(file) {
     view.showMessage('open', 'error', `${file.name} could not be opened: ${r.errors.map((e) => e.message).join('; ')}. The current run is kept.`);
     return;
   }
-  app.config = r.config;
-  app.inactive = r.inactive || [];
+  adopt(r);
   writeLink();
   render();
   newRun(false);
   app.loaded = file.name;
+  app.loadedText = text;
   app.records = parsed.history;
   app.step = parsed.history.at(-1)?.step ?? 0;
   app.summary = parsed.summary;
@@ -740,12 +758,12 @@ document.getElementById('open-run').addEventListener('change', (e) => {
 
 // Taking the run away: run.json (rerun by `groklab train --config`), the history as CSV, the link.
 const fileName = () => `groklab-${app.presetName || 'run'}-seed${app.config?.seed ?? 0}-step${app.step}`;
-document.getElementById('save-run').addEventListener('click', () => {
-  const file = runFile({
-    config: app.config, records: app.records, layers: app.layers, symmetryPairs: app.symmetryPairs, summary: app.summary,
-    seconds: app.seconds, backend: app.backend, snapshots: inside.snapshots, liuPrediction: inside.liu.prediction, graph: app.graph,
-  });
-  download(new Blob([JSON.stringify(file)], { type: 'application/json' }), `${fileName()}.json`);
+document.getElementById('save-run').addEventListener('click', async () => {
+  // The core writes the file (src/run.rs); an opened file that has not trained since is saved as it was.
+  const name = `${fileName()}.json`;
+  const answer = app.loaded ? { text: app.loadedText } : await link.runFile(app.seconds);
+  if (answer.error) return view.showMessage('save', 'error', `The run could not be saved: ${answer.error}.`);
+  download(new Blob([answer.text], { type: 'application/json' }), name);
 });
 document.getElementById('save-csv').addEventListener('click', () => {
   download(new Blob([historyCsv(app.records)], { type: 'text/csv' }), `${fileName()}.csv`);

@@ -3,13 +3,13 @@
 //
 // Page → worker:  resolve {id, base, overrides} | landscape {id, settings} | overlay {id, graphs}
 //                 | sweepPlan {id, base, axes, seeds, batch, backend} | sweepResult {id, base, axes, seeds, runs}
-//                 | openSweep {id, text}
+//                 | openSweep {id, text} | runFile {id, run, seconds}
 //                 | create {run, config, backend} | batch {run, configs, backend} | run {run}
 //                 | pause | step {run, n} | switch {run, backend} | budget {run, steps}
-// Worker → page:  ready {presets, gpu, loadedAt, startedAt} | resolved {id, config, errors, notes, inactive}
+// Worker → page:  ready {presets, schema, gpu, loadedAt, startedAt} | resolved {id, config, errors, notes, inactive, settings}
 //                 | landscaped {id, report, error} | overlaid {id, overlay, error}
 //                 | sweepPlanned {id, plan, error} | sweepResulted {id, result, error}
-//                 | sweepOpened {id, plan, result, error}
+//                 | sweepOpened {id, plan, result, error} | runFiled {id, text, error}
 //                 | created {run, backend, adapter, fellBack, layers, liuPrediction, symmetryPairs}
 //                 | records {run, records, snapshots, graph, step, status, summary, seconds, steps, at, backend}
 //                 | batchCreated {run, backend, fellBack, size} | batchRecords {run, runs: [{status, summary}], step, status, seconds, steps, at, backend}
@@ -55,7 +55,7 @@ export class WorkerLink {
   }
 
   receive(msg) {
-    if (['resolved', 'landscaped', 'overlaid', 'sweepPlanned', 'sweepResulted', 'sweepOpened'].includes(msg.type)) {
+    if (['resolved', 'landscaped', 'overlaid', 'sweepPlanned', 'sweepResulted', 'sweepOpened', 'runFiled'].includes(msg.type)) {
       this.waiting.get(msg.id)?.done(msg);
       this.waiting.delete(msg.id);
       return;
@@ -105,6 +105,12 @@ export class WorkerLink {
   /** A sweep.json's text as the page shows it: {plan, result} or {error}. */
   openSweep(text) {
     return this.ask({ type: 'openSweep', text }, { error: 'the training core restarted' });
+  }
+
+  /** The current run so far as run.json text, written by the core: {text} or {error};
+   * `seconds` is the training time the page measured. */
+  runFile(seconds) {
+    return this.ask({ type: 'runFile', run: this.run, seconds }, { error: 'the training core restarted' });
   }
 
   /** Start a new run of `config`; everything the older runs still send is dropped. */

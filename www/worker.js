@@ -2,7 +2,7 @@
 // thread only draws and handles input. The messages are listed in protocol.js; every
 // message about a run carries the run's id, so the page can drop those of older runs.
 
-import init, { Trainer, BatchTrainer, presets, resolveConfig, landscape, overlay, sweepPlan, sweepResult, openSweep } from '../groklab.js';
+import init, { Trainer, BatchTrainer, presets, settingsSchema, resolveConfig, landscape, overlay, sweepPlan, sweepResult, openSweep } from '../groklab.js';
 
 let trainer = null;
 /** The id of the run `trainer` belongs to. */
@@ -13,6 +13,8 @@ let running = false;
 let pendingSwitch = null;
 /** A new step budget for the running loop, applied at its next chunk boundary. */
 let pendingBudget = null;
+/** The page's Save requests, answered at the next chunk boundary (or at once when idle). */
+const pendingSaves = [];
 const post = (msg) => self.postMessage(msg);
 const now = () => performance.timeOrigin + performance.now();
 
@@ -99,6 +101,7 @@ async function loop() {
     // loop was still yielding) is taken here: the loop goes on rather than ending with the
     // page's Play lost (its 'run' message came while this loop was still running).
     if (pendingBudget !== null) await applyBudget();
+    if (pendingSaves.length) await saveRunFiles();
     if (trainer.status !== 'running') break;
     const seconds = await chunk(n);
     // Adapt the chunk so the page hears from us ~10 times a second.
@@ -108,6 +111,21 @@ async function loop() {
   running = false;
   // The page learns where training stopped (a Pause lands at the end of the chunk in flight).
   if (trainer) post({ type: 'stopped', run, step: trainer.stepCount, status: trainer.status });
+}
+
+/** Answer the page's Save requests with the run so far as run.json text, written by the core
+ * (`run::RunFile`, the file `groklab train --out` writes). */
+async function saveRunFiles() {
+  for (const msg of pendingSaves.splice(0)) {
+    let fields;
+    try {
+      if (!(trainer instanceof Trainer) || msg.run !== run) throw new Error('there is no run to save yet');
+      fields = { text: await trainer.runFile(msg.seconds) };
+    } catch (e) {
+      fields = { error: String(e.message || e) };
+    }
+    post({ type: 'runFiled', id: msg.id, ...fields });
+  }
 }
 
 /** Set the pending step budget and tell the page where the run now stands. */
@@ -255,6 +273,11 @@ self.onmessage = ({ data: msg }) => {
       pendingSwitch = msg.backend;
       enqueue('switch', () => pendingSwitch && trainer && doSwitch());
       return;
+    case 'runFile':
+      // The running loop takes it at its next chunk boundary; when idle, it is answered now.
+      pendingSaves.push(msg);
+      enqueue('save', saveRunFiles);
+      return;
     case 'budget':
       // The loop takes it at its next chunk boundary; when idle, it applies right away.
       if (!current(msg)) return;
@@ -265,4 +288,4 @@ self.onmessage = ({ data: msg }) => {
 };
 
 await ready;
-post({ type: 'ready', presets: presets(), gpu, loadedAt: now(), startedAt: t0 });
+post({ type: 'ready', presets: presets(), schema: settingsSchema(), gpu, loadedAt: now(), startedAt: t0 });

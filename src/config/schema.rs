@@ -86,6 +86,9 @@ pub const GROUPS: [(&str, &str); 5] = [("task", "Task"), ("model", "Model"), ("o
 /// The longest step budget a run may have (the page's Play doubles a finished run's budget up to it).
 pub const MAX_STEPS: u64 = 10_000_000;
 
+/// The largest seed: 2^53 − 1, the largest whole number a link's JavaScript reads exactly.
+pub const MAX_SEED: u64 = (1 << 53) - 1;
+
 const WIDTH: u64 = 4096;
 const EXAMPLES: u64 = 100_000;
 
@@ -165,7 +168,7 @@ pub const SETTINGS: &[Setting] = &[
     flag("train.grokfast", "Grokfast", "amplify the slow part of the gradient: h ← αh + (1 − α)g; g ← g + λh (arXiv 2405.20233); switching it on sets the authors' α = 0.98, λ = 2"),
     real("train.grokfast.alpha", "Grokfast α", "EMA momentum of the gradient filter", 0.0, 0.9999),
     real("train.grokfast.lambda", "Grokfast λ", "how much of the filtered gradient is added", 0.0, 100.0),
-    int("seed", "seed", "seeds the split, the weights and the batches", 0, u64::MAX),
+    int("seed", "seed", "seeds the split, the weights and the batches", 0, MAX_SEED),
 ];
 
 /// The setting with this key. Panics on a key not in [`SETTINGS`]: callers name settings

@@ -62,15 +62,17 @@ pub struct LandscapeSetting {
     pub step: f64,
     /// Whether the slider is on a log scale.
     pub log: bool,
+    /// Whether the value is a whole number.
+    pub integer: bool,
 }
 
 /// The simulator's settings, in the page's order.
 pub const SETTINGS: [LandscapeSetting; 5] = [
-    LandscapeSetting { key: "data", label: "data size D", help: "edges exist with probability D / 100,000", min: 10.0, max: 100_000.0, step: 0.0, log: true },
-    LandscapeSetting { key: "nodes", label: "model size N", help: "algorithms the network can express", min: 20.0, max: MAX_NODES as f64, step: 10.0, log: false },
-    LandscapeSetting { key: "beta", label: "β", help: "inverse temperature of the Arrhenius rates", min: 0.0, max: 8.0, step: 0.1, log: false },
-    LandscapeSetting { key: "mu", label: "μ", help: "trap-model exponent: F(S) ∝ S^−μ", min: 0.05, max: 0.95, step: 0.05, log: false },
-    LandscapeSetting { key: "seed", label: "seed", help: "the landscape and its walks", min: 0.0, max: 999.0, step: 1.0, log: false },
+    LandscapeSetting { key: "data", label: "data size D", help: "edges exist with probability D / 100,000", min: 10.0, max: 100_000.0, step: 0.0, log: true, integer: false },
+    LandscapeSetting { key: "nodes", label: "model size N", help: "algorithms the network can express", min: 20.0, max: MAX_NODES as f64, step: 10.0, log: false, integer: true },
+    LandscapeSetting { key: "beta", label: "β", help: "inverse temperature of the Arrhenius rates", min: 0.0, max: 8.0, step: 0.1, log: false, integer: false },
+    LandscapeSetting { key: "mu", label: "μ", help: "trap-model exponent: F(S) ∝ S^−μ", min: 0.05, max: 0.95, step: 0.05, log: false, integer: false },
+    LandscapeSetting { key: "seed", label: "seed", help: "the landscape and its walks", min: 0.0, max: 999.0, step: 1.0, log: false, integer: true },
 ];
 
 impl LandscapeConfig {

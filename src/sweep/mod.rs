@@ -300,9 +300,14 @@ impl SweepResult {
         self.cells.iter().filter(move |c| c.index == index)
     }
 
-    /// The phase of each cell by majority over its seeds: `rows[r][c]` for axis 2's value r
-    /// and axis 1's value c (one row for one axis); `None` when the seeds tie or no run is there.
-    pub fn phase_map(&self) -> Vec<Vec<Option<Phase>>> {
+    /// The delay to generalisation of each cell (`rows[r][c]` as [`SweepResult::phase_map`]):
+    /// the median over its seeds that passed both train and test 90 %, `None` where none did.
+    pub fn delay_map(&self) -> Vec<Vec<Option<u64>>> {
+        self.map(|runs| median_delay(runs).0)
+    }
+
+    /// `cell(runs of the cell)` for every cell, `rows[r][c]`.
+    fn map<T>(&self, cell: impl Fn(&[&CellSummary]) -> T) -> Vec<Vec<T>> {
         let columns = self.axes[0].values.len();
         let rows = self.axes.get(1).map_or(1, |a| a.values.len());
         (0..rows)
@@ -310,11 +315,17 @@ impl SweepResult {
                 (0..columns)
                     .map(|c| {
                         let index = if self.axes.len() == 2 { vec![c, r] } else { vec![c] };
-                        majority(self.runs_at(&index).map(|run| run.summary.phase))
+                        cell(&self.runs_at(&index).collect::<Vec<_>>())
                     })
                     .collect()
             })
             .collect()
+    }
+
+    /// The phase of each cell by majority over its seeds: `rows[r][c]` for axis 2's value r
+    /// and axis 1's value c (one row for one axis); `None` when the seeds tie or no run is there.
+    pub fn phase_map(&self) -> Vec<Vec<Option<Phase>>> {
+        self.map(|runs| majority(runs.iter().map(|run| run.summary.phase)))
     }
 
     /// The phase map as text: one letter per cell (C, G, M, X; `?` where seeds tie), axis 2's
@@ -374,6 +385,17 @@ pub fn letter(phase: Phase) -> char {
 }
 
 /// The most frequent phase; `None` for no runs or a tie for first place.
+/// The delay to generalisation (test 90 % − train 90 %, in steps) of a cell's runs: the median
+/// (the upper one for an even count) over the runs that passed both, and how many did.
+pub fn median_delay(runs: &[&CellSummary]) -> (Option<u64>, usize) {
+    let mut delays: Vec<u64> = runs
+        .iter()
+        .filter_map(|c| Some(c.summary.test_step_90?.saturating_sub(c.summary.train_step_90?)))
+        .collect();
+    delays.sort_unstable();
+    (delays.get(delays.len() / 2).copied(), delays.len())
+}
+
 fn majority(phases: impl Iterator<Item = Phase>) -> Option<Phase> {
     let all = [Phase::Comprehension, Phase::Grokking, Phase::Memorization, Phase::Confusion];
     let mut counts = [0usize; 4];
@@ -532,6 +554,10 @@ mod tests {
         let result = SweepResult::new(&sweep, cells);
         use Phase::*;
         assert_eq!(result.phase_map(), vec![vec![Some(Comprehension), Some(Grokking)], vec![Some(Memorization), None]]);
+        // Delays (test 90 % − train 90 %): (0,0) seeds 100, 100, 4900 → median 100; (1,0) 4900,
+        // 4900 and one that never generalised → 4900; (0,1) none generalised; (1,1) 100, 4900
+        // (and one that never trained) → the upper median, 4900.
+        assert_eq!(result.delay_map(), vec![vec![Some(100), Some(4900)], vec![None, Some(4900)]]);
         let grid = result.phase_grid();
         println!("{grid}");
         let rows: Vec<&str> = grid.lines().collect();

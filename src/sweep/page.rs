@@ -64,13 +64,8 @@ pub fn render(sweep_json: &str) -> Result<String, String> {
     html.push_str("<p class=\"legend\"><span style=\"background:#dbeafe\">C comprehension</span><span style=\"background:#dcfce7\">G grokking</span><span style=\"background:#fef3c7\">M memorization</span><span style=\"background:#fee2e2\">X confusion</span></p>\n");
     html.push_str("<h2>Delay to generalisation</h2>\n<p>Steps from train 90 % to test 90 % (median over the seeds that passed both; – where none did).</p>\n");
     html.push_str(&map_table(&r, "Steps from train 90 % to test 90 %", |runs| {
-        let mut delays: Vec<u64> = runs
-            .iter()
-            .filter_map(|c| Some(c.summary.test_step_90?.saturating_sub(c.summary.train_step_90?)))
-            .collect();
-        delays.sort_unstable();
-        let text = delays.get(delays.len() / 2).filter(|_| !delays.is_empty()).map_or("–".to_string(), |d| d.to_string());
-        (String::new(), text, format!("{} of {} seeds generalised", delays.len(), runs.len()))
+        let (delay, generalised) = super::median_delay(runs);
+        (String::new(), delay.map_or("–".to_string(), |d| d.to_string()), format!("{generalised} of {} seeds generalised", runs.len()))
     }));
     if r.axes.len() == 1 {
         html.push_str(&scaling_section(&r));

@@ -9,32 +9,20 @@
 import uPlot from '../../vendor/uPlot.esm.js';
 import { viewText, verticalMarks } from './parts.js';
 
-/** Each setting: its link key, label, slider range, default and how a slider position maps
- * to the value (D on a log scale). The page's ranges are narrower than what
- * `LandscapeConfig::validate` accepts (N 2–1000, β 0–20, μ in (0, 1)): they keep a walk quick
- * and inside the region docs/science.md §6 discusses; a link outside them is refused here.
- * (Issue 21: the ranges are to come from the core's schema.) */
-export const SETTINGS = [
-  { key: 'data', label: 'data size D', min: 10, max: 100_000, value: 1500, log: true, help: 'edges exist with probability D / 100,000' },
-  { key: 'nodes', label: 'model size N', min: 20, max: 1000, value: 400, step: 10, help: 'algorithms the network can express' },
-  { key: 'beta', label: 'β', min: 0, max: 8, value: 3, step: 0.1, help: 'inverse temperature of the Arrhenius rates' },
-  { key: 'mu', label: 'μ', min: 0.05, max: 0.95, value: 0.3, step: 0.05, help: 'trap-model exponent: F(S) ∝ S^−μ' },
-  { key: 'seed', label: 'seed', min: 0, max: 999, value: 0, step: 1, help: 'the landscape and its walks' },
-];
-
-/** Settings from link values: each bad or missing value takes its default; `problems`
+/** Settings from link values, by the core's sliders (`specs`: src/landscape/mod.rs,
+ * `SETTINGS`, with their defaults): each bad or missing value takes its default; `problems`
  * names the bad ones. */
-export function landscapeSettings(page) {
+export function landscapeSettings(page, specs) {
   const settings = {};
   const problems = [];
-  for (const s of SETTINGS) {
+  for (const s of specs) {
     const raw = page[`landscape.${s.key}`];
     const v = Number(raw);
     if (raw === undefined) settings[s.key] = s.value;
     else if (raw === '' || !Number.isFinite(v) || v < s.min || v > s.max) {
       problems.push(`landscape.${s.key} = ${raw}: must be a number from ${s.min} to ${s.max}`);
       settings[s.key] = s.value;
-    } else settings[s.key] = s.key === 'nodes' || s.key === 'seed' ? Math.round(v) : v;
+    } else settings[s.key] = s.integer ? Math.round(v) : v;
   }
   return { settings, problems };
 }
@@ -54,9 +42,23 @@ export class LandscapeView {
     this.busy = false;
     this.queued = null;
     this.report = null;
-    const controls = root.querySelector('.landscape-controls');
+    this.controls = root.querySelector('.landscape-controls');
     this.inputs = {};
-    for (const s of SETTINGS) {
+    const grid = root.querySelector('.landscape-grid');
+    const chart = (id) => {
+      const el = Object.assign(document.createElement('div'), { id, className: 'landscape-chart' });
+      grid.append(el);
+      return el;
+    };
+    this.els = { giant: chart('landscape-giant'), walk: chart('landscape-walk'), sweep: chart('landscape-sweep'), trap: chart('landscape-trap') };
+    this.text = viewText('landscape-text');
+    root.append(this.text);
+    this.plots = {};
+  }
+
+  /** Build the sliders from the core's settings (their ranges are what it accepts). */
+  setup(specs) {
+    for (const s of specs) {
       const id = `landscape-${s.key}`;
       const label = Object.assign(document.createElement('label'), { htmlFor: id, title: s.help });
       const input = Object.assign(document.createElement('input'), {
@@ -69,7 +71,7 @@ export class LandscapeView {
       const box = document.createElement('div');
       box.className = 'landscape-setting';
       box.append(label, input, help);
-      controls.append(box);
+      this.controls.append(box);
       input.addEventListener('input', () => {
         this.settings[s.key] = valueAt(s, input.value);
         out.textContent = String(this.settings[s.key]);
@@ -78,16 +80,6 @@ export class LandscapeView {
       });
       this.inputs[s.key] = { input, out, s };
     }
-    const grid = root.querySelector('.landscape-grid');
-    const chart = (id) => {
-      const el = Object.assign(document.createElement('div'), { id, className: 'landscape-chart' });
-      grid.append(el);
-      return el;
-    };
-    this.els = { giant: chart('landscape-giant'), walk: chart('landscape-walk'), sweep: chart('landscape-sweep'), trap: chart('landscape-trap') };
-    this.text = viewText('landscape-text');
-    root.append(this.text);
-    this.plots = {};
   }
 
   /** Show `settings` on the sliders and simulate them. */

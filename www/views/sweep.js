@@ -50,7 +50,7 @@ export class SweepView {
     this.phaseGrid = el('div', { className: 'sweep-map', id: 'sweep-phases', role: 'grid' });
     this.phaseBox.append(this.phaseGrid);
     this.delayBox = el('figure', { className: 'inside-view', id: 'view-delay' });
-    this.delayBox.append(el('figcaption', { textContent: 'Delay to generalisation: test 90 % − train 90 % (steps)' }));
+    this.delayBox.append(el('figcaption', { textContent: 'Delay to generalisation: test 90 % − train 90 % (steps; median over the seeds that generalised)' }));
     this.delayGrid = el('div', { className: 'sweep-map', id: 'sweep-delays' });
     this.delayBox.append(this.delayGrid);
     this.scalingBox = el('figure', { className: 'inside-view', id: 'view-scaling' });
@@ -132,7 +132,9 @@ export class SweepView {
       grid.replaceChildren();
       grid.style.gridTemplateColumns = `auto repeat(${xAxis.values.length}, minmax(1.6rem, 1fr))`;
     }
-    const delays = state.runs.map((r) => delay(r)).filter((d) => d !== null && d > 0);
+    // The delays are the core's (median over a cell's seeds that generalised: `delay_map`).
+    const delayMap = state.result?.delays;
+    const delays = (delayMap ?? []).flat().filter((d) => d !== null && d > 0);
     const [dMin, dMax] = [Math.min(...delays), Math.max(...delays)];
     // Row r = 0 at the bottom, as on a diagram's y axis.
     for (let r = rows - 1; r >= 0; r--) {
@@ -162,7 +164,7 @@ export class SweepView {
         cell.disabled = !runs.length;
         cell.addEventListener('click', () => this.on.open(plan.runs.find((p) => p.index.join(',') === index.join(','))));
         this.phaseGrid.append(cell);
-        const d = runs.length ? mean(runs.map(delay)) : null;
+        const d = runs.length ? (delayMap?.[r]?.[c] ?? null) : null;
         const dCell = document.createElement('div');
         dCell.className = 'sweep-cell';
         dCell.style.background = d === null ? (runs.length ? '#f3f4f6' : '') : delayColour(d, dMin, dMax);
@@ -208,10 +210,6 @@ function groupByCell(runs) {
     byCell.set(k, [...(byCell.get(k) || []), run]);
   }
   return byCell;
-}
-
-function delay(run) {
-  return run.test_step_90 != null && run.train_step_90 != null ? run.test_step_90 - run.train_step_90 : null;
 }
 
 function mean(xs) {
