@@ -248,3 +248,15 @@ fn each_range_end_is_where_validation_refuses() {
         }
     }
 }
+
+#[test]
+fn the_panel_shows_values_as_a_link_writes_them() {
+    let c = presets::all().remove(0).config;
+    let c = c.with_overrides(&pairs(&[("optim.rest.weight_decay", "2"), ("optim.rest.lr", "3e-4"), ("model.widths", "[200,200]")])).unwrap();
+    let shown: std::collections::HashMap<&str, String> = settings_of(&c).into_iter().collect();
+    assert_eq!(shown["optim.rest.weight_decay"], "2", "a whole real without .0, as JavaScript writes it");
+    assert_eq!(shown["optim.rest.lr"], "0.0003");
+    assert_eq!(shown["model.widths"], "[200,200]");
+    assert_eq!(shown["task.kind"], "modular", "a string as itself");
+    assert_eq!(shown["train.grokfast"], "false");
+}

@@ -217,6 +217,19 @@ pub(super) fn in_range<T: PartialOrd + std::fmt::Display>(field: &str, value: T,
     }
 }
 
+/// A value as a link writes it: a string as itself, a whole number held as a real without its
+/// ".0" (as JavaScript prints it, so the page's link and panel agree), anything else as JSON.
+fn link_text(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Number(n) => match n.as_f64() {
+            Some(x) if n.is_f64() && x.fract() == 0.0 && x.abs() < 1e15 => format!("{}", x as i64),
+            _ => n.to_string(),
+        },
+        other => other.to_string(),
+    }
+}
+
 /// The settings `config` has, in [`SETTINGS`]' order, as `(key, value)`: a string as itself,
 /// anything else as JSON; `train.grokfast` is `true` when the filter is on (its α and λ then
 /// follow). What the settings panel shows.
@@ -229,7 +242,7 @@ pub fn settings_of(config: &RunConfig) -> Vec<(&'static str, String)> {
                 return Some((s.key, config.train.grokfast.is_some().to_string()));
             }
             let leaf = s.key.split('.').try_fold(&value, |node, part| node.get(part))?;
-            Some((s.key, leaf.as_str().map_or_else(|| leaf.to_string(), str::to_string)))
+            Some((s.key, link_text(leaf)))
         })
         .collect()
 }

@@ -12,6 +12,7 @@ fn is_prime(n: u32) -> bool {
 impl RunConfig {
     /// Check every value against its allowed range.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        check_int("seed", self.seed)?;
         self.task.validate()?;
         self.model.validate(&self.task)?;
         self.optim.validate()?;
