@@ -14,7 +14,6 @@ use crate::run::RunFile;
 /// list: a module missing here fails `every_relative_import_is_embedded`.
 const MODULES: &[(&str, &str)] = &[
     ("vendor/uPlot.esm.js", include_str!("../vendor/uplot/uPlot.esm.js")),
-    ("runfile.js", include_str!("../www/runfile.js")),
     ("link.js", include_str!("../www/link.js")),
     ("status.js", include_str!("../www/status.js")),
     ("curves.js", include_str!("../www/curves.js")),
@@ -86,8 +85,9 @@ pub fn render(run_json: &str) -> Result<String, String> {
     }
     html.push_str("</style>\n</head>\n");
     html.push_str(BODY);
+    // The run as this build writes it (an older version migrated): the page reads no format.
     html.push_str("<script id=\"run\" type=\"application/json\">");
-    html.push_str(&json_text(run_json.trim()));
+    html.push_str(&json_text(&serde_json::to_string(&run).expect("serialisable")));
     html.push_str("</script>\n");
     if let Some(o) = overlay {
         html.push_str("<script id=\"overlay\" type=\"application/json\">");
@@ -347,5 +347,18 @@ mod tests {
         assert!(render(&no_history).unwrap_err().contains("history"));
         let future = quick_run().replace(r#""version":2"#, r#""version":99"#);
         assert!(render(&future).unwrap_err().contains("newer"));
+    }
+
+    #[test]
+    fn a_version_1_run_is_embedded_as_this_build_writes_it() {
+        let mut v: serde_json::Value = serde_json::from_str(&quick_run()).unwrap();
+        v.as_object_mut().unwrap().remove("version"); // version 1 had none
+        let old = v.to_string();
+        let html = render(&old).unwrap();
+        let body = &html[html.find(r#"<script id="run""#).unwrap()..];
+        let embedded = &body[body.find('>').unwrap() + 1..body.find("</script>").unwrap()];
+        let back: serde_json::Value = serde_json::from_str(embedded).unwrap();
+        assert_eq!(back["version"], crate::run::RUN_FILE_VERSION, "migrated to the current version");
+        assert_eq!(back["history"], v["history"], "the records as they were (a null loss stays null)");
     }
 }

@@ -69,15 +69,17 @@ impl RunFile {
         })
     }
 
-    /// Read a run.json, refusing versions newer than this build understands.
+    /// Read a run.json, refusing versions newer than this build understands; an older one is
+    /// migrated to this build's version (version 1's records are version 2's).
     pub fn from_json(text: &str) -> Result<RunFile, String> {
-        let file: RunFile = serde_json::from_str(text).map_err(|e| format!("not a Groklab run file: {e}"))?;
+        let mut file: RunFile = serde_json::from_str(text).map_err(|e| format!("not a Groklab run file: {e}"))?;
         if file.version > RUN_FILE_VERSION {
             return Err(format!(
                 "run file version {} is newer than this Groklab understands ({RUN_FILE_VERSION})",
                 file.version
             ));
         }
+        file.version = RUN_FILE_VERSION;
         Ok(file)
     }
 }

@@ -2,6 +2,7 @@
 //!
 //! Everything here is plain host data (no tensors), so it is the same on every backend.
 
+pub use crate::config::{InputKind, OutputKind};
 use crate::config::{ModOp, TaskConfig, TeacherInit};
 use crate::rng::Rng;
 
@@ -10,31 +11,7 @@ const SPLIT_STREAM: u64 = 1;
 /// Random stream for drawn examples (sparse parity, teacher–student).
 const DATA_STREAM: u64 = 2;
 
-/// What one example's input is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum InputKind {
-    /// `seq_len` token ids below `vocab`: (a, b, =) where `=` is the last id.
-    Tokens {
-        /// Number of distinct tokens, `=` included.
-        vocab: usize,
-        /// Tokens per example.
-        seq_len: usize,
-    },
-    /// A real vector.
-    Features {
-        /// Its length.
-        dim: usize,
-    },
-}
 
-/// What the network predicts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum OutputKind {
-    /// One of `n` classes.
-    Classes(usize),
-    /// A real vector of this length (regression).
-    Values(usize),
-}
 
 /// One side of the split, as flat row-major arrays.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -357,34 +334,3 @@ fn teacher_student(dims: &[usize], init: TeacherInit, n_train: usize, n_test: us
     Dataset { input: InputKind::Features { dim: d_in }, output: OutputKind::Values(d_out), train, test }
 }
 
-/// A task's size and shapes without building it: (examples, input, output).
-pub fn shape(task: &TaskConfig) -> (usize, InputKind, OutputKind) {
-    let pairs = |vocab: usize, n: usize, classes: usize| {
-        (n, InputKind::Tokens { vocab, seq_len: 3 }, OutputKind::Classes(classes))
-    };
-    match task {
-        TaskConfig::Modular { p, op, .. } => {
-            let p = *p as usize;
-            let n = if *op == ModOp::Div { p * (p - 1) } else { p * p };
-            pairs(p + 1, n, p)
-        }
-        TaskConfig::Addition { p, .. } => {
-            let p = *p as usize;
-            pairs(p + 1, p * (p + 1) / 2, 2 * p - 1)
-        }
-        TaskConfig::Permutation { n, .. } => {
-            let m: usize = (1..=*n as usize).product();
-            pairs(m + 1, m * m, m)
-        }
-        TaskConfig::SparseParity { bits, train_count, test_count, .. } => (
-            train_count + test_count,
-            InputKind::Features { dim: *bits as usize },
-            OutputKind::Classes(2),
-        ),
-        TaskConfig::TeacherStudent { dims, train_count, test_count, .. } => (
-            train_count + test_count,
-            InputKind::Features { dim: dims[0] },
-            OutputKind::Values(*dims.last().unwrap_or(&1)),
-        ),
-    }
-}

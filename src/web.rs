@@ -118,18 +118,21 @@ impl<'a> Plan<'a> {
 }
 
 /// A sweep.json, its phase map by majority over seeds (`phases[row][column]`, null where
-/// undecided) and its delays to generalisation (median over seeds, null where none
-/// generalised), as the page draws them.
+/// undecided), its delays to generalisation (median over seeds, null where none
+/// generalised) and, for one axis, the points its power law is fitted to, as the page draws
+/// them.
 #[derive(Serialize)]
 struct SweepMap<'a> {
     file: &'a crate::sweep::SweepResult,
     phases: Vec<Vec<Option<crate::phase::Phase>>>,
     delays: Vec<Vec<Option<u64>>>,
+    scaling_points: Vec<(f64, f64)>,
 }
 
 impl<'a> SweepMap<'a> {
     fn of(file: &'a crate::sweep::SweepResult) -> SweepMap<'a> {
-        SweepMap { phases: file.phase_map(), delays: file.delay_map(), file }
+        let scaling_points = if file.axes.len() == 1 { file.scaling_points() } else { Vec::new() };
+        SweepMap { phases: file.phase_map(), delays: file.delay_map(), scaling_points, file }
     }
 }
 
@@ -144,19 +147,32 @@ pub fn sweep_result(base: JsValue, axes: JsValue, seeds: u32, runs: JsValue) -> 
     to_js(&SweepMap::of(&crate::sweep::SweepResult::new(&sweep, cells)))
 }
 
-/// An opened sweep.json (from `groklab sweep` or the page's Save): `{plan, result}` as
-/// `sweepPlan` and `sweepResult` give them (the plan's runs one batch each: it is not
-/// trained), or an error saying what is wrong with the file.
-#[wasm_bindgen(js_name = openSweep)]
-pub fn open_sweep(text: &str) -> Result<JsValue, JsError> {
+/// A file the page opened, read by the core: a run.json as `{run}` (as this build writes it,
+/// an older version migrated), a sweep.json as `{sweep: {plan, result}}` as `sweepPlan` and
+/// `sweepResult` give them (the plan's runs one batch each: it is not trained), or an error
+/// saying what is wrong with the file.
+#[wasm_bindgen(js_name = openFile)]
+pub fn open_file(text: &str) -> Result<JsValue, JsError> {
+    #[derive(Serialize)]
+    #[serde(rename_all = "snake_case")]
+    enum Opened<'a> {
+        Run(Box<crate::run::RunFile>),
+        Sweep { plan: Plan<'a>, result: SweepMap<'a> },
+    }
+    if !crate::sweep::SweepResult::is_sweep_file(text) {
+        let run = crate::run::RunFile::from_json(text).map_err(|e| JsError::new(&e))?;
+        return to_js(&Opened::Run(Box::new(run)));
+    }
     let file = crate::sweep::SweepResult::from_json(text).map_err(|e| JsError::new(&e))?;
     let sweep = file.sweep().map_err(|e| JsError::new(&e))?;
-    #[derive(Serialize)]
-    struct Opened<'a> {
-        plan: Plan<'a>,
-        result: SweepMap<'a>,
-    }
-    to_js(&Opened { plan: Plan::of(&sweep, 1), result: SweepMap::of(&file) })
+    to_js(&Opened::Sweep { plan: Plan::of(&sweep, 1), result: SweepMap::of(&file) })
+}
+
+/// The parts of a range axis spec (`KEY=from..to:log:N`) as the sweep panel shows them, or
+/// null for a list or a malformed spec (`sweep::RangeParts`).
+#[wasm_bindgen(js_name = axisParts)]
+pub fn axis_parts(spec: &str) -> Result<JsValue, JsError> {
+    to_js(&crate::sweep::RangeParts::of(spec))
 }
 
 /// A sweep from the page's base config, axis specs and seeds (the CLI's rules).
@@ -289,6 +305,11 @@ impl Trainer {
     #[wasm_bindgen(js_name = symmetryPairs)]
     pub fn symmetry_pairs(&self) -> Result<JsValue, JsError> {
         to_js(&self.session.symmetry_pairs())
+    }
+
+    /// The inside views this run feeds (`Session::views`): the page draws these and no others.
+    pub fn views(&self) -> Result<JsValue, JsError> {
+        to_js(&self.session.views())
     }
 
     /// The run's walk over algorithms so far (nodes, edges, walk).

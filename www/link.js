@@ -45,3 +45,33 @@ export function toHash(config, page) {
   for (const [key, value] of flatten(config)) params.set(key, value);
   return '#' + params.toString();
 }
+
+/** Check the page options a link sets (the preset, `backend`, `at`, `autoplay`, `logx`):
+ * each bad one is named in `problems` and dropped, so its default stands in. Returns the
+ * preset to start from (the first when the link names none, or an unknown one). The
+ * figure's, the lesson's and the landscape's keys are checked by their modules. */
+export function checkPage(page, presets, problems) {
+  let preset = presets[0];
+  if (page.preset !== undefined) {
+    preset = presets.find((p) => p.name === page.preset);
+    if (!preset) {
+      problems.push(`preset = ${page.preset}: unknown (one of ${presets.map((p) => p.name).join(', ')})`);
+      preset = presets[0];
+    }
+  }
+  if (page.backend !== undefined && !['auto', 'webgpu', 'cpu'].includes(page.backend)) {
+    problems.push(`backend = ${page.backend}: must be auto, webgpu or cpu`);
+    delete page.backend;
+  }
+  if (page.at !== undefined && !/^[1-9]\d*$/.test(page.at)) {
+    problems.push(`at = ${page.at}: must be a step (a positive whole number)`);
+    delete page.at;
+  }
+  for (const key of ['autoplay', 'logx']) {
+    if (page[key] !== undefined && !['0', '1'].includes(page[key])) {
+      problems.push(`${key} = ${page[key]}: must be 0 or 1`);
+      delete page[key];
+    }
+  }
+  return preset;
+}

@@ -2,20 +2,18 @@
 // Training never runs here; the worker (worker.js) owns the wasm core, and protocol.js is
 // the only way to talk to it.
 
-import { parseHash, toHash, flatten } from './link.js';
-import { renderControls, settingOf, isNumber } from './controls.js';
+import { parseHash, toHash, flatten, checkPage } from './link.js';
+import { renderControls, settingOf } from './controls.js';
 import { Curves } from './curves.js';
 import { WorkerLink } from './protocol.js';
 import * as view from './status.js';
-import { parseRunFile } from './runfile.js';
 import { InsideViews } from './views/inside.js';
 import { LandscapeView, landscapeSettings } from './views/landscape.js';
-import { historyCsv, download } from './export.js';
+import { wireFiles, pinnedLabel, showComparison } from './files.js';
 import { figureOptions, figureConfig, applyFigureMode, watchSeen, watchTab, reportHeight } from './figure.js';
-import { LESSON_NAME, lessonProblems } from './lesson.js';
+import { openLesson, listLessons } from './lessons.js';
 import { LessonView } from './views/lesson.js';
-import { SweepRunner, isSweepFile } from './sweep.js';
-import { SweepView } from './views/sweep.js';
+import { PhaseDiagram } from './phase-diagram.js';
 
 /** Everything the page knows; exposed as `window.groklab` for tests and the curious. */
 const app = {
@@ -39,6 +37,8 @@ const app = {
   seconds: 0,
   layers: [],
   symmetryPairs: [],
+  /** The sweep panel's axes as the core read the link's specs (`axisParts`). */
+  axisParts: [],
   runConfig: null,
   status: 'idle',
   summary: null,
@@ -72,28 +72,7 @@ const lessonView = new LessonView(document.getElementById('lesson'), (n) => {
   location.hash = `lesson=${app.page.lesson}&lesson.step=${n}`;
 });
 app.lessonView = lessonView;
-// The header's list of lessons (lessons/index.json); a page without it simply lists none.
-fetch(new URL('../lessons/index.json', import.meta.url)).then((r) => (r.ok ? r.json() : [])).then((lessons) => {
-  document.getElementById('lesson-list').replaceChildren(...lessons.map(({ name, title }) => {
-    const li = document.createElement('li');
-    li.append(Object.assign(document.createElement('a'), { href: `#lesson=${name}`, textContent: title }));
-    return li;
-  }));
-}).catch(() => {});
-// The phase diagram: a sweep trains in a worker of its own, made on the first Run sweep.
-const sweepView = new SweepView(document.getElementById('sweep'), {
-  run: (specs, seeds) => startSweep(specs, seeds),
-  pause: () => {
-    app.sweep?.pause();
-    sweepView.setRunning(false);
-  },
-  open: (run) => openSweepRun(run),
-  save: () => {
-    const file = app.sweep?.state?.result?.file;
-    if (file) download(new Blob([JSON.stringify(file)], { type: 'application/json' }), 'groklab-sweep.json');
-  },
-});
-app.sweepView = sweepView;
+listLessons(document.getElementById('lesson-list'));
 let onReady = null;
 
 const handlers = {
@@ -117,6 +96,7 @@ const handlers = {
     inside.setPrediction(msg.liuPrediction);
     app.symmetryPairs = msg.symmetryPairs || [];
     inside.setRecords(app.records, msg.symmetryPairs);
+    inside.setApplicable(msg.views);
     app.status = 'ready';
     showProgress();
     const next = app.afterCreate;
@@ -137,7 +117,7 @@ const handlers = {
     app.step = msg.step;
     app.status = msg.status;
     app.summary = msg.summary;
-    if (app.pinned) showComparison();
+    if (app.pinned) showComparison(app);
     judgeLesson();
     if (msg.steps > 0) {
       app.stepsPerSecond = smooth(app.stepsPerSecond, msg.steps / Math.max(msg.seconds, 1e-6));
@@ -196,6 +176,8 @@ function onCrash(e) {
 const link = new WorkerLink(new URL('./worker.js', import.meta.url), handlers, onCrash,
   new URLSearchParams(location.hash.slice(1)).has('views') ? 'figure' : 'playground');
 app.link = link;
+// The phase diagram: a sweep trains in a worker of its own, made on the first Run sweep.
+const phaseDiagram = new PhaseDiagram({ app, link, adopt, writeLink, render, newRun, wantedBackend });
 // What the page does when the GPU device is lost, callable from the console and the tests.
 app.continueOnCpu = (step) => continueOnCpu(step);
 
@@ -215,7 +197,8 @@ function showProgress() {
 async function loadFromLink() {
   let { page, overrides } = parseHash(location.hash);
   const problems = [];
-  const lesson = await openLesson(page, problems);
+  app.lessons ??= {};
+  const lesson = await openLesson(page, app.schema.settings.map((s) => s.key), problems, app.lessons);
   if (lesson) {
     // The step's link is where the student starts; what the link itself says (the student's
     // own edits, kept in the link) comes after it and wins.
@@ -223,28 +206,7 @@ async function loadFromLink() {
     page = { ...start.page, ...page };
     overrides = [...start.overrides, ...overrides];
   }
-  let preset = app.presets[0];
-  if (page.preset !== undefined) {
-    preset = app.presets.find((p) => p.name === page.preset);
-    if (!preset) {
-      problems.push(`preset = ${page.preset}: unknown (one of ${app.presets.map((p) => p.name).join(', ')})`);
-      preset = app.presets[0];
-    }
-  }
-  if (page.backend !== undefined && !['auto', 'webgpu', 'cpu'].includes(page.backend)) {
-    problems.push(`backend = ${page.backend}: must be auto, webgpu or cpu`);
-    delete page.backend;
-  }
-  if (page.at !== undefined && !/^[1-9]\d*$/.test(page.at)) {
-    problems.push(`at = ${page.at}: must be a step (a positive whole number)`);
-    delete page.at;
-  }
-  for (const key of ['autoplay', 'logx']) {
-    if (page[key] !== undefined && !['0', '1'].includes(page[key])) {
-      problems.push(`${key} = ${page[key]}: must be 0 or 1`);
-      delete page[key];
-    }
-  }
+  const preset = checkPage(page, app.presets, problems);
   const figure = figureOptions(page);
   problems.push(...figure.problems);
   applyFigureMode(document, figure);
@@ -257,6 +219,8 @@ async function loadFromLink() {
   const landKeys = Object.keys(page).filter((key) => key.startsWith('landscape.'));
   for (const key of landKeys) page[key] = String(land.settings[key.slice('landscape.'.length)]);
   const resolved = await link.resolve(preset.config, overrides);
+  // The sweep panel shows the link's axes as the core reads their specs.
+  app.axisParts = (await link.axisParts([page['sweep.x'], page['sweep.y']])).parts ?? [];
   app.lesson = lesson;
   lessonView.show(lesson?.lesson ?? null, page.lesson, lesson?.number);
   problems.push(...resolved.errors.map((e) => e.message));
@@ -303,43 +267,9 @@ function render() {
     schema: app.schema, presets: app.presets, presetName: app.presetName, settings: app.settings, backend: app.page.backend, inactive: app.inactive,
     only: app.lesson?.step.controls,
   }, { preset: choosePreset, change, backend: chooseBackend, action });
-  sweepChoices();
+  phaseDiagram.showChoices();
   setRunning(app.running);
   if (focused) document.getElementById(focused)?.focus();
-}
-
-/** The lesson of the link (`lesson`, `lesson.step`), read from lessons/NAME.json; what goes
- * wrong is added to `problems` and the page opens without it. */
-async function openLesson(page, problems) {
-  if (page.lesson === undefined) return null;
-  const name = page.lesson;
-  const fail = (why) => {
-    problems.push(`lesson = ${name}: ${why}`);
-    delete page.lesson;
-    delete page['lesson.step'];
-    return null;
-  };
-  if (!LESSON_NAME.test(name)) return fail('a lesson name is lower-case words joined by dashes');
-  let lesson = app.lessons?.[name];
-  if (!lesson) {
-    try {
-      const response = await fetch(new URL(`../lessons/${name}.json`, import.meta.url));
-      if (!response.ok) return fail(`there is no such lesson (${response.status})`);
-      lesson = await response.json();
-    } catch (e) {
-      return fail(`the lesson file could not be read (${e.message})`);
-    }
-    const wrong = lessonProblems(lesson, app.schema.settings.map((s) => s.key));
-    if (wrong.length) return fail(`the lesson file has mistakes: ${wrong.join('; ')}`);
-    app.lessons = { ...app.lessons, [name]: lesson };
-  }
-  let number = Number(page['lesson.step'] ?? 1);
-  if (!Number.isInteger(number) || number < 1 || number > lesson.steps.length) {
-    problems.push(`lesson.step = ${page['lesson.step']}: this lesson has steps 1 to ${lesson.steps.length}`);
-    number = 1;
-  }
-  page['lesson.step'] = String(number);
-  return { lesson, number, step: lesson.steps[number - 1] };
 }
 
 /** Judge the lesson step's check on the run as it is now; say so when it first passes. */
@@ -347,80 +277,6 @@ function judgeLesson() {
   if (!app.lesson || !app.config) return;
   const first = lessonView.judge({ settings: new Map(flatten(app.config)), records: app.records, summary: app.summary });
   if (first) view.showMessage('lesson', 'info', `Step ${app.lesson.number} achieved. ${app.lesson.step.done || ''}`);
-}
-
-/** The settings a sweep can take as an axis: the numeric settings the current run has. */
-function sweepChoices() {
-  const inactive = new Set(app.inactive);
-  const keys = app.settings.map(([k]) => k).filter((k) => isNumber(settingOf(app.schema, k)) && !inactive.has(k));
-  sweepView.setChoices(keys, [app.page['sweep.x'], app.page['sweep.y']]);
-  if (app.page['sweep.seeds']) sweepView.seeds.value = app.page['sweep.seeds'];
-}
-
-/** The page's sweep runner, made (with its worker) on first use. */
-function sweepRunner() {
-  app.sweep ??= new SweepRunner(new URL('./worker.js', import.meta.url), {
-    progress: (state) => {
-      sweepView.draw(state);
-      sweepView.setRunning(app.sweep.running);
-    },
-    failed: (message) => {
-      sweepView.setRunning(false);
-      view.showMessage('sweep', 'error', `The sweep stopped: ${message}. The runs done so far are kept.`);
-    },
-  });
-  return app.sweep;
-}
-
-/** Show a sweep.json (from `groklab sweep` or Save sweep.json) in the phase-diagram panel;
- * the page's run is kept. */
-async function openSweepFile(name, text) {
-  const answer = await link.openSweep(text);
-  if (answer.error) {
-    view.showMessage('open', 'error', `${name} could not be opened: ${answer.error}. The current sweep and run are kept.`);
-    return;
-  }
-  sweepRunner().show(answer.plan, answer.result);
-  sweepView.setRunning(false);
-  const { cells, axes } = answer.result.file;
-  view.showMessage('open', 'info', `Opened ${name}: a sweep of ${cells.length} runs over ${axes.map((a) => a.key).join(' × ')}. Click a cell to train its run.`);
-  document.getElementById('sweep').scrollIntoView({ block: 'start' });
-}
-
-/** Plan a sweep of the current settings over `specs` and train it; the axes go into the link. */
-async function startSweep(specs, seeds) {
-  sweepRunner();
-  view.clearMessage('sweep');
-  const batch = app.page['sweep.batch'] === undefined ? null : Number(app.page['sweep.batch']); // null: the core's default
-  const plan = await app.sweep.plan(app.config, specs, seeds, wantedBackend(), batch);
-  if (plan.error) {
-    view.showMessage('sweep', 'error', `This sweep cannot run: ${plan.error}.`);
-    return;
-  }
-  [app.page['sweep.x'], app.page['sweep.y']] = specs;
-  app.page['sweep.seeds'] = String(seeds);
-  writeLink();
-  if (app.seen) {
-    app.sweep.play();
-    sweepView.setRunning(true);
-  } else {
-    app.resumeSweep = true;
-  }
-}
-
-/** A cell of the phase diagram, opened in the trainer with every view: the cell's config with
- * the page's snapshot and NTK cadence (measurements only: the run is the same). */
-async function openSweepRun(run) {
-  if (!run) return;
-  const config = { ...run.config, train: { ...run.config.train, snapshot_every: app.config.train.snapshot_every, ntk_every: app.config.train.ntk_every } };
-  const r = await link.resolve(config, []);
-  if (!r.config) return view.showMessage('sweep-open', 'error', `The sweep's run could not be opened: ${r.errors.map((e) => e.message).join('; ')}.`);
-  adopt(r);
-  writeLink();
-  render();
-  newRun(true);
-  view.showMessage('sweep-open', 'info', `Opened the sweep's run at ${run.values.map((v, i) => `${app.sweep.state.plan.axes[i].key} = ${v}`).join(', ')} (seed ${run.seed}).`);
-  document.querySelector('.statusbar').scrollIntoView({ block: 'start' });
 }
 
 /** The backend to ask the worker for. */
@@ -474,7 +330,7 @@ function keepWalk(previousConfig) {
 function newRun(autoplay) {
   setRunning(false);
   app.seconds = 0;
-  if (app.pinned) curves.pin(app.pinned.records, pinnedLabel());
+  if (app.pinned) curves.pin(app.pinned.records, pinnedLabel(app));
   keepWalk(app.runConfig);
   app.runConfig = app.config;
   app.graph = null;
@@ -689,125 +545,6 @@ function showReplay() {
   view.showMessage('replay', 'info', `Replaying the run on the CPU to get back to step ${app.replay.until.toLocaleString('en')}: step ${app.step.toLocaleString('en')} so far (${pct} %). Pause stops it; Play goes on.`);
 }
 
-/** Show a run.json: its config becomes the page's run (Play trains it from step 0) and its
- * history is drawn, so a saved or diverged run can be looked at again. A sweep.json goes to
- * the phase-diagram panel instead. */
-async function openRunFile(file) {
-  if (!app.presets.length) return; // the core is still loading
-  const text = await file.text();
-  if (isSweepFile(text)) return openSweepFile(file.name, text);
-  let parsed;
-  try {
-    parsed = parseRunFile(text);
-  } catch (e) {
-    view.showMessage('open', 'error', `${file.name} could not be opened: ${e.message}. The current run is kept.`);
-    return;
-  }
-  const r = await resolveWhole(parsed.config);
-  if (!r.config) {
-    view.showMessage('open', 'error', `${file.name} could not be opened: ${r.errors.map((e) => e.message).join('; ')}. The current run is kept.`);
-    return;
-  }
-  adopt(r);
-  writeLink();
-  render();
-  newRun(false);
-  app.loaded = file.name;
-  app.loadedText = text;
-  app.records = parsed.history;
-  app.step = parsed.history.at(-1)?.step ?? 0;
-  app.summary = parsed.summary;
-  curves.push(parsed.history);
-  inside.setPrediction(parsed.liuPrediction);
-  if (parsed.algorithmGraph) showGraph(parsed.algorithmGraph);
-  inside.setRecords(app.records, parsed.symmetryPairs);
-  inside.add(parsed.snapshots);
-  app.atPending = app.page.at;
-  showLinkedStep();
-  showProgress();
-  if (parsed.history.length) view.showLatest(parsed.history.at(-1));
-  const status = parsed.summary?.status;
-  view.showMessage('open', status === 'diverged' ? 'warning' : 'info',
-    `Opened ${file.name}: ${parsed.history.length} records up to step ${app.step.toLocaleString('en')}${status ? ` (${status})` : ''}. Play trains this config again from step 0.`);
-}
-
-/** Resolve a whole config (from a file): as it is when it is valid, else every leaf as a
- * setting on the flagship, so a file with a bad value still opens, the bad setting named. */
-async function resolveWhole(config) {
-  const exact = await link.resolve(config, []);
-  if (exact.config && !exact.errors?.length) return exact;
-  const r = await link.resolve(app.presets[0].config, flatten(config));
-  if (r.errors?.length) view.showMessage('open-settings', 'warning', `Some settings of the file could not be used: ${r.errors.map((e) => e.message).join('; ')}.`);
-  return r;
-}
-
-// A run.json (or sweep.json) dropped anywhere on the page opens too.
-document.addEventListener('dragover', (e) => e.preventDefault());
-document.addEventListener('drop', (e) => {
-  const file = e.dataTransfer?.files?.[0];
-  if (!file) return;
-  e.preventDefault();
-  openRunFile(file);
-});
-
-document.getElementById('open-run').addEventListener('change', (e) => {
-  const file = e.target.files?.[0];
-  if (file) openRunFile(file);
-  e.target.value = '';
-});
-
-// Taking the run away: run.json (rerun by `groklab train --config`), the history as CSV, the link.
-const fileName = () => `groklab-${app.presetName || 'run'}-seed${app.config?.seed ?? 0}-step${app.step}`;
-document.getElementById('save-run').addEventListener('click', async () => {
-  // The core writes the file (src/run.rs); an opened file that has not trained since is saved as it was.
-  const name = `${fileName()}.json`;
-  const answer = app.loaded ? { text: app.loadedText } : await link.runFile(app.seconds);
-  if (answer.error) return view.showMessage('save', 'error', `The run could not be saved: ${answer.error}.`);
-  download(new Blob([answer.text], { type: 'application/json' }), name);
-});
-document.getElementById('save-csv').addEventListener('click', () => {
-  download(new Blob([historyCsv(app.records)], { type: 'text/csv' }), `${fileName()}.csv`);
-});
-// Compare: pin the run, start another, and both are drawn (the pinned one dashed).
-document.getElementById('pin-run').addEventListener('click', () => {
-  if (app.pinned) {
-    app.pinned = null;
-    curves.pin(null);
-  } else if (app.records.length) {
-    app.pinned = { records: [...app.records], config: app.config, summary: app.summary };
-    curves.pin(app.pinned.records, pinnedLabel());
-  }
-  document.getElementById('pin-run').textContent = app.pinned ? 'Unpin' : 'Pin this run';
-  showComparison();
-});
-
-/** What the pinned run's config has that the current one does not ("seed=1, …"). */
-function pinnedLabel() {
-  const now = new Map(flatten(app.config));
-  const diff = flatten(app.pinned.config).filter(([k, v]) => now.get(k) !== v).map(([k, v]) => `${k}=${v}`);
-  return diff.length ? diff.join(', ') : 'same settings';
-}
-
-/** Steps to 90 % of the pinned run and of this one. */
-function showComparison() {
-  const el = document.getElementById('compare');
-  if (!app.pinned) {
-    el.textContent = '';
-    return;
-  }
-  const at = (s) => `train 90 % at ${s?.train_step_90?.toLocaleString('en') ?? 'never'}, test 90 % at ${s?.test_step_90?.toLocaleString('en') ?? 'never'}`;
-  el.textContent = `Pinned run (${pinnedLabel()}): ${at(app.pinned.summary)}. This run: ${at(app.summary)}.`;
-}
-
-document.getElementById('copy-link').addEventListener('click', async () => {
-  const href = location.href;
-  try {
-    await navigator.clipboard.writeText(href);
-    view.showMessage('link-copied', 'info', `Link copied: ${href}`);
-  } catch {
-    view.showMessage('link-copied', 'info', `Copy this link: ${href}`);
-  }
-});
 document.getElementById('bar-play').addEventListener('click', () => action('play'));
 // On a narrow screen the settings fold into a drawer below the views.
 document.getElementById('settings-toggle').addEventListener('click', (e) => {
@@ -830,14 +567,7 @@ function startWatchingSeen(figure) {
   app.seen = figure ? null : !document.hidden;
   (figure ? watchSeen : watchTab)(document, (seen) => {
     app.seen = seen;
-    if (!seen && app.sweep?.running) {
-      app.resumeSweep = true;
-      app.sweep.pause();
-    } else if (seen && app.resumeSweep) {
-      app.resumeSweep = false;
-      app.sweep.play();
-      sweepView.setRunning(true);
-    }
+    phaseDiagram.seen(seen);
     if (!seen && (app.running || app.afterCreate === play)) {
       app.resumeWhenSeen = true;
       pause();
@@ -860,3 +590,5 @@ document.addEventListener('keydown', (e) => {
 window.addEventListener('hashchange', () => {
   if (app.config && location.hash !== toHash(app.config, app.page)) loadFromLink();
 });
+
+wireFiles({ app, link, curves, inside, adopt, writeLink, render, newRun, showGraph, showLinkedStep, showProgress, showSweepFile: (name, opened) => phaseDiagram.showFile(name, opened) });

@@ -3,14 +3,14 @@
 //
 // Page → worker:  resolve {id, base, overrides} | landscape {id, settings} | overlay {id, graphs}
 //                 | sweepPlan {id, base, axes, seeds, batch, backend} | sweepResult {id, base, axes, seeds, runs}
-//                 | openSweep {id, text} | runFile {id, run, seconds}
+//                 | openFile {id, text} | axisParts {id, specs} | runFile {id, run, seconds}
 //                 | create {run, config, backend} | batch {run, configs, backend} | run {run}
 //                 | pause | step {run, n} | switch {run, backend} | budget {run, steps}
 // Worker → page:  ready {presets, schema, gpu, loadedAt, startedAt} | resolved {id, config, errors, notes, inactive, settings}
 //                 | landscaped {id, report, error} | overlaid {id, overlay, error}
 //                 | sweepPlanned {id, plan, error} | sweepResulted {id, result, error}
-//                 | sweepOpened {id, plan, result, error} | runFiled {id, text, error}
-//                 | created {run, backend, adapter, fellBack, layers, liuPrediction, symmetryPairs}
+//                 | fileOpened {id, run, sweep: {plan, result}, error} | axisPartsRead {id, parts, error} | runFiled {id, text, error}
+//                 | created {run, backend, adapter, fellBack, layers, liuPrediction, symmetryPairs, views}
 //                 | records {run, records, snapshots, graph, step, status, summary, seconds, steps, at, backend}
 //                 | batchCreated {run, backend, fellBack, size} | batchRecords {run, runs: [{status, summary}], step, status, seconds, steps, at, backend}
 //                 | switched {run, backend, step, adapter} | switchFailed {run, backend, target, message}
@@ -102,9 +102,16 @@ export class WorkerLink {
     return this.ask({ type: 'sweepResult', base, axes, seeds, runs }, { error: 'the training core restarted' });
   }
 
-  /** A sweep.json's text as the page shows it: {plan, result} or {error}. */
-  openSweep(text) {
-    return this.ask({ type: 'openSweep', text }, { error: 'the training core restarted' });
+  /** A file's text as the core reads it: a run.json as {run}, a sweep.json as {sweep: {plan,
+   * result}}, or {error} saying what is wrong with it. */
+  openFile(text) {
+    return this.ask({ type: 'openFile', text }, { error: 'the training core restarted' });
+  }
+
+  /** The parts of sweep axis specs as the panel shows them: {parts: [{key, from, to, count,
+   * log} or null per spec]} (null for a list, a malformed or a missing spec). */
+  axisParts(specs) {
+    return this.ask({ type: 'axisParts', specs }, { parts: [] });
   }
 
   /** The current run so far as run.json text, written by the core: {text} or {error};

@@ -1,8 +1,9 @@
 // The report page (`groklab report`): one run, embedded in the page, drawn with the
 // playground's own curves and inside views; the step scrubber marks the curves as on the page.
 // The CLI's loader (src/report.rs) runs this module from a Blob URL, with its imports rewritten.
+// The run is the core's: `groklab report` read the run.json (any version it reads) and embedded
+// it as this build writes it.
 
-import { parseRunFile } from './runfile.js';
 import { flatten } from './link.js';
 import { Curves } from './curves.js';
 import { InsideViews } from './views/inside.js';
@@ -46,14 +47,17 @@ function showFacts(run) {
   document.title = `Groklab report: ${config.task?.kind ?? 'run'}, seed ${config.seed}${summary ? `, ${summary.phase}` : ''}`;
 }
 
+/** The embedded run. JSON has no NaN: serde_json writes a diverged run's non-finite reals as
+ * null, and the records here hold them as NaN, as the page's do (the core hands it NaN). */
+function embeddedRun() {
+  const run = JSON.parse(document.getElementById('run').textContent);
+  const real = (v) => (v === null ? NaN : v);
+  run.history = run.history.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Array.isArray(v) ? v.map(real) : real(v)])));
+  return run;
+}
+
 async function draw() {
-  let run;
-  try {
-    run = parseRunFile(document.getElementById('run').textContent);
-  } catch (e) {
-    showMessage('run', 'error', `The run in this report could not be read: ${e.message}.`);
-    throw e;
-  }
+  const run = embeddedRun();
   showFacts(run);
   const last = run.history.at(-1);
   showProgress({ step: last?.step ?? 0, budget: run.config.train?.steps ?? 0, record: last, summary: run.summary, status: run.summary?.status });
@@ -63,15 +67,16 @@ async function draw() {
   const inside = new InsideViews(document.getElementById('inside'), (step) => curves.mark(step));
   document.getElementById('log-x').addEventListener('change', (e) => curves.setLogX(e.target.checked));
   curves.push(run.history);
-  inside.setPrediction(run.liuPrediction);
-  inside.setRecords(run.history, run.symmetryPairs);
+  inside.setPrediction(run.liu_prediction ?? null);
+  inside.setRecords(run.history, run.symmetry_pairs ?? []);
   const overlay = document.getElementById('overlay');
   if (overlay) inside.setOverlay(JSON.parse(overlay.textContent), ['this run']);
-  inside.add(run.snapshots);
-  if (!run.snapshots.length) showMessage('inside', 'info', 'This run has no snapshots (a task without tokens), so the inside views are empty.');
+  const snapshots = run.snapshots ?? [];
+  inside.add(snapshots);
+  if (!snapshots.length) showMessage('inside', 'info', 'This run has no snapshots (a task without tokens), so the inside views are empty.');
   // Curves draw on the next frame; ours comes after theirs.
   await new Promise(requestAnimationFrame);
-  window.groklabReport = { records: run.history, snapshots: run.snapshots, curves, inside, ready: true };
+  window.groklabReport = { records: run.history, snapshots, curves, inside, ready: true };
 }
 
 await draw();

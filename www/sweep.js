@@ -11,22 +11,6 @@ export function axisSpec({ key, from, to, count, log }) {
   return `${key}=${from}..${to}:${log ? 'log:' : ''}${count}`;
 }
 
-/** The parts of an axis spec (null when it is not a range spec the panel can show). */
-export function axisParts(spec) {
-  const m = /^([\w.]+)=([^.:]+(?:\.\d+)?(?:e-?\d+)?)\.\.([^:]+):(?:(log):)?(\d+)$/.exec(spec || '');
-  return m ? { key: m[1], from: m[2], to: m[3], log: !!m[4], count: Number(m[5]) } : null;
-}
-
-/** Whether a file's text is a sweep.json (axes and cells) rather than a run.json. */
-export function isSweepFile(text) {
-  try {
-    const file = JSON.parse(text);
-    return Array.isArray(file?.axes) && Array.isArray(file?.cells);
-  } catch {
-    return false;
-  }
-}
-
 export class SweepRunner {
   /**
    * @param {URL} workerUrl the training worker
@@ -61,7 +45,7 @@ export class SweepRunner {
     return answer.plan;
   }
 
-  /** Show an opened sweep.json (`openSweep`'s {plan, result}): its cells open their runs as a
+  /** Show an opened sweep.json (the core's `openFile`: {plan, result}): its cells open their runs as a
    * live sweep's do; nothing trains. */
   show(plan, result) {
     this.pause();

@@ -2,7 +2,7 @@
 // thread only draws and handles input. The messages are listed in protocol.js; every
 // message about a run carries the run's id, so the page can drop those of older runs.
 
-import init, { Trainer, BatchTrainer, presets, settingsSchema, resolveConfig, landscape, overlay, sweepPlan, sweepResult, openSweep } from '../groklab.js';
+import init, { Trainer, BatchTrainer, presets, settingsSchema, resolveConfig, landscape, overlay, sweepPlan, sweepResult, openFile, axisParts } from '../groklab.js';
 
 let trainer = null;
 /** The id of the run `trainer` belongs to. */
@@ -61,7 +61,7 @@ async function replace(msg, build) {
 
 async function create(msg) {
   const fellBack = await replace(msg, (want) => Trainer.create(msg.config, want));
-  post({ type: 'created', run, backend, adapter: gpu.label, fellBack, layers: trainer.layerNames(), liuPrediction: trainer.liuPrediction(), symmetryPairs: trainer.symmetryPairs() });
+  post({ type: 'created', run, backend, adapter: gpu.label, fellBack, layers: trainer.layerNames(), liuPrediction: trainer.liuPrediction(), symmetryPairs: trainer.symmetryPairs(), views: trainer.views() });
 }
 
 /** Start K runs of one shape as one batch (a sweep's batch); the loop trains it like a run. */
@@ -239,8 +239,11 @@ self.onmessage = ({ data: msg }) => {
     case 'sweepPlan':
       answer(msg, 'sweepPlanned', () => ({ plan: sweepPlan(msg.base, msg.axes, msg.seeds, msg.batch ?? undefined, msg.backend === 'webgpu' && gpu.available) }), (error) => ({ error }));
       return;
-    case 'openSweep':
-      answer(msg, 'sweepOpened', () => openSweep(msg.text), (error) => ({ error }));
+    case 'axisParts':
+      answer(msg, 'axisPartsRead', () => ({ parts: msg.specs.map((spec) => (spec ? axisParts(spec) : null)) }), (error) => ({ parts: [], error }));
+      return;
+    case 'openFile':
+      answer(msg, 'fileOpened', () => openFile(msg.text), (error) => ({ error }));
       return;
     case 'sweepResult':
       answer(msg, 'sweepResulted', () => ({ result: sweepResult(msg.base, msg.axes, msg.seeds, msg.runs) }), (error) => ({ error }));

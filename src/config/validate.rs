@@ -17,7 +17,7 @@ impl RunConfig {
         self.model.validate(&self.task)?;
         self.optim.validate()?;
         self.train.validate()?;
-        let bytes = crate::model::memory_estimate(self);
+        let bytes = super::memory_estimate(self);
         if bytes > MEMORY_BUDGET_BYTES {
             return Err(ConfigError::new(
                 "model",

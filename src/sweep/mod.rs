@@ -10,12 +10,13 @@ use crate::config::{ConfigError, RunConfig};
 use crate::phase::{LiuRule, Phase};
 use crate::train::{Record, Summary};
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
 // Only the CLI writes pages (as with `report`).
 #[cfg(feature = "cli")]
 pub mod page;
+mod axis;
 mod run;
+pub use axis::{value_label, value_text, Axis, RangeParts};
 pub use run::{default_batch, train_cell, SUMMARY_ONLY};
 
 /// The sweep.json format this build writes.
@@ -26,105 +27,6 @@ pub const MAX_AXIS_VALUES: usize = 100;
 pub const MAX_SEEDS: usize = 100;
 /// Most runs in one sweep (cells × seeds).
 pub const MAX_RUNS: usize = 10_000;
-
-/// One swept config key and the values it takes, in order.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Axis {
-    /// A numeric leaf of the config, as `--set` names it, e.g. `optim.rest.weight_decay`.
-    pub key: String,
-    /// The values, in the order the grid shows them.
-    pub values: Vec<f64>,
-}
-
-impl Axis {
-    /// Parse `KEY=a..b:log:N` (N log-spaced values from a to b), `KEY=a..b:N` (N evenly
-    /// spaced) or `KEY=v1,v2,…` (a list). The key is checked later, against the config.
-    pub fn parse(spec: &str) -> Result<Axis, String> {
-        let bad = |why: String| format!("--axis {spec}: {why}");
-        let (key, range) = spec.split_once('=').ok_or_else(|| bad("expected KEY=a..b:log:N, KEY=a..b:N or KEY=v1,v2,…".into()))?;
-        let key = key.trim();
-        if key.is_empty() {
-            return Err(bad("the key is empty (e.g. optim.rest.weight_decay)".into()));
-        }
-        let number = |s: &str| -> Result<f64, String> {
-            s.trim().parse::<f64>().ok().filter(|x| x.is_finite()).ok_or_else(|| bad(format!("{:?} is not a finite number", s.trim())))
-        };
-        let values = match range.split_once("..") {
-            Some((from, rest)) => {
-                let parts: Vec<&str> = rest.split(':').collect();
-                let (to, log, count) = match parts.as_slice() {
-                    [to, count] => (to, false, count),
-                    [to, "log", count] => (to, true, count),
-                    _ => return Err(bad(format!("{range:?}: expected a..b:N (linear) or a..b:log:N (log spaced)"))),
-                };
-                let (a, b) = (number(from)?, number(to)?);
-                let n: usize = count
-                    .trim()
-                    .parse()
-                    .ok()
-                    .filter(|n| (2..=MAX_AXIS_VALUES).contains(n))
-                    .ok_or_else(|| bad(format!("N = {}: must be a whole number between 2 and {MAX_AXIS_VALUES}", count.trim())))?;
-                if log && (a <= 0.0 || b <= 0.0) {
-                    return Err(bad(format!("{a}..{b}: a log-spaced range must have both ends above 0 (use a list to include 0)")));
-                }
-                if a == b {
-                    return Err(bad(format!("{a}..{b}: the range is empty (both ends equal)")));
-                }
-                (0..n)
-                    .map(|i| {
-                        let t = i as f64 / (n - 1) as f64;
-                        round_sig(if log { a * (b / a).powf(t) } else { a + (b - a) * t })
-                    })
-                    .collect()
-            }
-            None => range.split(',').map(number).collect::<Result<Vec<f64>, String>>()?,
-        };
-        if values.len() > MAX_AXIS_VALUES {
-            return Err(bad(format!("{} values: at most {MAX_AXIS_VALUES}", values.len())));
-        }
-        if let Some(i) = (1..values.len()).find(|&i| values[..i].contains(&values[i])) {
-            return Err(bad(format!("{} appears twice", values[i])));
-        }
-        Ok(Axis { key: key.to_string(), values })
-    }
-}
-
-/// Round to 12 significant digits, so 1e-3..1:log:4 gives 0.01, not 0.009999999999999998.
-fn round_sig(x: f64) -> f64 {
-    format!("{x:.11e}").parse().unwrap_or(x)
-}
-
-/// A value as an override's text: whole numbers without a fraction (integer keys such as
-/// `task.train_count` refuse `30.0`), others in Rust's shortest round-trip form.
-pub fn value_text(x: f64) -> String {
-    if x.fract() == 0.0 && x.abs() < 1e15 {
-        format!("{}", x as i64)
-    } else {
-        format!("{x}")
-    }
-}
-
-/// A value as a grid label: short (three significant digits).
-pub fn value_label(x: f64) -> String {
-    if x != 0.0 && (x.abs() < 1e-2 || x.abs() >= 1e4) {
-        let s = format!("{x:.2e}");
-        let (mantissa, exponent) = s.split_once('e').expect("scientific notation has an e");
-        format!("{}e{exponent}", mantissa.trim_end_matches('0').trim_end_matches('.'))
-    } else if x == 0.0 {
-        "0".to_string()
-    } else {
-        let digits = (2 - x.abs().log10().floor() as i32).max(0) as usize;
-        let s = format!("{x:.digits$}");
-        if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s }
-    }
-}
-
-impl fmt::Display for Axis {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let values: Vec<String> = self.values.iter().map(|&v| value_label(v)).collect();
-        write!(f, "{} = {}", self.key, values.join(", "))
-    }
-}
 
 /// One run of a sweep: where it sits in the grid, and its complete config.
 #[derive(Clone, Debug, PartialEq)]
@@ -274,6 +176,12 @@ impl SweepResult {
         result
     }
 
+    /// Whether a file's text is a sweep.json (it has axes and cells) rather than a run.json:
+    /// how `groklab report` and the page's Open tell the two apart.
+    pub fn is_sweep_file(text: &str) -> bool {
+        serde_json::from_str::<serde_json::Value>(text).is_ok_and(|v| v.get("axes").is_some() && v.get("cells").is_some())
+    }
+
     /// Read a sweep.json, refusing versions newer than this build understands.
     pub fn from_json(text: &str) -> Result<SweepResult, String> {
         let result: SweepResult = serde_json::from_str(text).map_err(|e| format!("not a Groklab sweep file: {e}"))?;
@@ -372,6 +280,15 @@ impl SweepResult {
     pub fn generalisation_steps(&self) -> Vec<(f64, Option<f64>)> {
         self.cells.iter().map(|c| (c.values[0], c.summary.test_step_90.map(|s| s as f64))).collect()
     }
+
+    /// The points the power law is fitted to, as the scaling charts draw them: every run that
+    /// generalised at an axis value above 0, as (value, steps to test 90 %), by value.
+    pub fn scaling_points(&self) -> Vec<(f64, f64)> {
+        let mut points: Vec<(f64, f64)> =
+            self.generalisation_steps().into_iter().filter_map(|(x, y)| y.filter(|&y| x > 0.0 && y > 0.0).map(|y| (x, y))).collect();
+        points.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+        points
+    }
 }
 
 /// The letter of a phase in the text grid (X for confusion, as C is taken).
@@ -384,7 +301,6 @@ pub fn letter(phase: Phase) -> char {
     }
 }
 
-/// The most frequent phase; `None` for no runs or a tie for first place.
 /// The delay to generalisation (test 90 % − train 90 %, in steps) of a cell's runs: the median
 /// (the upper one for an even count) over the runs that passed both, and how many did.
 pub fn median_delay(runs: &[&CellSummary]) -> (Option<u64>, usize) {
@@ -396,6 +312,7 @@ pub fn median_delay(runs: &[&CellSummary]) -> (Option<u64>, usize) {
     (delays.get(delays.len() / 2).copied(), delays.len())
 }
 
+/// The most frequent phase; `None` for no runs or a tie for first place.
 fn majority(phases: impl Iterator<Item = Phase>) -> Option<Phase> {
     let all = [Phase::Comprehension, Phase::Grokking, Phase::Memorization, Phase::Confusion];
     let mut counts = [0usize; 4];
@@ -408,175 +325,4 @@ fn majority(phases: impl Iterator<Item = Phase>) -> Option<Phase> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::presets;
-    use crate::train::{summarize, Status};
-
-    fn toy() -> RunConfig {
-        presets::find("toy-addition").unwrap().config
-    }
-
-    #[test]
-    fn axes_parse_log_linear_and_list() {
-        let a = Axis::parse("optim.rest.weight_decay=1e-3..1:log:4").unwrap();
-        assert_eq!(a.key, "optim.rest.weight_decay");
-        assert_eq!(a.values, vec![0.001, 0.01, 0.1, 1.0]);
-        let b = Axis::parse("task.train_fraction=0.2..0.8:7").unwrap();
-        assert_eq!(b.values, vec![0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]);
-        let c = Axis::parse(" optim.rest.lr = 1e-4, 3e-4,1e-3").unwrap();
-        assert_eq!((c.key.as_str(), c.values), ("optim.rest.lr", vec![1e-4, 3e-4, 1e-3]));
-        // A descending range is allowed and keeps its order.
-        assert_eq!(Axis::parse("x=10..1:log:2").unwrap().values, vec![10.0, 1.0]);
-    }
-
-    #[test]
-    fn bad_axes_say_what_is_wrong() {
-        let cases = [
-            ("optim.rest.lr", "expected KEY="),
-            ("=1,2", "key is empty"),
-            ("k=0..1:log:4", "above 0"),
-            ("k=1..2:1", "N = 1"),
-            ("k=1..2:many", "N = many"),
-            ("k=1..2:lin:3", "expected a..b:N"),
-            ("k=1,two", "\"two\" is not a finite number"),
-            ("k=1,inf", "\"inf\" is not a finite number"),
-            ("k=1,1", "1 appears twice"),
-            ("k=3..3:4", "empty"),
-        ];
-        for (spec, want) in cases {
-            let e = Axis::parse(spec).unwrap_err();
-            assert!(e.contains(want) && e.contains(spec), "{spec}: {e}");
-        }
-    }
-
-    #[test]
-    fn cells_are_complete_configs_with_seeds() {
-        let axes = vec![Axis::parse("optim.rest.lr=1e-4,1e-3").unwrap(), Axis::parse("optim.rest.weight_decay=0,1,5").unwrap()];
-        let sweep = Sweep::new(toy(), axes, 2).unwrap();
-        assert_eq!(sweep.cells().len(), 2 * 3 * 2);
-        for cell in sweep.cells() {
-            let c = &cell.config;
-            assert_eq!(c.optim.rest.lr, cell.values[0]);
-            assert_eq!(c.optim.rest.weight_decay, cell.values[1]);
-            assert_eq!(c.seed, 58 + cell.seed_index as u64);
-            // Everything else is the base's: the embeddings keep Adam lr 1e-3, no weight decay.
-            assert_eq!(c.optim.embed, toy().optim.embed);
-            assert_eq!((c.task.clone(), c.model.clone(), c.train.clone()), (toy().task, toy().model, toy().train));
-            // The same config by the CLI's code path.
-            let by_set = toy()
-                .with_overrides(&[
-                    ("optim.rest.weight_decay".into(), value_text(cell.values[1])),
-                    ("seed".into(), c.seed.to_string()),
-                    ("optim.rest.lr".into(), value_text(cell.values[0])),
-                ])
-                .unwrap();
-            assert_eq!(&by_set, c);
-        }
-        // Axis 2 outermost, then axis 1, then seeds.
-        let order: Vec<(Vec<usize>, usize)> = sweep.cells().iter().map(|c| (c.index.clone(), c.seed_index)).collect();
-        assert_eq!(order[..5], [(vec![0, 0], 0), (vec![0, 0], 1), (vec![1, 0], 0), (vec![1, 0], 1), (vec![0, 1], 0)]);
-    }
-
-    #[test]
-    fn integer_keys_take_whole_values() {
-        let sweep = Sweep::new(toy(), vec![Axis::parse("task.train_count=20..40:3").unwrap()], 1).unwrap();
-        let counts: Vec<String> = sweep.cells().iter().map(|c| format!("{:?}", c.config.task)).collect();
-        assert!(counts[2].contains("train_count: Some(40)"), "{counts:?}");
-        // A fractional count is refused by the config's own rules, naming key and value.
-        let e = Sweep::new(toy(), vec![Axis::parse("task.train_count=20..40:log:3").unwrap()], 1).unwrap_err();
-        assert_eq!((e.field.as_str(), e.value.as_str()), ("task.train_count", "28.2842712475"), "{e}");
-    }
-
-    #[test]
-    fn bad_cells_are_refused_up_front_naming_key_and_value() {
-        let e = Sweep::new(toy(), vec![Axis::parse("optim.rest.lr=1e-3,-1").unwrap()], 1).unwrap_err();
-        assert_eq!((e.field.as_str(), e.value.as_str()), ("optim.rest.lr", "-1"), "{e}");
-        let e = Sweep::new(toy(), vec![Axis::parse("optim.rest.learning_rate=1,2").unwrap()], 1).unwrap_err();
-        assert_eq!(e.field, "optim.rest.learning_rate");
-        assert!(e.to_string().contains("unknown key"), "{e}");
-        let e = Sweep::new(toy(), vec![Axis::parse("seed=1,2").unwrap()], 1).unwrap_err();
-        assert!(e.to_string().contains("--seeds"), "{e}");
-        // toy-addition fixes a train count, so its train fraction would sweep nothing.
-        let e = Sweep::new(toy(), vec![Axis::parse("task.train_fraction=0.2..0.8:7").unwrap()], 1).unwrap_err();
-        assert!(e.field == "task.train_fraction" && e.to_string().contains("cannot change this run"), "{e}");
-        let ok = toy().with_override("task.train_count", "null").unwrap();
-        assert!(Sweep::new(ok, vec![Axis::parse("task.train_fraction=0.2..0.8:7").unwrap()], 1).is_ok());
-        let lr = || Axis::parse("optim.rest.lr=1,2").unwrap();
-        assert!(Sweep::new(toy(), vec![lr(), lr()], 1).unwrap_err().to_string().contains("different keys"));
-        assert!(Sweep::new(toy(), vec![lr(), lr(), lr()], 1).is_err());
-        assert!(Sweep::new(toy(), vec![], 1).is_err());
-        let e = Sweep::new(toy(), vec![lr()], 0).unwrap_err();
-        assert_eq!(e.field, "--seeds");
-    }
-
-    /// A summary whose train and test pass at the given steps.
-    fn summary(train: Option<u64>, test: Option<u64>) -> Summary {
-        let history: Vec<Record> = (0..=100)
-            .map(|i| {
-                let step = i * 100;
-                let acc = |at: Option<u64>| if at.is_some_and(|s| step >= s) { 1.0 } else { 0.1 };
-                Record {
-                    step,
-                    train_loss: 1.0,
-                    test_loss: 1.0,
-                    train_acc: acc(train),
-                    test_acc: acc(test),
-                    weight_norm: 1.0,
-                    grad_norms: vec![],
-                    symmetries: vec![],
-                    measures: Default::default(),
-                }
-            })
-            .collect();
-        summarize(&history, 10_000, Status::Finished)
-    }
-
-    #[test]
-    fn phase_map_takes_the_majority_and_prints_a_grid() {
-        let axes = vec![Axis::parse("optim.rest.lr=1e-4,1e-3").unwrap(), Axis::parse("optim.rest.weight_decay=0,5").unwrap()];
-        let sweep = Sweep::new(toy(), axes, 3).unwrap();
-        // (lr, wd) → seeds' phases: C C G | G G M | M M M | X C G (a three-way tie).
-        let plan = |c: &Cell| -> Summary {
-            let (comp, grok, mem, conf) = (summary(Some(100), Some(200)), summary(Some(100), Some(5000)), summary(Some(100), None), summary(None, None));
-            match (c.index[0], c.index[1], c.seed_index) {
-                (0, 0, 2) => grok,
-                (0, 0, _) => comp,
-                (1, 0, 2) => mem,
-                (1, 0, _) => grok,
-                (0, 1, _) => mem,
-                (1, 1, 0) => conf,
-                (1, 1, 1) => comp,
-                _ => grok,
-            }
-        };
-        let cells: Vec<CellSummary> = sweep.cells().iter().map(|c| CellSummary::new(c, plan(c), 0.0, None)).collect();
-        let result = SweepResult::new(&sweep, cells);
-        use Phase::*;
-        assert_eq!(result.phase_map(), vec![vec![Some(Comprehension), Some(Grokking)], vec![Some(Memorization), None]]);
-        // Delays (test 90 % − train 90 %): (0,0) seeds 100, 100, 4900 → median 100; (1,0) 4900,
-        // 4900 and one that never generalised → 4900; (0,1) none generalised; (1,1) 100, 4900
-        // (and one that never trained) → the upper median, 4900.
-        assert_eq!(result.delay_map(), vec![vec![Some(100), Some(4900)], vec![None, Some(4900)]]);
-        let grid = result.phase_grid();
-        println!("{grid}");
-        let rows: Vec<&str> = grid.lines().collect();
-        let letters = |row: &str| row.split('│').nth(1).unwrap().split_whitespace().collect::<Vec<_>>().join(" ");
-        assert!(letters(rows[1]) == "M ?" && rows[1].trim_start().starts_with('5'), "{grid}");
-        assert!(letters(rows[2]) == "C G" && rows[2].trim_start().starts_with('0'), "{grid}");
-        assert!(grid.contains("1e-4") && grid.contains("1e-3") && grid.contains("X confusion") && grid.contains("? a tie"), "{grid}");
-        // sweep.json round-trips.
-        let json = serde_json::to_string(&result).unwrap();
-        assert_eq!(SweepResult::from_json(&json).unwrap(), result);
-        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
-        assert_eq!(v["cells"][0]["phase"], "comprehension");
-        assert_eq!(v["cells"][0]["test_step_90"], 200);
-        assert_eq!(v["axes"][1]["key"], "optim.rest.weight_decay");
-        assert!(v["cells"][0].get("history").is_none());
-        // The file gives back its sweep; a run outside the grid is named.
-        assert_eq!(SweepResult::from_json(&json).unwrap().sweep().unwrap().cells(), sweep.cells());
-        let mut stray = result.clone();
-        stray.cells[5].index = vec![2, 0];
-        assert!(stray.sweep().unwrap_err().starts_with("run 6 (grid index [2, 0], seed"), "{:?}", stray.sweep().err());
-    }
-}
+mod tests;

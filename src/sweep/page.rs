@@ -113,11 +113,7 @@ fn map_table(r: &SweepResult, caption: &str, cell: impl Fn(&[&super::CellSummary
 fn scaling_section(r: &SweepResult) -> String {
     let key = escape(&r.axes[0].key);
     let mut s = "<h2>Scaling law</h2>\n".to_string();
-    let points: Vec<(f64, f64)> = r
-        .generalisation_steps()
-        .into_iter()
-        .filter_map(|(x, y)| y.filter(|&y| x > 0.0 && y > 0.0).map(|y| (x.ln(), y.ln())))
-        .collect();
+    let points: Vec<(f64, f64)> = r.scaling_points().into_iter().map(|(x, y)| (x.ln(), y.ln())).collect();
     match &r.scaling {
         Some(law) => s.push_str(&format!(
             "<p>Steps to test 90 % ∝ <code>{key}</code><sup>b</sup>: b = {:.3} ± {:.3} (standard error), 95 % interval {:.3} … {:.3} (Student's t, {} degrees of freedom), R² {:.3}; {} runs fitted, {} left out (never generalised, or a value ≤ 0).</p>\n",

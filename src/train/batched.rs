@@ -5,19 +5,19 @@
 //! each run reads its own slice of the data (its seed's split, targets and batch order), and
 //! AdamW takes each run's learning rate and weight decay as a `[K, 1, 1]` tensor.
 //!
-//! Each run's history equals the one [`Session`] gives the same config alone, to float
+//! Each run's history equals the one [`Session`](super::Session) gives the same config alone, to float
 //! round-off (the batched matmuls and sums add in another order): the initial weights are the
 //! alone run's own (each run's `Network` is built by `Network::new` and its parameters
 //! stacked), its data is uploaded by `DeviceSplit::upload`, its objective comes from
 //! `objective_for`. tests/batched.rs holds the two to that.
 //!
 //! Covered: Liu's toy model and the MLP (tokens or features). A transformer, snapshots, the
-//! NTK or Grokfast make a run train alone ([`batch_key`] is `None`); [`train_runs`] does that
-//! fallback. Batched records carry no symmetry balance (an inside view, not the summary's).
+//! NTK or Grokfast make a run train alone ([`batch_key`](super::batch_key) is `None`);
+//! [`train_runs`](super::train_runs) does that fallback. Batched records carry no symmetry balance (an inside view, not the summary's).
 
 use super::objective::{objective_for, Objective};
-use super::split::DeviceSplit;
-use super::{is_record_step, summarize, Record, Session, Status, Summary, BATCH_STREAM, READ_BATCH};
+use super::split::{concat_splits, DeviceSplit};
+use super::{batch_key, is_record_step, summarize, Record, Status, Summary, BATCH_STREAM, READ_BATCH};
 use crate::analysis::snapshot::Measures;
 use crate::config::{Activation, Combine, Method, ModelConfig, RunConfig};
 use crate::model::{Input, Network};
@@ -26,81 +26,6 @@ use crate::rng::Rng;
 use crate::tasks::{self, InputKind};
 use burn::tensor::activation::{log_softmax, relu, tanh};
 use burn::tensor::{Device, Int, Tensor, TensorData};
-
-/// The part of a config that fixes tensor shapes and the step schedule, as a string; `None`
-/// when the run cannot be batched (a transformer, snapshots, the NTK or Grokfast on).
-/// Configs with equal keys can share a [`BatchedSession`].
-pub fn batch_key(config: &RunConfig) -> Option<String> {
-    let t = &config.train;
-    if matches!(config.model, ModelConfig::Transformer { .. }) || t.snapshot_every != 0 || t.ntk_every != 0 || t.grokfast.is_some() {
-        return None;
-    }
-    // The scalars each run may have its own of; everything else must be equal.
-    let mut shape = config.clone();
-    shape.seed = 0;
-    shape.train.init_scale = 1.0;
-    shape.optim.warmup_steps = 0;
-    shape.optim.warmup_from_zero = false;
-    for g in [&mut shape.optim.embed, &mut shape.optim.rest] {
-        g.lr = 0.0;
-        g.weight_decay = 0.0;
-    }
-    // A seed's split may differ in size (symmetric splits): the sizes are part of the shape.
-    let data = tasks::build(&config.task, config.seed);
-    Some(format!("{}|{}|{}", serde_json::to_string(&shape).ok()?, data.train.len, data.test.len))
-}
-
-/// The configs split into groups that can each train as one batch (indices into `configs`,
-/// in order of first appearance, at most `max_k` per group); a config that cannot be batched
-/// is a group of its own, and so is a width axis's every width.
-pub fn group_by_shape(configs: &[RunConfig], max_k: usize) -> Vec<Vec<usize>> {
-    let mut groups: Vec<(Option<String>, Vec<usize>)> = Vec::new();
-    for (i, c) in configs.iter().enumerate() {
-        let key = batch_key(c);
-        match groups.iter_mut().find(|(k, g)| key.is_some() && *k == key && g.len() < max_k.max(1)) {
-            Some((_, g)) => g.push(i),
-            None => groups.push((key, vec![i])),
-        }
-    }
-    groups.into_iter().map(|(_, g)| g).collect()
-}
-
-/// One run's result: its summary and its whole history.
-#[derive(Clone, Debug)]
-pub struct RunResult {
-    /// What the run achieved.
-    pub summary: Summary,
-    /// Every record.
-    pub history: Vec<Record>,
-}
-
-/// Train every config to the end of its budget, in batches of equal shape (at most `max_k`
-/// runs each) and alone where a config cannot be batched; results in the order of `configs`.
-/// `progress(done, total)` is called after each group.
-pub async fn train_runs(configs: &[RunConfig], device: &Device, max_k: usize, mut progress: impl FnMut(usize, usize)) -> Result<Vec<RunResult>, String> {
-    let mut results: Vec<Option<RunResult>> = vec![None; configs.len()];
-    let mut done = 0;
-    for group in group_by_shape(configs, max_k) {
-        if group.len() == 1 {
-            let mut s = Session::new(configs[group[0]].clone(), device)?;
-            while s.status() == Status::Running {
-                s.step(1_000).await?;
-            }
-            results[group[0]] = Some(RunResult { summary: s.summary(), history: s.history().to_vec() });
-        } else {
-            let mut b = BatchedSession::new(group.iter().map(|&i| configs[i].clone()).collect(), device)?;
-            while b.running() {
-                b.step(1_000).await?;
-            }
-            for (k, &i) in group.iter().enumerate() {
-                results[i] = Some(RunResult { summary: b.summary(k), history: b.history(k).to_vec() });
-            }
-        }
-        done += group.len();
-        progress(done, configs.len());
-    }
-    Ok(results.into_iter().map(|r| r.expect("every config is in one group")).collect())
-}
 
 /// One stacked parameter: every run's copy along axis 0.
 struct Stacked {
@@ -568,29 +493,4 @@ impl BatchedSession {
 fn per_run_sum(t: Tensor<3>) -> Tensor<1> {
     let k = t.dims()[0];
     t.sum_dim(2).sum_dim(1).reshape([k])
-}
-
-/// The runs' splits as one: rows concatenated, token ids shifted to run k's rows of the
-/// flattened `[K·vocab, d]` tables.
-fn concat_splits(splits: Vec<DeviceSplit>, vocab: usize) -> DeviceSplit {
-    let len = splits.iter().map(|s| s.len).sum();
-    let positions = splits[0].columns.len();
-    let columns = (0..positions)
-        .map(|j| Tensor::cat(splits.iter().enumerate().map(|(k, s)| s.columns[j].clone().add_scalar((k * vocab) as i64)).collect(), 0))
-        .collect();
-    let cat2 = |pick: fn(&DeviceSplit) -> Option<Tensor<2>>| -> Option<Tensor<2>> {
-        let parts: Option<Vec<Tensor<2>>> = splits.iter().map(pick).collect();
-        parts.map(|p| Tensor::cat(p, 0))
-    };
-    DeviceSplit {
-        columns,
-        features: cat2(|s| s.features.clone()),
-        labels: {
-            let parts: Option<Vec<Tensor<2, Int>>> = splits.iter().map(|s| s.labels.clone()).collect();
-            parts.map(|p| Tensor::cat(p, 0))
-        },
-        one_hot: cat2(|s| s.one_hot.clone()),
-        targets: cat2(|s| s.targets.clone()),
-        len,
-    }
 }

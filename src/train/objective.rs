@@ -9,7 +9,6 @@
 
 use super::split::DeviceSplit;
 use crate::config::{ModelConfig, RunConfig, TaskConfig};
-use crate::model::is_classification;
 use crate::rng::Rng;
 use crate::tasks::{Dataset, OutputKind};
 use burn::tensor::activation::log_softmax;
@@ -138,7 +137,7 @@ pub(crate) fn objective_for(config: &RunConfig, data: &Dataset, device: &Device)
             Objective::Regression { threshold: REGRESSION_TOLERANCE * mean_sq }
         }
         _ => {
-            debug_assert!(is_classification(&config.task, &config.model));
+            debug_assert!(config.model.is_classification(&config.task));
             Objective::CrossEntropy { class_mean: config.train.class_mean }
         }
     }

@@ -81,3 +81,28 @@ impl DeviceSplit {
         }
     }
 }
+
+/// The runs' splits as one: rows concatenated, token ids shifted to run k's rows of the
+/// flattened `[K·vocab, d]` tables.
+pub(crate) fn concat_splits(splits: Vec<DeviceSplit>, vocab: usize) -> DeviceSplit {
+    let len = splits.iter().map(|s| s.len).sum();
+    let positions = splits[0].columns.len();
+    let columns = (0..positions)
+        .map(|j| Tensor::cat(splits.iter().enumerate().map(|(k, s)| s.columns[j].clone().add_scalar((k * vocab) as i64)).collect(), 0))
+        .collect();
+    let cat2 = |pick: fn(&DeviceSplit) -> Option<Tensor<2>>| -> Option<Tensor<2>> {
+        let parts: Option<Vec<Tensor<2>>> = splits.iter().map(pick).collect();
+        parts.map(|p| Tensor::cat(p, 0))
+    };
+    DeviceSplit {
+        columns,
+        features: cat2(|s| s.features.clone()),
+        labels: {
+            let parts: Option<Vec<Tensor<2, Int>>> = splits.iter().map(|s| s.labels.clone()).collect();
+            parts.map(|p| Tensor::cat(p, 0))
+        },
+        one_hot: cat2(|s| s.one_hot.clone()),
+        targets: cat2(|s| s.targets.clone()),
+        len,
+    }
+}

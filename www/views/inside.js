@@ -29,8 +29,12 @@ export class InsideViews {
       }
       box.append(caption);
       root.querySelector('.inside-grid').append(box);
+      this.boxes.set(id.slice('view-'.length), box);
       return box;
     };
+    this.root = root;
+    /** Each view's frame by its name ("embedding", "spectrum", …: the core's view names). */
+    this.boxes = new Map();
     this.snapshots = [];
     this.records = [];
     this.index = null; // null: follow the live run
@@ -44,6 +48,20 @@ export class InsideViews {
       (step) => this.scrubTo(step));
     this.dynamics = new DynamicsView(panel('view-dynamics', 'Training dynamics: NTK and gradient balance', 'the empirical NTK on fixed probe inputs (docs/science.md §4) and the balance of rescaling symmetries (§5)'));
     this.measures = new MeasuresView(panel('view-measures', 'Inside measures over training', 'one point per snapshot'));
+  }
+
+  /** Show only the views the run feeds (the core's `views`); the others are not drawn, and a
+   * run that feeds none says so. */
+  setApplicable(names) {
+    const shown = new Set(names);
+    for (const [name, box] of this.boxes) box.hidden = !shown.has(name);
+    let none = this.root.querySelector('.inside-none');
+    if (!none) {
+      none = Object.assign(document.createElement('p'), { className: 'inside-none' });
+      this.root.querySelector('.inside-grid').before(none);
+    }
+    none.hidden = shown.size > 0;
+    none.textContent = 'No inside view applies to this run: the views read snapshots of a task with tokens (train.snapshot_every above 0) or the NTK and gradient balance.';
   }
 
   /** Forget every snapshot (a new run). */

@@ -5,7 +5,7 @@
 
 import uPlot from '../../vendor/uPlot.esm.js';
 import { viewText } from './parts.js';
-import { axisParts, axisSpec } from '../sweep.js';
+import { axisSpec } from '../sweep.js';
 
 /** Liu's four phases, in the legend's order, with the colours of the page's phase badge. */
 export const PHASE_COLOURS = {
@@ -79,17 +79,17 @@ export class SweepView {
     return { name, row, key, from, to, count, log };
   }
 
-  /** The settings that can be swept (numeric settings of the current run) and the link's axes. */
-  setChoices(keys, specs) {
+  /** The settings that can be swept (numeric settings of the current run) and the link's axes
+   * (the core's `axisParts` of each spec: {key, from, to, count, log}, or null). */
+  setChoices(keys, parts) {
     this.keys = keys;
     this.axes.forEach((a, i) => {
       const options = i === 0 ? keys : ['none', ...keys];
       a.key.replaceChildren(...options.map((k) => Object.assign(document.createElement('option'), { value: k, textContent: k })));
-      const parts = axisParts(specs[i]);
       const fallback = i === 0
         ? { key: keys.includes('optim.rest.weight_decay') ? 'optim.rest.weight_decay' : keys[0], from: '0.1', to: '3', count: 4, log: true }
         : { key: 'none', from: '1e-4', to: '1e-2', count: 4, log: true };
-      const p = parts && options.includes(parts.key) ? parts : fallback;
+      const p = parts[i] && options.includes(parts[i].key) ? parts[i] : fallback;
       a.key.value = p.key;
       a.from.value = p.from;
       a.to.value = p.to;
@@ -184,10 +184,11 @@ export class SweepView {
   drawScaling(state, xAxis, yAxis) {
     this.scalingBox.hidden = !!yAxis;
     if (yAxis) return;
+    // Every run the fit reads, as the core hands them (`SweepResult::scaling_points`).
     const fit = state.result?.file?.scaling;
-    const points = state.runs.filter((r) => r.test_step_90 && r.values[0] > 0);
-    const xs = [...new Set(points.map((r) => r.values[0]))].sort((a, b) => a - b);
-    const ys = xs.map((x) => mean(points.filter((r) => r.values[0] === x).map((r) => r.test_step_90)));
+    const points = state.result?.scaling_points ?? [];
+    const xs = points.map(([x]) => x);
+    const ys = points.map(([, y]) => y);
     const line = xs.map((x) => (fit ? Math.exp(fit.log_prefactor) * x ** fit.exponent : null));
     this.scaling?.destroy();
     this.scaling = new uPlot({
@@ -210,11 +211,6 @@ function groupByCell(runs) {
     byCell.set(k, [...(byCell.get(k) || []), run]);
   }
   return byCell;
-}
-
-function mean(xs) {
-  const ok = xs.filter((x) => x !== null);
-  return ok.length === xs.length && ok.length ? ok.reduce((a, b) => a + b, 0) / ok.length : null;
 }
 
 const said = (r) => `seed ${r.seed}: train 90 % at ${r.train_step_90 ?? 'never'}, test 90 % at ${r.test_step_90 ?? 'never'}`;

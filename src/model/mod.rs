@@ -4,11 +4,14 @@
 //! weights are drawn on the host from the run's seed (see `rng.rs`) and uploaded, so every
 //! backend starts from bit-identical weights.
 
-use crate::config::{Activation, Combine, EmbedInit, ModelConfig, RunConfig, TaskConfig, WeightInit};
+use crate::config::{Activation, Combine, EmbedInit, ModelConfig, RunConfig, WeightInit};
 use crate::rng::Rng;
-use crate::tasks::{self, InputKind, OutputKind};
+use crate::config::{InputKind, OutputKind};
+mod transformer;
+
+pub use transformer::{Block, Norm, Transformer};
 use burn::module::{Module, Param};
-use burn::tensor::activation::{relu, softmax, tanh};
+use burn::tensor::activation::{relu, tanh};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
 /// Random stream for initial weights.
@@ -214,133 +217,6 @@ pub struct Mlp {
     pub equals_row: bool,
 }
 
-/// LayerNorm over the last dimension, with learned gain and bias.
-#[derive(Module, Debug)]
-pub struct Norm {
-    /// Gain, initialised to 1.
-    pub gain: Param<Tensor<1>>,
-    /// Bias, initialised to 0.
-    pub bias: Param<Tensor<1>>,
-}
-
-impl Norm {
-    fn new(init: &Init, d: usize) -> Self {
-        Norm { gain: init.constant(d, 1.0), bias: init.constant(d, 0.0) }
-    }
-
-    fn forward<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
-        let mean = x.clone().mean_dim(D - 1);
-        let centred = x - mean;
-        let var = centred.clone().powi_scalar(2).mean_dim(D - 1);
-        centred / (var + 1e-5).sqrt() * self.gain.val().unsqueeze() + self.bias.val().unsqueeze()
-    }
-}
-
-/// One attention + MLP block of a residual stream.
-#[derive(Module, Debug)]
-pub struct Block {
-    /// Query map, no bias (Nanda et al.).
-    pub w_q: Param<Tensor<2>>,
-    /// Key map.
-    pub w_k: Param<Tensor<2>>,
-    /// Value map.
-    pub w_v: Param<Tensor<2>>,
-    /// Output map.
-    pub w_o: Param<Tensor<2>>,
-    /// MLP in (with bias).
-    pub mlp_in: Dense,
-    /// MLP out (with bias).
-    pub mlp_out: Dense,
-    /// Pre-attention LayerNorm, when enabled.
-    pub norm_attn: Option<Norm>,
-    /// Pre-MLP LayerNorm, when enabled.
-    pub norm_mlp: Option<Norm>,
-    /// Number of heads.
-    #[module(skip)]
-    pub heads: usize,
-}
-
-impl Block {
-    fn new(init: &mut Init, d: usize, heads: usize, d_mlp: usize, layer_norm: bool, scheme: WeightInit) -> Self {
-        let std = 1.0 / (d as f64).sqrt();
-        // Nanda et al. draw both MLP maps randn/√d_model (W_out too, whose fan-in is d_mlp)
-        // with zero biases; Groklab's default is PyTorch's `Linear`.
-        let dense = |init: &mut Init, fan_in: usize, fan_out: usize| match scheme {
-            WeightInit::Nanda => Dense { weight: init.normal([fan_in, fan_out], std), bias: Some(init.constant(fan_out, 0.0)) },
-            WeightInit::Groklab | WeightInit::Haiku => Dense::new(init, fan_in, fan_out, true),
-        };
-        Block {
-            w_q: init.normal([d, d], std),
-            w_k: init.normal([d, d], std),
-            w_v: init.normal([d, d], std),
-            w_o: init.normal([d, d], std),
-            mlp_in: dense(init, d, d_mlp),
-            mlp_out: dense(init, d_mlp, d),
-            norm_attn: layer_norm.then(|| Norm::new(init, d)),
-            norm_mlp: layer_norm.then(|| Norm::new(init, d)),
-            heads,
-        }
-    }
-
-    fn forward(&self, x: Tensor<3>) -> Tensor<3> {
-        let x = self.after_attention(x);
-        let [n, t, d] = x.dims();
-        let h = self.mlp_out.forward(self.neurons(x.clone()));
-        x + h.reshape([n, t, d])
-    }
-
-    /// The residual stream after attention.
-    fn after_attention(&self, x: Tensor<3>) -> Tensor<3> {
-        x.clone() + self.attention(maybe_norm(&self.norm_attn, x))
-    }
-
-    /// The MLP's neurons (after ReLU) at every position, `[n·t, d_mlp]`, from the stream after
-    /// attention.
-    fn neurons(&self, x: Tensor<3>) -> Tensor<2> {
-        let [n, t, d] = x.dims();
-        relu(self.mlp_in.forward(maybe_norm(&self.norm_mlp, x).reshape([n * t, d])))
-    }
-
-    /// Causal multi-head self-attention.
-    fn attention(&self, x: Tensor<3>) -> Tensor<3> {
-        let [n, t, d] = x.dims();
-        let (h, dh) = (self.heads, d / self.heads);
-        let flat = x.reshape([n * t, d]);
-        let heads = |w: &Param<Tensor<2>>| flat.clone().matmul(w.val()).reshape([n, t, h, dh]).swap_dims(1, 2);
-        let (q, k, v) = (heads(&self.w_q), heads(&self.w_k), heads(&self.w_v));
-        let scores = q.matmul(k.swap_dims(2, 3)).div_scalar((dh as f64).sqrt());
-        let pattern = softmax(scores + causal_mask(t, &flat.device()), 3);
-        let z = pattern.matmul(v).swap_dims(1, 2).reshape([n * t, d]);
-        z.matmul(self.w_o.val()).reshape([n, t, d])
-    }
-}
-
-fn maybe_norm<const D: usize>(norm: &Option<Norm>, x: Tensor<D>) -> Tensor<D> {
-    match norm {
-        Some(norm) => norm.forward(x),
-        None => x,
-    }
-}
-
-/// 0 where position i may attend to j ≤ i, a large negative number elsewhere.
-fn causal_mask(t: usize, device: &Device) -> Tensor<4> {
-    let values: Vec<f32> = (0..t * t).map(|ij| if ij % t <= ij / t { 0.0 } else { -1e9 }).collect();
-    Tensor::from_data(TensorData::new(values, [1, 1, t, t]), device)
-}
-
-/// A decoder-only transformer reading (a, b, =) and predicting from the last position.
-#[derive(Module, Debug)]
-pub struct Transformer {
-    /// Token and position embeddings.
-    pub embed: Embeddings,
-    /// Residual blocks.
-    pub blocks: Vec<Block>,
-    /// Final LayerNorm, when enabled.
-    pub norm_final: Option<Norm>,
-    /// Unembedding, no bias.
-    pub unembed: Dense,
-}
-
 /// Any of Groklab's networks.
 #[derive(Module, Debug)]
 pub enum Network {
@@ -352,21 +228,12 @@ pub enum Network {
     Transformer(Transformer),
 }
 
-/// The width of the network's output for a task and model.
-pub fn output_width(model: &ModelConfig, output: OutputKind) -> usize {
-    match (model, output) {
-        (ModelConfig::Toy { mse_target_dim: Some(d), .. }, _) => *d,
-        (ModelConfig::Transformer { equals_output: true, .. }, OutputKind::Classes(c)) => c + 1,
-        (_, OutputKind::Classes(c)) => c,
-        (_, OutputKind::Values(d)) => d,
-    }
-}
 
 impl Network {
     /// A freshly initialised network for a run config and its data shapes.
     pub fn new(config: &RunConfig, input: InputKind, output: OutputKind, device: &Device) -> Network {
         let mut init = Init::new(config.seed, config.train.init_scale, device);
-        let out = output_width(&config.model, output);
+        let out = config.model.output_width(output);
         let vocab = match input {
             InputKind::Tokens { vocab, .. } => vocab,
             InputKind::Features { .. } => 0,
@@ -519,73 +386,4 @@ impl Network {
             _ => unreachable!("validation matches models to tasks"),
         }
     }
-}
-
-impl Transformer {
-    /// Token plus position embeddings, `[n, t, d]`.
-    fn embedded(&self, cols: &[Tensor<1, Int>]) -> Tensor<3> {
-        let positions = self.embed.positions.as_ref().expect("transformers have positions").val();
-        let tokens: Vec<Tensor<2>> = (0..cols.len()).map(|j| self.embed.lookup(cols, j)).collect();
-        Tensor::stack::<3>(tokens, 1) + positions.unsqueeze_dim(0)
-    }
-
-    /// The last block's MLP neurons at the last position (where the answer is read), as
-    /// Nanda et al. read them for their key frequencies.
-    fn neurons(&self, cols: &[Tensor<1, Int>]) -> Tensor<2> {
-        let (last, earlier) = self.blocks.split_last().expect("a transformer has a block");
-        let x = earlier.iter().fold(self.embedded(cols), |x, block| block.forward(x));
-        let [n, t, _] = x.dims();
-        let h = last.neurons(last.after_attention(x));
-        let width = h.dims()[1];
-        h.reshape([n, t, width]).slice([0..n, t - 1..t, 0..width]).reshape([n, width])
-    }
-
-    fn representation(&self, cols: &[Tensor<1, Int>]) -> Tensor<2> {
-        let mut x = self.embedded(cols);
-        for block in &self.blocks {
-            x = block.forward(x);
-        }
-        let [n, t, d] = x.dims();
-        let last = x.slice([0..n, t - 1..t, 0..d]).reshape([n, d]);
-        maybe_norm(&self.norm_final, last)
-    }
-}
-
-/// Rough bytes a run needs: parameters with gradients and AdamW moments, plus the
-/// activations of a full forward and backward pass over the largest batch.
-pub fn memory_estimate(config: &RunConfig) -> f64 {
-    let (total, input, output) = tasks::shape(&config.task);
-    let batch = match config.train.batch_size {
-        0 => total,
-        b => b.min(total),
-    } as f64;
-    let out = output_width(&config.model, output) as f64;
-    let (vocab, fan_in) = match input {
-        InputKind::Tokens { vocab, .. } => (vocab as f64, 0.0),
-        InputKind::Features { dim } => (0.0, dim as f64),
-    };
-    let (params, per_example) = match &config.model {
-        ModelConfig::Toy { d_emb, widths, .. } | ModelConfig::Mlp { d_emb, widths, .. } => {
-            let d_in = if fan_in > 0.0 { fan_in } else { 2.0 * *d_emb as f64 };
-            let mut dims = vec![d_in];
-            dims.extend(widths.iter().map(|&w| w as f64));
-            dims.push(out);
-            let weights: f64 = dims.windows(2).map(|w| w[0] * w[1] + w[1]).sum();
-            (weights + 2.0 * vocab * *d_emb as f64, dims.iter().sum::<f64>())
-        }
-        ModelConfig::Transformer { layers, d_model, heads, d_mlp, .. } => {
-            let (l, d, h, m) = (*layers as f64, *d_model as f64, *heads as f64, *d_mlp as f64);
-            let params = l * (4.0 * d * d + 2.0 * d * m) + (vocab + 3.0) * d + d * out;
-            (params, 3.0 * l * (8.0 * d + 2.0 * m + 3.0 * h * 3.0) + out)
-        }
-    };
-    // Parameters, gradients, two moments (and the Grokfast EMA); activations kept for the
-    // backward pass plus their gradients; one-hot targets of the whole data set.
-    4.0 * (5.0 * params + 3.0 * batch * per_example + total as f64 * out)
-}
-
-/// Whether this task/model pair has one-hot class targets.
-pub fn is_classification(task: &TaskConfig, model: &ModelConfig) -> bool {
-    let (_, _, output) = tasks::shape(task);
-    matches!(output, OutputKind::Classes(_)) && !matches!(model, ModelConfig::Toy { mse_target_dim: Some(_), .. })
 }
