@@ -55,7 +55,8 @@ export class WorkerLink {
   }
 
   receive(msg) {
-    if (['resolved', 'landscaped', 'overlaid', 'sweepPlanned', 'sweepResulted', 'sweepOpened', 'runFiled'].includes(msg.type)) {
+    // An answer to a request (`ask`) carries the request's id; nothing else the worker sends does.
+    if (msg.id !== undefined) {
       this.waiting.get(msg.id)?.done(msg);
       this.waiting.delete(msg.id);
       return;

@@ -87,7 +87,6 @@ fn read_config_file(path: &str) -> Result<RunConfig, Failure> {
     RunConfig::from_value(value).map_err(|e| bad(e.to_string()))
 }
 
-
 /// Write `value` as JSON to `path`, named by the option that gave it (`--out`) in the error.
 pub fn write_json<T: Serialize>(option: &str, path: &str, value: &T) -> Result<(), String> {
     let json = serde_json::to_string(value).expect("serialisable");
