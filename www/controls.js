@@ -18,14 +18,40 @@ const textToList = (text) => JSON.stringify(text.split(/[\s,]+/).filter(Boolean)
 const effect = (spec) => (spec.live ? 'Changes the run in place (raising it continues a finished run).' : 'Editing it starts the run again.');
 
 /**
- * Render the panel.
+ * Render the panel. It is built once per shape (the settings shown, the preset, the lesson
+ * step) and otherwise updated in place, and a control the person has focus in keeps what it
+ * holds: the panel is redrawn whenever a queued edit or Reset is applied, which on a busy
+ * worker can be while they type into another control (or the same one), and rebuilding the
+ * control under their cursor would lose their typing or send a change they never made.
  * @param root element to fill
  * @param {object} state {schema: the settings schema, presets, presetName, settings: [[key, value]]
  *   (the core's `settings` of the config), backend, inactive: [key], only: [key] — a lesson
- *   step's settings: the others (and the preset) are not shown}
- * @param {object} on {preset(name), change(key, raw), backend(name), action(name)}
+ *   step's settings: the others (and the preset) are not shown; revert: the key of a refused
+ *   edit, whose control shows the config's value even though it has the focus}
+ * @param {object} on {preset(name), change(key, raw), backend(name), action(name)}; the same
+ *   functions on every call (a control built by an earlier call calls the first ones)
  */
 export function renderControls(root, state, on) {
+  const values = new Map(state.settings);
+  const inactive = new Set(state.inactive || []);
+  const shown = (k) => values.has(k) && !inactive.has(k) && (!state.only || state.only.includes(k));
+  const specs = state.schema.settings.filter((s) => shown(s.key));
+  const shape = JSON.stringify([specs.map((s) => s.key), state.presetName, state.only, state.presets.map((p) => p.name)]);
+  if (root.dataset.shape !== shape) {
+    build(root, state, specs, on);
+    root.dataset.shape = shape;
+  }
+  const keep = (input) => input === document.activeElement && input.dataset.key !== state.revert;
+  const backendSel = root.querySelector('#ctl-backend');
+  if (!keep(backendSel)) backendSel.value = state.backend || 'auto';
+  for (const spec of specs) {
+    const input = root.querySelector(`[data-key="${spec.key}"]`);
+    if (!keep(input)) showValue(input, spec, values.get(spec.key));
+  }
+}
+
+/** Build the panel's buttons and controls (their values are set by `renderControls`). */
+function build(root, state, specs, on) {
   root.replaceChildren();
   const buttons = el('div', { class: 'buttons' });
   for (const [name, label, help] of [
@@ -53,35 +79,42 @@ export function renderControls(root, state, on) {
   backendSel.addEventListener('change', () => on.backend(backendSel.value));
   root.append(row('ctl-backend', 'backend', backendSel, 'auto: WebGPU when available, else the CPU. Switching keeps the run and goes on from the same step.'));
 
-  const values = new Map(state.settings);
-  const inactive = new Set(state.inactive || []);
-  const shown = (k) => values.has(k) && !inactive.has(k) && (!state.only || state.only.includes(k));
   for (const [prefix, heading] of state.schema.groups) {
-    const specs = state.schema.settings.filter((s) => (s.key === prefix || s.key.startsWith(prefix + '.')) && shown(s.key));
-    if (!specs.length) continue;
+    const group = specs.filter((s) => s.key === prefix || s.key.startsWith(prefix + '.'));
+    if (!group.length) continue;
     root.append(el('h3', {}, heading));
-    for (const spec of specs) root.append(field(spec, values.get(spec.key), on.change));
+    for (const spec of group) root.append(field(spec, on.change));
   }
 }
 
-function field(spec, value, change) {
+/** Show a setting's value in its control; an unchanged value is not set again (setting it
+ * would move the cursor). */
+function showValue(input, spec, value) {
+  if (spec.type === 'flag') {
+    input.checked = value === 'true';
+    return;
+  }
+  const text = spec.type === 'list' ? listToText(value) : value;
+  if (input.value !== text) input.value = text;
+}
+
+function field(spec, change) {
   const key = spec.key;
   const id = 'ctl-' + key.replace(/\./g, '-');
   let input;
   if (spec.type === 'choice') {
-    input = select(id, spec.options, value);
+    input = select(id, spec.options, null);
     input.addEventListener('change', () => change(key, input.value));
   } else if (spec.type === 'flag') {
     input = el('input', { id, type: 'checkbox' });
-    input.checked = value === 'true';
     input.addEventListener('change', () => change(key, String(input.checked)));
   } else if (spec.type === 'list') {
-    input = el('input', { id, type: 'text', value: listToText(value) });
+    input = el('input', { id, type: 'text' });
     input.addEventListener('change', () => change(key, textToList(input.value)));
   } else {
     // The range is the core's; it checks the value again (and says why it refuses one).
     const range = spec.type === 'fraction' ? { min: 0, max: 1 } : { min: spec.min, max: spec.max };
-    input = el('input', { id, type: 'number', step: spec.type === 'int' ? 1 : 'any', value, ...range });
+    input = el('input', { id, type: 'number', step: spec.type === 'int' ? 1 : 'any', ...range });
     input.addEventListener('change', () => change(key, input.value));
   }
   input.dataset.key = key;
@@ -101,7 +134,7 @@ function row(id, label, input, help) {
 function select(id, options, value) {
   const s = el('select', { id });
   for (const o of options) s.append(el('option', { value: o }, o));
-  s.value = value;
+  if (value !== null) s.value = value;
   return s;
 }
 

@@ -46,6 +46,8 @@ const app = {
   timings: {},
   /** The step at which the worker's training loop last stopped; null while it trains. */
   stoppedAt: null,
+  /** Edits and Resets made but not yet applied (they wait their turn in `actions`). */
+  pending: 0,
 };
 window.groklab = app;
 
@@ -254,18 +256,20 @@ function writeLink() {
   history.replaceState(null, '', toHash(app.config, app.page));
 }
 
-/** Draw the settings panel, keeping the keyboard focus where it was. */
-function render() {
+/** Draw the settings panel, keeping the keyboard focus where it was; `revert` names the setting
+ * of a refused edit, whose control goes back to the config's value even while focused. */
+function render(revert) {
   const focused = document.activeElement?.id;
   if (app.figure?.views && !app.figure.settings) {
     // A figure without `settings` has no settings panel at all, not a hidden one.
     document.getElementById('controls').replaceChildren();
+    delete document.getElementById('controls').dataset.shape;
     setRunning(app.running);
     return;
   }
   renderControls(document.getElementById('controls'), {
     schema: app.schema, presets: app.presets, presetName: app.presetName, settings: app.settings, backend: app.page.backend, inactive: app.inactive,
-    only: app.lesson?.step.controls,
+    only: app.lesson?.step.controls, revert,
   }, { preset: choosePreset, change, backend: chooseBackend, action });
   phaseDiagram.showChoices();
   setRunning(app.running);
@@ -371,7 +375,7 @@ function play() {
     app.resumeWhenSeen = true;
     return;
   }
-  if (app.editing) {
+  if (app.pending) {
     // An edit is being checked by the worker: Play applies to the run it leaves.
     app.playAfterEdit = true;
     return;
@@ -429,7 +433,8 @@ function action(name) {
     dropLoaded();
     link.step(1);
   }
-  if (name === 'reset') newRun(keepPlaying());
+  // A Reset waits for the edits made before it, so it restarts the run they leave.
+  if (name === 'reset') inTurn(() => newRun(keepPlaying()));
   if (name === 'seed') change('seed', String(Math.floor(Math.random() * 2 ** 31)));
 }
 
@@ -448,8 +453,22 @@ async function choosePreset(name) {
   newRun(keepPlaying());
 }
 
-/** Edits waiting for the worker's check, applied strictly in the order they were made. */
-let edits = Promise.resolve();
+/** Edits and Resets waiting their turn: applied strictly in the order they were made. */
+let actions = Promise.resolve();
+
+/** Run `act` (an edit or a Reset) after every action made before it; Play pressed meanwhile
+ * applies to the run the last one leaves. */
+function inTurn(act) {
+  app.pending += 1;
+  actions = actions.then(act).catch((e) => view.showMessage('edit', 'error', e.message)).finally(() => {
+    app.pending -= 1;
+    if (!app.pending && app.playAfterEdit) {
+      app.playAfterEdit = false;
+      play();
+    }
+  });
+  return actions;
+}
 
 /** Apply one edited setting; a refused value is explained and the control reverts. Only the
  * settings the schema marks live change a run in place; every other edit starts a new run. The page
@@ -457,15 +476,7 @@ let edits = Promise.resolve();
  * waits for it and applies on top of it (it is never dropped as stale), so two quick edits
  * start two runs and the last one made is the run shown. A preset chosen meanwhile wins. */
 function change(key, raw) {
-  app.editing = (app.editing || 0) + 1;
-  edits = edits.then(() => applyEdit(key, raw)).catch((e) => view.showMessage('edit', 'error', e.message)).finally(() => {
-    app.editing -= 1;
-    if (!app.editing && app.playAfterEdit) {
-      app.playAfterEdit = false;
-      play();
-    }
-  });
-  return edits;
+  return inTurn(() => applyEdit(key, raw));
 }
 
 /** Check one edited setting in the worker and apply it: live (the budget) or as a new run. */
@@ -475,7 +486,7 @@ async function applyEdit(key, raw) {
   if (app.config !== base) return; // a preset or an opened file replaced the config meanwhile: it wins
   if (errors.length || !config) {
     view.showMessage('edit', 'error', errors.map((e) => e.message).join('; '));
-    render();
+    render(key);
     return;
   }
   view.clearMessage('edit');
