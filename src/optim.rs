@@ -185,6 +185,7 @@ mod tests {
             eps: 1e-8,
             warmup_steps: 0,
             warmup_from_zero: false,
+            embed_l1: 0.0,
             method: crate::config::Method::Adamw,
         };
         let start = [0.5f32, -1.0, 2.0];

@@ -71,11 +71,14 @@ fn pair_model_memorises_and_sheds_weight_where_its_reference_does() {
     assert!((200..=300).contains(&s.summary().train_step_90.unwrap()), "{:?}", s.summary());
 }
 
+/// Liu et al.'s permutation run (docs/science.md §2) at their grid's cell where their run
+/// groks (train 90 % at 362, test at 1,690): S3 generalises from 24 of its 36 pairs once the
+/// model multiplies its embeddings as matrices. Train passes 90 % where both sides' seeds
+/// did at this cell (Groklab's 24 seeds 280–760, the reference's 12 seeds 260–550), and the
+/// test pass comes over 1,000 steps later (the promise, grokking, is checked by `run`).
 #[test]
-fn s3_is_too_small_to_generalise_and_says_so() {
-    // 36 pairs: every model here memorises; a memorising network answers with group elements
-    // its row already used for other pairs, so test accuracy sits at 0 (a Latin square).
+fn s3_groks_as_liu_s_permutation_run() {
     let s = run("permutations-s3");
-    assert_eq!(s.phase, Phase::Memorization);
-    assert!(s.final_test_acc < 0.2, "{s:?}");
+    assert!((260..=760).contains(&s.train_step_90.unwrap()), "{s:?}");
+    assert!(s.final_test_acc == 1.0, "{s:?}");
 }

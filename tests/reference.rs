@@ -115,6 +115,59 @@ fn toy_model_matches_an_f64_forward() {
 }
 
 #[test]
+fn permutation_toy_multiplies_its_embeddings_as_matrices() {
+    // Liu et al.'s permutation model: Dec(A_a A_b), each 9-d embedding a 3 × 3 matrix read
+    // row-major (torch's `reshape(bs, 3, 3)`).
+    let s = trained(config("permutations-s3", &[("model.widths", "[16, 8]")]), 5);
+    check(&s, "toy product", |p, i, test| {
+        let (a, b) = tokens(&s, i, test);
+        let e = mat(p, "embed.tokens");
+        let (x, y) = (row(e, a), row(e, b));
+        let z = (0..9).map(|rc| (0..3).map(|k| x[rc / 3 * 3 + k] * y[k * 3 + rc % 3]).sum()).collect();
+        decoder(p, z, true)
+    });
+    // A product needs square matrices; the toy model does not concatenate.
+    let refused = |sets: &[(&str, &str)]| {
+        let pairs: Vec<(String, String)> = sets.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        presets::find("permutations-s3").unwrap().config.with_overrides(&pairs).unwrap_err().field
+    };
+    assert_eq!(refused(&[("model.d_emb", "8")]), "model.d_emb");
+    assert_eq!(refused(&[("model.combine", "concat")]), "model.combine");
+}
+
+#[test]
+fn embedding_l1_adds_lambda_sign_over_the_operands_entries_to_the_gradient() {
+    // Plain SGD on the embeddings alone (the decoder's lr 0): with λ the first update moves
+    // each operand's entry by a further −lr·λ·sign(E)/54 (the mean over 6 × 9 entries), and
+    // the '=' row not at all, as torch's gradient of λ·mean|E| over the 6 operands.
+    let (lr, lambda) = (0.1, 1.0);
+    let base = [("optim.method", "sgd"), ("optim.embed.lr", "0.1"), ("optim.rest.lr", "0"), ("optim.embed.weight_decay", "0"), ("train.eval_every", "1")];
+    let start = Session::new(config("permutations-s3", &base), &device::cpu()).unwrap();
+    let e0 = params(&start)["embed.tokens"].1.clone();
+    // The preset's start: (U − ½) · 0.1.
+    assert!(e0.iter().all(|x| x.abs() <= 0.05) && e0.iter().any(|x| x.abs() > 0.04), "embeddings in ±0.05: {e0:?}");
+    let moved = |l1: &str| {
+        let mut sets = base.to_vec();
+        sets.push(("optim.embed_l1", l1));
+        let s = trained(config("permutations-s3", &sets), 1);
+        (params(&s)["embed.tokens"].1.clone(), s.history()[0].train_loss)
+    };
+    let ((with, _), (without, _)) = (moved("1"), moved("0"));
+    for (i, ((w, wo), e)) in with.iter().zip(&without).zip(&e0).enumerate() {
+        let want = if i < 6 * 9 { -lr * lambda * e.signum() / 54.0 } else { 0.0 };
+        assert!((w - wo - want).abs() < 1e-6, "entry {i}: {} moved, want {want}", w - wo);
+    }
+    // Recorded losses are the task's alone: with nothing moving, λ changes none.
+    let frozen = |l1: &str| {
+        let mut sets = base.to_vec();
+        sets[1] = ("optim.embed.lr", "0");
+        sets.push(("optim.embed_l1", l1));
+        trained(config("permutations-s3", &sets), 1).history()[0].train_loss
+    };
+    assert_eq!(frozen("1"), frozen("0"));
+}
+
+#[test]
 fn mlp_over_concatenated_untied_embeddings_matches_an_f64_forward() {
     let s = trained(config("quick-grok", &[("task.p", "11"), ("model.d_emb", "6"), ("model.tied", "false"), ("model.widths", "[12, 7]")]), 5);
     check(&s, "mlp concat untied", |p, i, test| {

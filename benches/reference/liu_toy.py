@@ -73,28 +73,36 @@ def from_start(path):
     widths = config["model"]["widths"]
     targets = torch.tensor(start["class_targets"], dtype=torch.float32)
     embed = nn.Parameter(t["embed.tokens"][:p].clone())  # the last row is '=', unused by Dec(E_a + E_b)
-    decoder = Decoder(embed.shape[1], widths, targets.shape[1])
-    for k, layer in enumerate(decoder.hidden):
-        linear_from(layer, t, f"decoder.hidden.{k}")
-    linear_from(decoder.out, t, "decoder.out")
+    decoder = decoder_from(t, embed.shape[1], widths, targets.shape[1])
     # The weights came from Groklab; they must at least come from the authors' distributions:
-    # E in [−½, ½), and each Linear in ±1/√fan_in.
+    # E in [−½, ½) (and the decoder PyTorch's, checked by `decoder_from`).
     e = embed.detach()
     assert float(e.abs().max()) <= 0.5 and float(e.std()) > 0.1, "embeddings are not U(-1/2, 1/2)"
+    config = {**config, "optim": {**config["optim"], **LIU_OPTIM}}
+    return config, p, embed, decoder, targets, operand_split(start, "train"), operand_split(start, "test")
+
+
+def decoder_from(tensors, d_in, widths, d_out):
+    """A Decoder with Groklab's start weights, which must come from PyTorch's default Linear
+    init (each weight and bias within ±1/√fan_in)."""
+    decoder = Decoder(d_in, widths, d_out)
+    for k, layer in enumerate(decoder.hidden):
+        linear_from(layer, tensors, f"decoder.hidden.{k}")
+    linear_from(decoder.out, tensors, "decoder.out")
     for layer in [*decoder.hidden, decoder.out]:
         bound = layer.in_features ** -0.5
         for w in (layer.weight, layer.bias):
             w = w.detach()
             assert float(w.abs().max()) <= bound * (1 + 1e-6) and float(w.abs().max()) > 0.5 * bound, \
                 f"a decoder layer is not PyTorch's default init (bound {bound:.4f})"
-    config = {**config, "optim": {**config["optim"], **LIU_OPTIM}}
+    return decoder
 
-    def split(side):
-        s = start[side]
-        tok = torch.tensor(s["tokens"], dtype=torch.long).reshape(s["len"], start["seq_len"])
-        return tok[:, :2], torch.tensor(s["labels"], dtype=torch.long)
 
-    return config, p, embed, decoder, targets, split("train"), split("test")
+def operand_split(start, side):
+    """One side of a start file's split: the (a, b) token columns and the labels."""
+    s = start[side]
+    tok = torch.tensor(s["tokens"], dtype=torch.long).reshape(s["len"], start["seq_len"])
+    return tok[:, :2], torch.tensor(s["labels"], dtype=torch.long)
 
 
 def from_seed(seed, p=10, train_num=45, d_out=30, width=200):

@@ -16,6 +16,7 @@ mod task;
 mod validate;
 
 pub use model::{memory_estimate, Activation, Combine, EmbedInit, ModelConfig, WeightInit};
+pub use validate::product_side;
 pub use task::{InputKind, ModOp, OutputKind, TaskConfig, TeacherInit};
 pub use resolve::{parse_scalar, resolve, Resolution, MODEL_KINDS, TASK_KINDS};
 
@@ -56,6 +57,13 @@ pub struct OptimConfig {
     /// 1). Files written before this setting existed mean false.
     #[serde(default)]
     pub warmup_from_zero: bool,
+    /// λ of an L1 penalty on the embeddings: the training loss gets λ · mean|E| over the
+    /// operands' rows of the token table, as Liu et al.'s permutation code adds (1e-3). Only
+    /// the gradient sees it: recorded losses are the task's. A task of feature vectors has no
+    /// embeddings, so there it does nothing (and the page hides it). Files written before
+    /// this setting existed mean 0.
+    #[serde(default)]
+    pub embed_l1: f64,
     /// The update rule: AdamW, or plain SGD (θ ← θ(1 − lr·λ) − lr·g, no moments), the
     /// dynamics docs/science.md §5's entropic forces are derived for.
     #[serde(default)]
@@ -157,6 +165,11 @@ impl ConfigError {
     }
 }
 
+/// serde's default for the scales that are 1 unless a file says otherwise.
+pub(crate) fn one() -> f64 {
+    1.0
+}
+
 /// serde's default for the flags that are on unless a file says otherwise.
 pub(crate) fn yes() -> bool {
     true
@@ -219,7 +232,7 @@ impl RunConfig {
     pub fn inactive_settings(&self) -> Vec<&'static str> {
         let mut out = Vec::new();
         if !self.task.has_tokens() {
-            out.extend(["optim.embed.lr", "optim.embed.weight_decay"]);
+            out.extend(["optim.embed.lr", "optim.embed.weight_decay", "optim.embed_l1"]);
             if let ModelConfig::Mlp { .. } = self.model {
                 out.extend(["model.d_emb", "model.combine", "model.tied", "model.unembed", "model.bias", "model.equals_row"]);
             }

@@ -9,10 +9,19 @@ use serde_json::Value;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ModelConfig {
-    /// Liu's toy model: Dec(E_a + E_b) (docs/science.md §2).
+    /// Liu's toy model: Dec(E_a + E_b), or Dec(E_a · E_b) for groups (docs/science.md §2).
     Toy {
         /// Embedding dimension.
         d_emb: usize,
+        /// Add the operands' embeddings (Liu's addition), or multiply them as √d × √d
+        /// matrices (Liu's permutation groups). Files written before this setting existed
+        /// mean `sum`.
+        #[serde(default)]
+        combine: Combine,
+        /// Multiplies the initial embeddings (Liu's permutation code draws (U − ½) · 0.1).
+        /// Files written before this setting existed mean 1.
+        #[serde(default = "super::one")]
+        embed_scale: f64,
         /// Hidden widths of the decoder MLP.
         widths: Vec<usize>,
         /// Decoder nonlinearity.
@@ -77,14 +86,18 @@ pub enum ModelConfig {
     },
 }
 
-/// How an MLP combines the two operands' embeddings.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// How a model combines the two operands' embeddings.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Combine {
     /// E_a + E_b
+    #[default]
     Sum,
-    /// [E_a, E_b]
+    /// [E_a, E_b] (an MLP)
     Concat,
+    /// E_a · E_b, each read as a √d × √d matrix, flattened (Liu et al.'s permutation code,
+    /// docs/science.md §2)
+    Product,
 }
 
 /// The initial distribution of Liu's toy model's embeddings (docs/science.md, "Liu's toy").
@@ -134,6 +147,8 @@ impl ModelConfig {
         match kind {
             "toy" => ModelConfig::Toy {
                 d_emb: 1,
+                combine: Combine::Sum,
+                embed_scale: 1.0,
                 widths: vec![200, 200],
                 activation: Activation::Tanh,
                 mse_target_dim: Some(30),

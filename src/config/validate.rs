@@ -5,6 +5,13 @@
 use super::schema::{check_int, check_list, check_real, in_range};
 use super::{ConfigError, Combine, ModelConfig, OptimConfig, RunConfig, TaskConfig, TrainConfig, WeightInit, MAX_P, MEMORY_BUDGET_BYTES};
 
+/// The side m of a d = m² embedding read as an m × m matrix (`Combine::Product`), if d is a
+/// square.
+pub fn product_side(d: usize) -> Option<usize> {
+    let m = (d as f64).sqrt().round() as usize;
+    (m * m == d).then_some(m)
+}
+
 fn is_prime(n: u32) -> bool {
     n >= 2 && (2..).take_while(|d| d * d <= n).all(|d| n % d != 0)
 }
@@ -106,11 +113,20 @@ impl ModelConfig {
                 ))
             }
         };
+        if let ModelConfig::Toy { combine: Combine::Product, d_emb, .. } | ModelConfig::Mlp { combine: Combine::Product, d_emb, .. } = self {
+            if product_side(*d_emb).is_none() {
+                return Err(ConfigError::new("model.d_emb", d_emb, "a product of embeddings reads each as a square matrix: d_emb must be a square (4, 9, 16, …)"));
+            }
+        }
         match self {
-            ModelConfig::Toy { d_emb, widths, mse_target_dim, .. } => {
+            ModelConfig::Toy { d_emb, widths, mse_target_dim, combine, embed_scale, .. } => {
                 needs_tokens("toy")?;
                 check_int("model.d_emb", *d_emb as u64)?;
                 check_list("model.widths", widths)?;
+                check_real("model.embed_scale", *embed_scale)?;
+                if *combine == Combine::Concat {
+                    return Err(ConfigError::new("model.combine", "concat", "the toy model adds its embeddings (sum) or multiplies them (product)"));
+                }
                 if let Some(d) = mse_target_dim {
                     check_int("model.mse_target_dim", *d as u64)?;
                 }
@@ -172,6 +188,7 @@ impl OptimConfig {
         check_real("optim.beta1", self.beta1)?;
         check_real("optim.beta2", self.beta2)?;
         check_real("optim.eps", self.eps)?;
+        check_real("optim.embed_l1", self.embed_l1)?;
         check_int("optim.warmup_steps", self.warmup_steps)
     }
 }

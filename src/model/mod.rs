@@ -189,13 +189,24 @@ impl Embeddings {
     }
 }
 
-/// Liu's toy model: Dec(E_a + E_b).
+/// Liu's toy model: Dec(E_a + E_b), or Dec(E_a · E_b) over √d × √d matrices.
 #[derive(Module, Debug)]
 pub struct Toy {
     /// E
     pub embed: Embeddings,
     /// Dec
     pub decoder: Decoder,
+    /// Sum or matrix product of the operands.
+    #[module(skip)]
+    pub combine: Combine,
+}
+
+/// Each row of `a` and `b` read as an m × m matrix (row-major, as PyTorch's `reshape`), their
+/// products, flattened back: Liu et al.'s permutation model's `matmul(A_a, A_b)`.
+fn matrix_product(a: Tensor<2>, b: Tensor<2>) -> Tensor<2> {
+    let [n, d] = a.dims();
+    let m = crate::config::product_side(d).expect("validation keeps d_emb a square");
+    a.reshape([n, m, m]).matmul(b.reshape([n, m, m])).reshape([n, d])
 }
 
 /// An MLP over the combined operand embeddings, or over raw features.
@@ -240,16 +251,17 @@ impl Network {
         };
         let emb_std = |d: usize| 1.0 / (d as f64).sqrt();
         match (&config.model, input) {
-            (ModelConfig::Toy { d_emb, widths, activation, embed_init, .. }, _) => Network::Toy(Toy {
+            (ModelConfig::Toy { d_emb, widths, activation, embed_init, combine, embed_scale, .. }, _) => Network::Toy(Toy {
                 embed: Embeddings {
                     tokens: match embed_init {
-                        EmbedInit::Normal => init.normal([vocab, *d_emb], emb_std(*d_emb)),
-                        EmbedInit::Uniform => init.uniform([vocab, *d_emb], 0.5),
+                        EmbedInit::Normal => init.normal([vocab, *d_emb], emb_std(*d_emb) * embed_scale),
+                        EmbedInit::Uniform => init.uniform([vocab, *d_emb], 0.5 * embed_scale),
                     },
                     second: None,
                     positions: None,
                 },
                 decoder: Decoder::new(&mut init, *d_emb, widths, out, *activation),
+                combine: *combine,
             }),
             (ModelConfig::Mlp { widths, activation, bias, init: scheme, .. }, InputKind::Features { dim }) => Network::Mlp(Mlp {
                 embed: None,
@@ -267,7 +279,7 @@ impl Network {
             ) => {
                 let rows = if *equals_row { vocab } else { vocab - 1 };
                 let fan_in = match combine {
-                    Combine::Sum => *d_emb,
+                    Combine::Sum | Combine::Product => *d_emb,
                     Combine::Concat => 2 * d_emb,
                 };
                 let fan_out = if *unembed { *d_emb } else { out };
@@ -335,6 +347,19 @@ impl Network {
         }
     }
 
+    /// λ · mean|E| over the operands' rows (the first `operands`) of the token tables: the L1
+    /// penalty Liu et al.'s permutation code adds to its loss (`optim.embed_l1`).
+    pub fn embed_l1(&self, operands: usize, lambda: f64) -> Option<Tensor<1>> {
+        let embed = self.embeddings()?;
+        let rows = |t: Tensor<2>| {
+            let [n, d] = t.dims();
+            t.slice([0..operands.min(n), 0..d])
+        };
+        let mut tables = vec![rows(embed.tokens.val())];
+        tables.extend(embed.second.as_ref().map(|s| rows(s.val())));
+        Some(Tensor::cat(tables, 0).abs().mean().mul_scalar(lambda))
+    }
+
     /// The network's output for a batch: logits, or predicted vectors.
     pub fn forward(&self, input: Input) -> Tensor<2> {
         let rep = self.representation(input);
@@ -371,7 +396,13 @@ impl Network {
     /// position (after the final LayerNorm, when there is one).
     pub fn representation(&self, input: Input) -> Tensor<2> {
         match (self, input) {
-            (Network::Toy(m), Input::Tokens(cols)) => m.decoder.features(m.embed.lookup(cols, 0) + m.embed.lookup(cols, 1)),
+            (Network::Toy(m), Input::Tokens(cols)) => {
+                let (ea, eb) = (m.embed.lookup(cols, 0), m.embed.lookup(cols, 1));
+                m.decoder.features(match m.combine {
+                    Combine::Product => matrix_product(ea, eb),
+                    Combine::Sum | Combine::Concat => ea + eb,
+                })
+            }
             (Network::Mlp(m), Input::Features(x)) => m.decoder.features(x.clone()),
             (Network::Mlp(m), Input::Tokens(cols)) => {
                 let embed = m.embed.as_ref().expect("token MLPs have embeddings");
@@ -379,6 +410,7 @@ impl Network {
                 let x = match m.combine {
                     Combine::Sum => ea + eb,
                     Combine::Concat => Tensor::cat(vec![ea, eb], 1),
+                    Combine::Product => matrix_product(ea, eb),
                 };
                 m.decoder.features(x)
             }

@@ -11,7 +11,8 @@
 //! stacked), its data is uploaded by `DeviceSplit::upload`, its objective comes from
 //! `objective_for`. tests/batched.rs holds the two to that.
 //!
-//! Covered: Liu's toy model and the MLP (tokens or features). A transformer, snapshots, the
+//! Covered: Liu's toy model (summed embeddings, no L1) and the MLP (tokens or features). A
+//! transformer, Liu's permutation model, snapshots, the
 //! NTK or Grokfast make a run train alone ([`batch_key`](super::batch_key) is `None`);
 //! [`train_runs`](super::train_runs) does that fallback. Batched records carry no symmetry balance (an inside view, not the summary's).
 

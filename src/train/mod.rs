@@ -28,7 +28,7 @@ use crate::config::{Activation, ModOp, ModelConfig, RunConfig, TaskConfig};
 use crate::model::Network;
 use crate::optim::{param_ids, AdamW, GroupRates};
 use crate::rng::Rng;
-use crate::tasks::{self, Dataset};
+use crate::tasks::{self, Dataset, InputKind};
 use crate::transfer::{move_module, move_tensor, read};
 use burn::module::{Module, ParamId};
 use burn::optim::GradientsParams;
@@ -282,7 +282,14 @@ impl Session {
         let batch = self.next_batch();
         let split = batch.as_ref().unwrap_or(&self.train);
         let out = model.forward(split.input());
-        let loss = self.objective.loss(out, split);
+        let mut loss = self.objective.loss(out, split);
+        let l1 = self.config.optim.embed_l1;
+        if let (true, InputKind::Tokens { vocab, .. }) = (l1 > 0.0, self.data.input) {
+            // The operands are every token but '=' (the vocabulary's last).
+            if let Some(penalty) = model.embed_l1(vocab - 1, l1) {
+                loss = loss + penalty;
+            }
+        }
         let mut grads = GradientsParams::from_grads(loss.backward(), &model);
         let raw = record.then(|| {
             let device = self.device.clone().inner();

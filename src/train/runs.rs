@@ -2,16 +2,19 @@
 //! [`BatchedSession`], a config that cannot be batched a [`Session`] of its own.
 
 use super::{BatchedSession, Record, Session, Status, Summary};
-use crate::config::{ModelConfig, RunConfig};
+use crate::config::{Combine, ModelConfig, RunConfig};
 use crate::tasks;
 use burn::tensor::Device;
 
 /// The part of a config that fixes tensor shapes and the step schedule, as a string; `None`
-/// when the run cannot be batched (a transformer, snapshots, the NTK or Grokfast on).
+/// when the run cannot be batched (a transformer, Liu's permutation model, snapshots, the NTK
+/// or Grokfast on).
 /// Configs with equal keys can share a [`BatchedSession`].
 pub fn batch_key(config: &RunConfig) -> Option<String> {
     let t = &config.train;
-    if matches!(config.model, ModelConfig::Transformer { .. }) || t.snapshot_every != 0 || t.ntk_every != 0 || t.grokfast.is_some() {
+    // Liu's permutation model (a product of embeddings, an L1 on them) trains alone too.
+    let permutation_toy = matches!(config.model, ModelConfig::Toy { combine: Combine::Product, .. }) || config.optim.embed_l1 > 0.0;
+    if matches!(config.model, ModelConfig::Transformer { .. }) || permutation_toy || t.snapshot_every != 0 || t.ntk_every != 0 || t.grokfast.is_some() {
         return None;
     }
     // The scalars each run may have its own of; everything else must be equal.
