@@ -43,13 +43,21 @@ def same_start(args):
           f"at most (step {worst[1]}; limit {args.tol:g})")
 
 
+def rqi_of(rec):
+    """A record's RQI, or Liu's group RQI for a permutation run (Groklab: in its measures)."""
+    for key in ("rqi", "group_rqi"):
+        value = rec.get(key, (rec.get("measures") or {}).get(key))
+        if value is not None:
+            return value
+    return None
+
+
 def rqi_step(run, at=0.95):
-    """First recorded step with RQI above `at` (Groklab: in the records' measures); "–"
-    for a run that records no RQI."""
-    if not any(rec.get("rqi", (rec.get("measures") or {}).get("rqi")) is not None for rec in run["history"]):
+    """First recorded step with RQI above `at`; "–" for a run that records no RQI."""
+    if not any(rqi_of(rec) is not None for rec in run["history"]):
         return "–"
     for rec in run["history"]:
-        value = rec.get("rqi", (rec.get("measures") or {}).get("rqi"))
+        value = rqi_of(rec)
         if value is not None and value > at:
             return rec["step"]
     return None

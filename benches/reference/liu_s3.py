@@ -61,6 +61,7 @@ def liu_table(n):
 
 def same_answer_pairs(pairs, answers):
     """The notebook's P0: every two pairs of the table with the same answer (90 for S3)."""
+    assert len(pairs) == math.factorial(N) ** 2, "the whole table"
     return [(pairs[i].tolist(), pairs[j].tolist()) for i in range(len(pairs)) for j in range(i + 1, len(pairs))
             if answers[i] == answers[j]]
 
@@ -130,7 +131,9 @@ def train(config, cell, embed, decoder, targets, train_split, test_split, steps,
     lr, wd = cell
     opt_embed = torch.optim.AdamW([embed], lr=1e-3, weight_decay=0.0)
     opt_dec = torch.optim.AdamW(decoder.parameters(), lr=lr, weight_decay=wd)
-    p0 = same_answer_pairs(*liu_table(N))
+    # Over the table the run trains on (train and test together): theirs from --seed,
+    # Groklab's (its transpose) from --start.
+    p0 = same_answer_pairs(torch.cat([train_split[0], test_split[0]]), torch.cat([train_split[1], test_split[1]]))
     params = [embed, *decoder.parameters()]
 
     def evaluate(x, y):

@@ -254,6 +254,7 @@ mod tests {
             fourier: None,
             neurons: None,
             liu: None,
+            group_rqi: None,
             answers: Some(Answers { n: 10, predicted, truth: (0..n as i32).map(|i| i % 7).collect(), train: (0..n).map(|i| i % 2 == 0).collect() }),
             fallibility: Some(Fallibility { train: f.0, test: f.1 }),
             ntk: None,

@@ -1,6 +1,7 @@
 //! Liu et al.'s effective theory of representation learning for the toy addition task
 //! (docs/science.md §2): parallelograms, the representation quality index RQI, the predicted
-//! accuracy Acc^ and the effective loss l_eff.
+//! accuracy Acc^ and the effective loss l_eff; and the RQI their permutation code computes for
+//! a group's product model.
 
 use super::Matrix;
 use std::collections::HashMap;
@@ -64,6 +65,40 @@ pub fn rqi(e: &Matrix, pairs: &[(usize, usize)]) -> f64 {
     }
     let z = standardise(e);
     p0.iter().filter(|&&q| present(&z, q)).count() as f64 / p0.len() as f64
+}
+
+/// A same-answer pair of a group's table counts as present when the mean squared difference of
+/// the two products is below this (Liu et al.'s permutation code).
+pub const GROUP_PRESENT_BELOW: f64 = 0.5;
+
+/// The RQI Liu et al.'s permutation code computes for Dec(E_a · E_b) (docs/science.md §2, the
+/// permutation toy): the embeddings divided by their root mean square and read row-major as
+/// m × m matrices; of every two examples of the whole `table` (a, b, answer) with the same
+/// answer, the share whose products differ by a mean square below 0.5. `None` when the
+/// embedding width is not a square or no two examples share an answer.
+pub fn group_rqi(e: &Matrix, table: &[(usize, usize, usize)]) -> Option<f64> {
+    let m = (e.cols as f64).sqrt().round() as usize;
+    if m * m != e.cols || e.values.is_empty() {
+        return None;
+    }
+    let rms = (e.values.iter().map(|x| x * x).sum::<f64>() / e.values.len() as f64).sqrt().max(f64::MIN_POSITIVE);
+    let product = |a: usize, b: usize| -> Vec<f64> {
+        let (x, y) = (e.row(a), e.row(b));
+        (0..m * m).map(|rc| (0..m).map(|k| x[rc / m * m + k] * y[k * m + rc % m]).sum::<f64>() / (rms * rms)).collect()
+    };
+    let products: Vec<Vec<f64>> = table.iter().map(|&(a, b, _)| product(a, b)).collect();
+    let (mut same, mut present) = (0usize, 0usize);
+    for i in 0..table.len() {
+        for j in i + 1..table.len() {
+            if table[i].2 != table[j].2 {
+                continue;
+            }
+            same += 1;
+            let msd = products[i].iter().zip(&products[j]).map(|(u, v)| (u - v).powi(2)).sum::<f64>() / (m * m) as f64;
+            present += usize::from(msd < GROUP_PRESENT_BELOW);
+        }
+    }
+    (same > 0).then(|| present as f64 / same as f64)
 }
 
 /// Acc^ = |D̄| / |D0|: D̄ is D plus every pair (i, j) that forms a present parallelogram with a
@@ -316,5 +351,39 @@ mod tests {
         let random = Matrix { rows: p, cols: 8, values: rng.normals(p * 8, 1.0).into_iter().map(f64::from).collect() };
         let train = &all[..7];
         assert!((predicted_accuracy(&random, train, &all) - 7.0 / 21.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn group_rqi_counts_same_answer_products_as_computed_by_hand() {
+        // Scalars (1 × 1 matrices) 1 and 2, RMS √2.5: the products a·b/2.5 are 0.8 for (0, 1)
+        // and (1, 0), which share answer 0 and agree; 0.4 for (0, 0) and 1.6 for (1, 1), which
+        // share answer 1 and differ by 1.44 ≥ 0.5. One of two present.
+        let e = Matrix { rows: 2, cols: 1, values: vec![1.0, 2.0] };
+        let table = [(0, 1, 0), (1, 0, 0), (0, 0, 1), (1, 1, 1)];
+        assert_eq!(group_rqi(&e, &table), Some(0.5));
+        // A width that is not a square has no matrices to multiply.
+        assert_eq!(group_rqi(&Matrix { rows: 2, cols: 3, values: vec![1.0; 6] }, &table), None);
+    }
+
+    #[test]
+    fn a_faithful_representation_of_s3_has_group_rqi_one_and_random_embeddings_less() {
+        // Permutation matrices, P_σ e_c = e_σ(c), multiply as the group composes (σ∘τ), which
+        // is Groklab's table: every same-answer product agrees, over the table's 90 such pairs.
+        let perms = crate::tasks::permutations(3);
+        let index = |p: &[usize]| perms.iter().position(|q| q == p).unwrap();
+        let table: Vec<(usize, usize, usize)> = (0..6)
+            .flat_map(|s| (0..6).map(move |t| (s, t)))
+            .map(|(s, t)| (s, t, index(&perms[t].iter().map(|&i| perms[s][i]).collect::<Vec<_>>())))
+            .collect();
+        let same: usize = (0..36).map(|i| (i + 1..36).filter(|&j| table[i].2 == table[j].2).count()).sum();
+        assert_eq!(same, 90, "the notebook's P0_num");
+        let matrices: Vec<f64> = perms
+            .iter()
+            .flat_map(|p| (0..9).map(move |rc| if rc / 3 == p[rc % 3] { 1.0 } else { 0.0 }))
+            .collect();
+        assert_eq!(group_rqi(&Matrix { rows: 6, cols: 9, values: matrices }, &table), Some(1.0));
+        let mut rng = Rng::new(3, 0);
+        let random = Matrix { rows: 6, cols: 9, values: rng.normals(54, 1.0).into_iter().map(f64::from).collect() };
+        assert!(group_rqi(&random, &table).unwrap() < 0.5);
     }
 }

@@ -3,7 +3,7 @@
 
 use super::fourier::{cross_entropy, fourier_power, gini, key_frequencies, neuron_frequencies, neuron_frequencies_2d, neuron_key_frequencies, restrict_logits};
 use super::geometry::{effective_dimension, pca};
-use super::liu::{effective_loss, parallelograms, predicted_accuracy, present_parallelograms, rqi};
+use super::liu::{effective_loss, group_rqi, parallelograms, predicted_accuracy, present_parallelograms, rqi};
 use super::Matrix;
 use serde::{Deserialize, Serialize};
 
@@ -27,6 +27,10 @@ pub struct Snapshot {
     /// Liu's effective theory (docs/science.md §2); the toy addition task only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub liu: Option<Liu>,
+    /// Liu's RQI for a group's product model (docs/science.md §2, the permutation toy);
+    /// permutation tasks whose model multiplies its embeddings only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_rqi: Option<f64>,
     /// Modular tasks: each hidden neuron's input over the first operand, in Fourier terms.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub neurons: Option<Neurons>,
@@ -148,6 +152,9 @@ pub struct Measures {
     /// Representation quality index (§2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rqi: Option<f64>,
+    /// Liu's RQI for a group's product model (§2, the permutation toy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_rqi: Option<f64>,
     /// Liu's predicted accuracy Acc^ (§2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub predicted_accuracy: Option<f64>,
@@ -190,6 +197,7 @@ impl Snapshot {
                 n.share.iter().filter(|&&s| s > PERIODIC_SHARE).count() as f64 / n.share.len() as f64
             }),
             rqi: liu.map(|l| l.rqi),
+            group_rqi: self.group_rqi,
             predicted_accuracy: liu.map(|l| l.predicted_accuracy),
             effective_loss: liu.map(|l| l.effective_loss),
             ntk_entropy: self.ntk.as_ref().map(|k| k.entropy),
@@ -244,7 +252,9 @@ pub enum TaskFacts {
     Modular { p: usize, add: bool },
     /// Liu's non-modular addition of 0…p−1.
     Addition { p: usize },
-    /// Anything else with operands (permutations): no task-specific analysis.
+    /// Composition in S_n; `product` when the model multiplies its embeddings (Liu's group RQI).
+    Permutation { product: bool },
+    /// Anything else: no task-specific analysis.
     Other,
 }
 
@@ -365,7 +375,15 @@ pub fn analyse(
         }
         a
     });
-    Snapshot { step, embeddings: embeddings.map(|e| (0..e.rows).map(|r| e.row(r).iter().map(|&x| x as f32).collect()).collect()), geometry, fourier, neurons, liu, answers, fallibility: None, ntk: None, neuron_balance: None }
+    // Over the whole table, as the notebook counts (training and held-out pairs alike).
+    let group = match (facts, &embeddings) {
+        (TaskFacts::Permutation { product: true }, Some(e)) => {
+            let table: Vec<(usize, usize, usize)> = examples.iter().map(|x| (x.a, x.b, x.label)).collect();
+            group_rqi(e, &table).map(round)
+        }
+        _ => None,
+    };
+    Snapshot { step, embeddings: embeddings.map(|e| (0..e.rows).map(|r| e.row(r).iter().map(|&x| x as f32).collect()).collect()), geometry, fourier, neurons, liu, group_rqi: group, answers, fallibility: None, ntk: None, neuron_balance: None }
 }
 
 /// The rows of `m` (one per example) as the p² × cols table of every pair (a, b), row a·p + b;

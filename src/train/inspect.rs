@@ -94,6 +94,9 @@ impl Session {
         let facts = match &self.config.task {
             TaskConfig::Modular { p, op, .. } => TaskFacts::Modular { p: *p as usize, add: *op == ModOp::Add },
             TaskConfig::Addition { p, .. } => TaskFacts::Addition { p: *p as usize },
+            TaskConfig::Permutation { .. } => TaskFacts::Permutation {
+                product: matches!(self.config.model, ModelConfig::Toy { combine: Combine::Product, .. } | ModelConfig::Mlp { combine: Combine::Product, .. }),
+            },
             _ => TaskFacts::Other,
         };
         let operands = match self.data.input {

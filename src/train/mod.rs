@@ -24,7 +24,7 @@ pub use objective::REGRESSION_TOLERANCE;
 use crate::analysis::snapshot::{analyse, is_snapshot_step, Example, Fallibility, Measures, Snapshot, Spectrum, TaskFacts};
 use crate::analysis::algorithms::AlgorithmGraph;
 use crate::analysis::Matrix;
-use crate::config::{Activation, ModOp, ModelConfig, RunConfig, TaskConfig};
+use crate::config::{Activation, Combine, ModOp, ModelConfig, RunConfig, TaskConfig};
 use crate::model::Network;
 use crate::optim::{param_ids, AdamW, GroupRates};
 use crate::rng::Rng;

@@ -1,6 +1,7 @@
 // The inside measures over training, one point per snapshot: Gini of the Fourier norms,
 // key-frequency share, Nanda's restricted and excluded loss (docs/science.md §3), RQI and Acc^ beside the
-// real test accuracy (Liu, §2), and the effective dimension of the embeddings.
+// real test accuracy (Liu, §2; for a group's product model his group RQI), and the effective
+// dimension of the embeddings.
 
 import { viewText, LineChart } from './parts.js';
 
@@ -11,6 +12,7 @@ const SERIES = [
   // the snapshot's step (a record holds its measures as fields of its own).
   ['periodic', 'periodic neurons (share)', '#db2777', (s, record) => record?.periodic_neurons],
   ['rqi', 'RQI', '#16a34a', (s) => s.liu?.rqi],
+  ['group_rqi', 'RQI (group products)', '#15803d', (s) => s.group_rqi],
   ['acc_hat', 'Acc^ (predicted)', '#ca8a04', (s) => s.liu?.predicted_accuracy],
   ['eff_dim', 'effective dimension / 10', '#6b7280', (s) => (s.geometry ? s.geometry.effective_dim / 10 : undefined)],
 ];
