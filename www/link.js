@@ -9,11 +9,13 @@
 // CLI's --axis syntax), `sweep.seeds` and `sweep.batch` (the most runs trained as one model;
 // sweep.js) are page options, not run settings.
 
+import { TABS } from './tabs.js';
+
 /** The landscape simulator's settings in the link (src/landscape, LandscapeConfig). */
 export const LANDSCAPE_KEYS = ['data', 'nodes', 'beta', 'mu', 'seed'].map((k) => `landscape.${k}`);
 
 /** Page options that live in the link but are not part of the run config. */
-export const PAGE_KEYS = ['preset', 'backend', 'autoplay', 'logx', 'at', 'views', 'settings', 'lesson', 'lesson.step', 'sweep.x', 'sweep.y', 'sweep.seeds', 'sweep.batch', ...LANDSCAPE_KEYS];
+export const PAGE_KEYS = ['preset', 'backend', 'autoplay', 'logx', 'at', 'tab', 'views', 'settings', 'lesson', 'lesson.step', 'sweep.x', 'sweep.y', 'sweep.seeds', 'sweep.batch', ...LANDSCAPE_KEYS];
 
 /** The leaves of a config as [dotted key, string value] pairs, in a stable order. */
 export function flatten(value, prefix = '') {
@@ -46,7 +48,7 @@ export function toHash(config, page) {
   return '#' + params.toString();
 }
 
-/** Check the page options a link sets (the preset, `backend`, `at`, `autoplay`, `logx`):
+/** Check the page options a link sets (the preset, `backend`, `at`, `tab`, `autoplay`, `logx`):
  * each bad one is named in `problems` and dropped, so its default stands in. Returns the
  * preset to start from (the first when the link names none, or an unknown one). The
  * figure's, the lesson's and the landscape's keys are checked by their modules. */
@@ -66,6 +68,10 @@ export function checkPage(page, presets, problems) {
   if (page.at !== undefined && !/^[1-9]\d*$/.test(page.at)) {
     problems.push(`at = ${page.at}: must be a step (a positive whole number)`);
     delete page.at;
+  }
+  if (page.tab !== undefined && !TABS.includes(page.tab)) {
+    problems.push(`tab = ${page.tab}: must be ${TABS.slice(0, -1).join(', ')} or ${TABS.at(-1)}`);
+    delete page.tab;
   }
   for (const key of ['autoplay', 'logx']) {
     if (page[key] !== undefined && !['0', '1'].includes(page[key])) {

@@ -154,3 +154,33 @@ test('50 random malformed links: every page comes up, injects nothing and names 
   }
   await page.close();
 });
+
+test('the views below the curves are tabs: one shown at a time, the tab in the link, a bad tab named', async () => {
+  const shown = (page) => page.evaluate(() => ['inside', 'sweep', 'landscape'].filter((id) => !document.getElementById(id).hidden));
+  const selected = (page) => page.evaluate(() => [...document.querySelectorAll('.view-tabs [aria-selected=true]')].map((b) => b.dataset.tab));
+  // A plain link opens on the inside views.
+  const page = await open(browser, '#preset=quick-grok&backend=cpu');
+  assert.deepEqual(await shown(page), ['inside']);
+  assert.deepEqual(await selected(page), ['inside']);
+  // A click on a tab shows its view alone and puts it in the link.
+  await page.click('#tab-sweep');
+  assert.deepEqual(await shown(page), ['sweep']);
+  assert.ok(await page.isVisible('#sweep-run'), 'the phase diagram panel can be used');
+  assert.ok(!(await page.isVisible('#view-embedding')), 'the inside views are not drawn beside it');
+  assert.match(await page.evaluate(() => location.hash), /[#&]tab=sweep(&|$)/);
+  // The arrow keys move along the tab list.
+  await page.keyboard.press('ArrowRight');
+  assert.deepEqual(await shown(page), ['landscape']);
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'tab-landscape');
+  // The link opens on its tab, and a link about the landscape opens on it without one.
+  await open(browser, '#preset=quick-grok&backend=cpu&tab=sweep', page);
+  assert.deepEqual(await shown(page), ['sweep']);
+  await open(browser, '#preset=quick-grok&backend=cpu&landscape.data=500', page);
+  assert.deepEqual(await shown(page), ['landscape']);
+  // A tab that does not exist is named, and the inside views stand in.
+  await open(browser, '#preset=quick-grok&backend=cpu&tab=nope', page);
+  assert.deepEqual(await shown(page), ['inside']);
+  assert.match(await page.textContent('#messages'), /tab = nope: must be inside, sweep or landscape/);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});

@@ -129,6 +129,7 @@ test('a sweep.json from the CLI opens in the phase-diagram panel, and its cells 
 
 test('a sweep that cannot run says why', async () => {
   const page = await open(browser, '#preset=quick-grok&backend=cpu');
+  await page.click('#tab-sweep');
   await page.selectOption('#sweep-x-key', 'optim.rest.lr');
   await page.fill('#sweep-x-from', '-1');
   await page.fill('#sweep-x-to', '1');
