@@ -4,12 +4,11 @@
 //
 // Config settings are the config's leaves under dotted keys (arrays as JSON). `preset` picks
 // the starting config; `backend`, `autoplay`, `logx`, `at` (the step the inside views show),
-// the landscape simulator's `landscape.*`, a figure's `views` and `settings` (figure.js) and a
-// lesson's `lesson` and `lesson.step` (lesson.js) and a sweep's axes `sweep.x`, `sweep.y` (the
+// `tab` (the view shown below the curves: tabs.js), the landscape simulator's `landscape.*`, a
+// figure's `views` and `settings` (figure.js) and a lesson's `lesson` and `lesson.step`
+// (lessons.js) and a sweep's axes `sweep.x`, `sweep.y` (the
 // CLI's --axis syntax), `sweep.seeds` and `sweep.batch` (the most runs trained as one model;
 // sweep.js) are page options, not run settings.
-
-import { TABS } from './tabs.js';
 
 /** The landscape simulator's settings in the link (src/landscape, LandscapeConfig). */
 export const LANDSCAPE_KEYS = ['data', 'nodes', 'beta', 'mu', 'seed'].map((k) => `landscape.${k}`);
@@ -48,10 +47,10 @@ export function toHash(config, page) {
   return '#' + params.toString();
 }
 
-/** Check the page options a link sets (the preset, `backend`, `at`, `tab`, `autoplay`, `logx`):
+/** Check the page options a link sets (the preset, `backend`, `at`, `autoplay`, `logx`):
  * each bad one is named in `problems` and dropped, so its default stands in. Returns the
  * preset to start from (the first when the link names none, or an unknown one). The
- * figure's, the lesson's and the landscape's keys are checked by their modules. */
+ * figure's, the lesson's, the landscape's and the tab's keys are checked by their modules. */
 export function checkPage(page, presets, problems) {
   let preset = presets[0];
   if (page.preset !== undefined) {
@@ -68,10 +67,6 @@ export function checkPage(page, presets, problems) {
   if (page.at !== undefined && !/^[1-9]\d*$/.test(page.at)) {
     problems.push(`at = ${page.at}: must be a step (a positive whole number)`);
     delete page.at;
-  }
-  if (page.tab !== undefined && !TABS.includes(page.tab)) {
-    problems.push(`tab = ${page.tab}: must be ${TABS.slice(0, -1).join(', ')} or ${TABS.at(-1)}`);
-    delete page.tab;
   }
   for (const key of ['autoplay', 'logx']) {
     if (page[key] !== undefined && !['0', '1'].includes(page[key])) {

@@ -9,7 +9,7 @@ import { landscapeSettings } from './views/landscape.js';
 import { figureOptions, applyFigureMode, watchSeen, watchTab, reportHeight } from './figure.js';
 import { openLesson } from './lessons.js';
 import { showComparison } from './files.js';
-import { tabOf, showTab } from './tabs.js';
+import { tabOf, showTab, checkTab } from './tabs.js';
 
 /** The page around the run. main.js sets its parts once made: the views (`curves`, `inside`,
  * `landscape`, `lessonView`), `run` (run.js), `edits` (edits.js) and `phaseDiagram`. */
@@ -47,6 +47,7 @@ export class Page {
       overrides = [...start.overrides, ...overrides];
     }
     const preset = checkPage(page, app.presets, problems);
+    checkTab(page, problems);
     const figure = figureOptions(page);
     problems.push(...figure.problems);
     applyFigureMode(document, figure);

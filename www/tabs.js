@@ -6,6 +6,14 @@
 /** The tabs, by their link name: each is the section with that id. */
 export const TABS = ['inside', 'sweep', 'landscape'];
 
+/** Check the link's `tab`: a tab that does not exist is named in `problems` and dropped. */
+export function checkTab(page, problems) {
+  if (page.tab !== undefined && !TABS.includes(page.tab)) {
+    problems.push(`tab = ${page.tab}: must be ${TABS.slice(0, -1).join(', ')} or ${TABS.at(-1)}`);
+    delete page.tab;
+  }
+}
+
 /** The tab a link's page options open on. */
 export function tabOf(page) {
   if (TABS.includes(page.tab)) return page.tab;
