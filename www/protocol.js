@@ -14,7 +14,7 @@
 //                 | records {run, records, snapshots, graph, step, status, summary, seconds, steps, at, backend}
 //                 | batchCreated {run, backend, fellBack, size} | batchRecords {run, runs: [{status, summary}], step, status, seconds, steps, at, backend}
 //                 | switched {run, backend, step, adapter} | switchFailed {run, backend, target, message}
-//                 | stopped {run, step, status} (the training loop ended: paused, finished or failed)
+//                 | stopped {run, step, status} (the training loop ended: paused, finished or diverged; a failed one sends error)
 //                 | error {run, during, message, backend}
 //
 // Every run has an id, chosen by the page when it asks for the run. Messages about a run
