@@ -4,6 +4,7 @@
 //! See ARCHITECTURE.md for a map of the modules.
 
 pub mod analysis;
+pub mod axis;
 pub mod config;
 pub mod landscape;
 pub mod device;

@@ -2,66 +2,134 @@
 //! rate and decoupled weight decay (Liu et al.'s phase diagrams vary them separately).
 //!
 //! It is written out, rather than taken from burn, so that its state can move between
-//! devices with asynchronous reads ([`AdamW::move_to`]); burn's optimiser can only move its
+//! devices with asynchronous reads ([`AdamW::moved_state`]); burn's optimiser can only move its
 //! state with synchronous reads, which wasm forbids. The arithmetic follows burn 0.22's
 //! `AdamW` operation for operation (same f32 constants, same order), so runs are unchanged.
+//!
+//! The update rule ([`Rule`], [`step_rates`], [`decoupled_step`]) is written over tensors of
+//! any rank, so the batched session (`train::BatchedSession`) steps K stacked runs with it too,
+//! each with its own rates as a column on the run axis (`crate::axis`).
 
-use crate::config::OptimConfig;
+use crate::axis::PerRun;
+use crate::config::{Method, OptimConfig};
 use crate::transfer::move_tensor;
 use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, ParamId};
 use burn::optim::GradientsParams;
 use burn::tensor::{Device, Tensor};
 use std::collections::{HashMap, HashSet};
 
-/// First and second moment estimates of one parameter, flattened to 1-D.
-struct Moments {
+/// Adam's first and second moment estimates of one tensor, and its step count.
+pub struct Moments<const D: usize> {
     time: i32,
-    m: Tensor<1>,
-    v: Tensor<1>,
+    m: Tensor<D>,
+    v: Tensor<D>,
 }
 
-/// The optimiser's moment estimates, moved to another device and not yet swapped in.
-pub struct MomentState(HashMap<ParamId, Moments>);
+/// The optimiser's moment estimates (each parameter's flattened to 1-D), moved to another
+/// device and not yet swapped in.
+pub struct MomentState(HashMap<ParamId, Moments<1>>);
 
-/// Decoupled-weight-decay Adam (Loshchilov & Hutter) with an embedding group.
-pub struct AdamW {
+/// The update rule: AdamW's constants, or plain SGD.
+#[derive(Clone, Copy, Debug)]
+pub struct Rule {
     beta1: f32,
     beta2: f32,
     eps: f32,
-    weight_decay_embed: f32,
-    weight_decay_rest: f32,
     sgd: bool,
-    embed: HashSet<ParamId>,
-    state: HashMap<ParamId, Moments>,
 }
 
-/// The learning rates of one step, per group.
-#[derive(Clone, Copy, Debug)]
+impl Rule {
+    /// The rule a config asks for.
+    pub fn new(config: &OptimConfig) -> Rule {
+        Rule { beta1: config.beta1 as f32, beta2: config.beta2 as f32, eps: config.eps as f32, sgd: config.method == Method::Sgd }
+    }
+
+    /// The direction of one step for one gradient: the gradient itself (SGD), or Adam's
+    /// m̂ / (√v̂ + ε), advancing `moments`.
+    pub fn direction<const D: usize>(&self, moments: &mut Option<Moments<D>>, grad: Tensor<D>) -> Tensor<D> {
+        if self.sgd {
+            return grad;
+        }
+        let (f1, f2) = (1.0 - self.beta1, 1.0 - self.beta2);
+        let next = match moments.take() {
+            Some(s) => Moments {
+                time: s.time + 1,
+                m: s.m.mul_scalar(self.beta1).add(grad.clone().mul_scalar(f1)),
+                v: s.v.mul_scalar(self.beta2).add(grad.square().mul_scalar(f2)),
+            },
+            None => Moments { time: 1, m: grad.clone().mul_scalar(f1), v: grad.square().mul_scalar(f2) },
+        };
+        let m_hat = next.m.clone().div_scalar(1f32 - self.beta1.powi(next.time));
+        let v_hat = next.v.clone().div_scalar(1f32 - self.beta2.powi(next.time));
+        let direction = m_hat.div(v_hat.sqrt().add_scalar(self.eps));
+        *moments = Some(next);
+        direction
+    }
+}
+
+/// One group's rates at one step, for each run: the learning rate (after warm-up) and the
+/// share of θ that decoupled weight decay keeps, 1 − lr·λ.
+#[derive(Clone, Debug)]
 pub struct GroupRates {
-    /// Learning rate of the embedding group.
-    pub embed: f64,
-    /// Learning rate of every other parameter.
-    pub rest: f64,
+    /// Each run's learning rate.
+    pub lr: Vec<f64>,
+    /// Each run's 1 − lr·λ.
+    pub keep: Vec<f64>,
+}
+
+impl GroupRates {
+    /// The rates on the run axis (`PerRun::Same` for one run).
+    pub fn on<const D: usize>(&self, device: &Device) -> (PerRun<D>, PerRun<D>) {
+        (PerRun::of(&self.lr, device), PerRun::of(&self.keep, device))
+    }
+}
+
+/// The embedding group's and the other parameters' rates at update `step` (the first is 1),
+/// one per run's optimiser config.
+pub fn step_rates<'a>(configs: impl IntoIterator<Item = &'a OptimConfig>, step: u64) -> [GroupRates; 2] {
+    let mut rates = [GroupRates { lr: Vec::new(), keep: Vec::new() }, GroupRates { lr: Vec::new(), keep: Vec::new() }];
+    for o in configs {
+        let warm = o.warmup_factor(step);
+        for (r, group) in rates.iter_mut().zip([&o.embed, &o.rest]) {
+            let lr = group.lr * warm;
+            // λ in f32, as burn's AdamW keeps it.
+            r.lr.push(lr);
+            r.keep.push(1.0 - lr * (group.weight_decay as f32) as f64);
+        }
+    }
+    rates
+}
+
+/// θ·keep − lr·direction: one step with decoupled weight decay (Loshchilov & Hutter), as in
+/// burn.
+pub fn decoupled_step<const D: usize>(theta: Tensor<D>, direction: Tensor<D>, lr: &PerRun<D>, keep: &PerRun<D>) -> Tensor<D> {
+    let decayed = match keep {
+        PerRun::Same(k) if *k == 1.0 => theta,
+        _ => keep.mul(theta),
+    };
+    decayed - lr.mul(direction)
+}
+
+/// Decoupled-weight-decay Adam (Loshchilov & Hutter) with an embedding group, over a
+/// module's parameters.
+pub struct AdamW {
+    rule: Rule,
+    config: OptimConfig,
+    embed: HashSet<ParamId>,
+    state: HashMap<ParamId, Moments<1>>,
 }
 
 impl AdamW {
     /// An optimiser for `config`, where `embed` are the ids of the embedding group.
     pub fn new(config: &OptimConfig, embed: HashSet<ParamId>) -> AdamW {
-        AdamW {
-            beta1: config.beta1 as f32,
-            beta2: config.beta2 as f32,
-            eps: config.eps as f32,
-            weight_decay_embed: config.embed.weight_decay as f32,
-            weight_decay_rest: config.rest.weight_decay as f32,
-            sgd: config.method == crate::config::Method::Sgd,
-            embed,
-            state: HashMap::new(),
-        }
+        AdamW { rule: Rule::new(config), config: config.clone(), embed, state: HashMap::new() }
     }
 
-    /// One update of every parameter of `module` that has a gradient in `grads`.
-    pub fn step<M: Module>(&mut self, module: M, grads: GradientsParams, lr: GroupRates) -> M {
-        module.map(&mut Update { adam: self, grads, lr })
+    /// Update `step` (the first is 1) of every parameter of `module` that has a gradient in
+    /// `grads`.
+    pub fn step<M: Module>(&mut self, module: M, grads: GradientsParams, step: u64) -> M {
+        let [embed, rest] = step_rates([&self.config], step);
+        module.map(&mut Update { adam: self, grads, rates: [embed, rest] })
     }
 
     /// A copy of the moment estimates on `device` (a plain device), read asynchronously;
@@ -81,31 +149,14 @@ impl AdamW {
     pub fn set_state(&mut self, state: MomentState) {
         self.state = state.0;
     }
-
-    /// The Adam direction m̂ / (√v̂ + ε) for one flattened gradient, advancing its moments.
-    fn direction(&mut self, id: ParamId, grad: Tensor<1>) -> Tensor<1> {
-        let (f1, f2) = (1.0 - self.beta1, 1.0 - self.beta2);
-        let moments = match self.state.remove(&id) {
-            Some(s) => Moments {
-                time: s.time + 1,
-                m: s.m.mul_scalar(self.beta1).add(grad.clone().mul_scalar(f1)),
-                v: s.v.mul_scalar(self.beta2).add(grad.square().mul_scalar(f2)),
-            },
-            None => Moments { time: 1, m: grad.clone().mul_scalar(f1), v: grad.square().mul_scalar(f2) },
-        };
-        let m_hat = moments.m.clone().div_scalar(1f32 - self.beta1.powi(moments.time));
-        let v_hat = moments.v.clone().div_scalar(1f32 - self.beta2.powi(moments.time));
-        let direction = m_hat.div(v_hat.sqrt().add_scalar(self.eps));
-        self.state.insert(id, moments);
-        direction
-    }
 }
 
 /// Applies one AdamW update to each parameter it visits.
 struct Update<'a> {
     adam: &'a mut AdamW,
     grads: GradientsParams,
-    lr: GroupRates,
+    /// [embed, rest].
+    rates: [GroupRates; 2],
 }
 
 impl ModuleMapper for Update<'_> {
@@ -114,20 +165,20 @@ impl ModuleMapper for Update<'_> {
         let Some(grad) = self.grads.remove::<D>(id) else {
             return Param::from_mapped_value(id, tensor, mapper);
         };
-        let (lr, weight_decay) = if self.adam.embed.contains(&id) {
-            (self.lr.embed, self.adam.weight_decay_embed)
-        } else {
-            (self.lr.rest, self.adam.weight_decay_rest)
-        };
+        let rates = &self.rates[usize::from(!self.adam.embed.contains(&id))];
+        let (lr, keep) = rates.on::<D>(&tensor.device());
         let require_grad = tensor.is_require_grad();
         let dims = tensor.dims();
-        // Plain SGD steps along the gradient itself; AdamW along m̂ / (√v̂ + ε).
-        let direction = if self.adam.sgd { grad } else { self.adam.direction(id, grad.flatten(0, D - 1)).reshape(dims) };
-        // θ ← θ·(1 − lr·λ) − lr·direction: decoupled weight decay, as in burn.
-        let decay_rate = lr * weight_decay as f64;
-        let theta = tensor.inner();
-        let decayed = if decay_rate == 0.0 { theta } else { theta.mul_scalar(1.0 - decay_rate) };
-        let mut updated = Tensor::from_inner(decayed - direction.mul_scalar(lr));
+        // The moments are kept flattened, so that they move between devices whatever the rank.
+        let direction = if self.adam.rule.sgd {
+            grad
+        } else {
+            let mut moments = self.adam.state.remove(&id);
+            let direction = self.adam.rule.direction(&mut moments, grad.flatten(0, D - 1)).reshape(dims);
+            self.adam.state.extend(moments.map(|m| (id, m)));
+            direction
+        };
+        let mut updated = Tensor::from_inner(decoupled_step(tensor.inner(), direction, &lr, &keep));
         if require_grad {
             updated = updated.require_grad();
         }
@@ -197,7 +248,7 @@ mod tests {
             let gt = Tensor::<1>::from_data(TensorData::from(g), &device);
             let loss = (module.w.val() * gt).sum();
             let gp = GradientsParams::from_grads(loss.backward(), &module);
-            module = adam.step(module, gp, GroupRates { embed: 0.0, rest: 0.01 });
+            module = adam.step(module, gp, 1);
         }
         let mut expected: Vec<f64> = start.iter().map(|&x| x as f64).collect();
         let grads64: Vec<Vec<f64>> = grads.iter().map(|g| g.iter().map(|&x| x as f64).collect()).collect();

@@ -74,27 +74,29 @@ pub fn presets() -> Result<JsValue, JsError> {
     to_js(&all)
 }
 
-/// The runs of a sweep (`sweep::Sweep`): `base` with one or two axes in the CLI's syntax
-/// (`KEY=a..b:log:N`, `KEY=a..b:N`, `KEY=v1,v2,…`) and `seeds` runs per cell, measuring only
+/// The runs of a sweep (`sweep::Sweep`): `base` with one or two axes, each in the CLI's syntax
+/// (`KEY=a..b:log:N`, `KEY=a..b:N`, `KEY=v1,v2,…`) or a range's parts (`sweep::AxisSpec`), and `seeds` runs per cell, measuring only
 /// what the summary needs (`sweep::SUMMARY_ONLY`, as `groklab sweep` does). Returns the axes,
-/// every run's grid index, values, seed and config, and the batches they train in (indices
+/// every run's grid index, values, seed and config, the axes as specs (for the link), and the batches they train in (indices
 /// into the runs; at most `batch` runs of one shape each, `sweep::default_batch` for the
 /// backend when null); a bad axis or value is an error naming it.
 #[wasm_bindgen(js_name = sweepPlan)]
 pub fn sweep_plan(base: JsValue, axes: JsValue, seeds: u32, batch: Option<f64>, gpu: bool) -> Result<JsValue, JsError> {
-    let sweep = sweep_of(base, axes, seeds)?;
+    let (sweep, specs) = sweep_of(base, axes, seeds)?;
     let max_k = match batch {
         None => crate::sweep::default_batch(gpu),
         Some(k) if k >= 1.0 && k.fract() == 0.0 && k <= 4096.0 => k as usize,
         Some(k) => return Err(JsError::new(&format!("sweep.batch = {k}: must be a whole number of runs from 1 to 4096"))),
     };
-    to_js(&Plan::of(&sweep, max_k))
+    to_js(&Plan { specs, ..Plan::of(&sweep, max_k) })
 }
 
 /// A sweep's runs and the batches they train in, as the page's sweep takes them.
 #[derive(Serialize)]
 struct Plan<'a> {
     axes: &'a [crate::sweep::Axis],
+    /// The axes in the CLI's syntax, as a link keeps them (empty for an opened sweep.json).
+    specs: Vec<String>,
     seeds: usize,
     runs: Vec<PlannedRun<'a>>,
     batches: Vec<Vec<usize>>,
@@ -113,7 +115,7 @@ impl<'a> Plan<'a> {
     fn of(sweep: &'a crate::sweep::Sweep, max_k: usize) -> Plan<'a> {
         let configs: Vec<RunConfig> = sweep.cells().iter().map(|c| c.config.clone()).collect();
         let runs = sweep.cells().iter().map(|c| PlannedRun { index: &c.index, values: &c.values, seed: c.config.seed, config: &c.config }).collect();
-        Plan { axes: &sweep.axes, seeds: sweep.seeds, runs, batches: crate::train::group_by_shape(&configs, max_k) }
+        Plan { axes: &sweep.axes, specs: Vec::new(), seeds: sweep.seeds, runs, batches: crate::train::group_by_shape(&configs, max_k) }
     }
 }
 
@@ -141,7 +143,7 @@ impl<'a> SweepMap<'a> {
 /// seed, …summary, wall_time_s}`.
 #[wasm_bindgen(js_name = sweepResult)]
 pub fn sweep_result(base: JsValue, axes: JsValue, seeds: u32, runs: JsValue) -> Result<JsValue, JsError> {
-    let sweep = sweep_of(base, axes, seeds)?;
+    let (sweep, _) = sweep_of(base, axes, seeds)?;
     let cells: Vec<crate::sweep::CellSummary> =
         serde_json::from_value(from_js(runs)?).map_err(|e| JsError::new(&format!("sweep runs: {e}")))?;
     to_js(&SweepMap::of(&crate::sweep::SweepResult::new(&sweep, cells)))
@@ -175,14 +177,17 @@ pub fn axis_parts(spec: &str) -> Result<JsValue, JsError> {
     to_js(&crate::sweep::RangeParts::of(spec))
 }
 
-/// A sweep from the page's base config, axis specs and seeds (the CLI's rules).
-fn sweep_of(base: JsValue, axes: JsValue, seeds: u32) -> Result<crate::sweep::Sweep, JsError> {
+/// A sweep from the page's base config, axes (specs or a range's parts, `sweep::AxisSpec`)
+/// and seeds (the CLI's rules), and the axes as specs.
+fn sweep_of(base: JsValue, axes: JsValue, seeds: u32) -> Result<(crate::sweep::Sweep, Vec<String>), JsError> {
     let base = RunConfig::from_value(from_js(base)?).map_err(|e| JsError::new(&e.to_string()))?;
     let overrides: Vec<(String, String)> = crate::sweep::SUMMARY_ONLY.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     let base = base.with_overrides(&overrides).map_err(|e| JsError::new(&e.to_string()))?;
-    let specs: Vec<String> = serde_wasm_bindgen::from_value(axes).map_err(|e| JsError::new(&format!("sweep axes: {e}")))?;
+    let given: Vec<crate::sweep::AxisSpec> = serde_wasm_bindgen::from_value(axes).map_err(|e| JsError::new(&format!("sweep axes: {e}")))?;
+    let specs: Vec<String> = given.iter().map(crate::sweep::AxisSpec::spec).collect();
     let axes = specs.iter().map(|s| crate::sweep::Axis::parse(s)).collect::<Result<Vec<_>, _>>().map_err(|e| JsError::new(&e))?;
-    crate::sweep::Sweep::new(base, axes, seeds as usize).map_err(|e| JsError::new(&e.to_string()))
+    let sweep = crate::sweep::Sweep::new(base, axes, seeds as usize).map_err(|e| JsError::new(&e.to_string()))?;
+    Ok((sweep, specs))
 }
 
 /// One refused setting of a link.

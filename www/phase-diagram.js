@@ -14,7 +14,7 @@ export class PhaseDiagram {
     this.page = page;
     const { app } = page;
     this.view = new SweepView(document.getElementById('sweep'), {
-      run: (specs, seeds) => this.start(specs, seeds),
+      run: (axes, seeds) => this.start(axes, seeds),
       pause: () => {
         app.sweep?.pause();
         this.view.setRunning(false);
@@ -64,19 +64,20 @@ export class PhaseDiagram {
     document.getElementById('sweep').scrollIntoView({ block: 'start' });
   }
 
-  /** Plan a sweep of the current settings over `specs` and train it; the axes go into the link. */
-  async start(specs, seeds) {
+  /** Plan a sweep of the current settings over `axes` (the panel's parts) and train it; the
+   * axes go into the link as the core writes them. */
+  async start(axes, seeds) {
     const { app, link } = this.page;
     const runner = this.runner();
     view.clearMessage('sweep');
     const batch = app.page['sweep.batch'] === undefined ? null : Number(app.page['sweep.batch']); // null: the core's default
-    const plan = await runner.plan(app.config, specs, seeds, this.page.wantedBackend(), batch);
+    const plan = await runner.plan(app.config, axes, seeds, this.page.wantedBackend(), batch);
     if (plan.error) {
       view.showMessage('sweep', 'error', `This sweep cannot run: ${plan.error}.`);
       return;
     }
-    [app.page['sweep.x'], app.page['sweep.y']] = specs;
-    app.axisParts = (await link.axisParts(specs)).parts ?? [];
+    [app.page['sweep.x'], app.page['sweep.y']] = plan.specs;
+    app.axisParts = (await link.axisParts(plan.specs)).parts ?? [];
     app.page['sweep.seeds'] = String(seeds);
     this.page.writeLink();
     if (app.seen) {

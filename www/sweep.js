@@ -6,11 +6,6 @@
 
 import { WorkerLink } from './protocol.js';
 
-/** An axis spec from its parts: `KEY=from..to:log:N` or `KEY=from..to:N`. */
-export function axisSpec({ key, from, to, count, log }) {
-  return `${key}=${from}..${to}:${log ? 'log:' : ''}${count}`;
-}
-
 export class SweepRunner {
   /**
    * @param {URL} workerUrl the training worker
@@ -33,9 +28,10 @@ export class SweepRunner {
     }, (e) => this.fail(`the sweep's worker stopped (${e.message || 'unknown error'})`));
   }
 
-  /** Plan the sweep of `base` over `axes` (specs) with `seeds` runs per cell, at most `batch`
+  /** Plan the sweep of `base` over `axes` (specs, or a range's parts {key, from, to, count, log}:
+   * the core writes the syntax) with `seeds` runs per cell, at most `batch`
    * runs of one shape trained as one model (null: the core's default for the backend); {error}
-   * when the core refuses it, else the plan ({axes, runs, batches}). Nothing trains until `play`. */
+   * when the core refuses it, else the plan ({axes, specs, runs, batches}). Nothing trains until `play`. */
   async plan(base, axes, seeds, backend, batch = null) {
     const answer = await this.link.sweepPlan(base, axes, seeds, batch, backend);
     if (answer.error) return { error: answer.error };

@@ -8,10 +8,11 @@ use crate::config::{Activation, Combine, EmbedInit, ModelConfig, RunConfig, Weig
 use crate::rng::Rng;
 use crate::config::{InputKind, OutputKind};
 mod transformer;
+mod weights;
 
 pub use transformer::{Block, Norm, Transformer};
+pub use weights::{Architecture, Layer, Role, Weights};
 use burn::module::{Module, Param};
-use burn::tensor::activation::{relu, tanh};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
 /// Random stream for initial weights.
@@ -104,11 +105,12 @@ impl Dense {
 
     /// Apply to an n × fan_in matrix.
     pub fn forward(&self, x: Tensor<2>) -> Tensor<2> {
-        let y = x.matmul(self.weight.val());
-        match &self.bias {
-            Some(b) => y + b.val().unsqueeze_dim(0),
-            None => y,
-        }
+        self.weights().forward(x)
+    }
+
+    /// The layer's weights as [`Layer`] computes with them (the bias as a `[1, out]` row).
+    pub fn weights(&self) -> Layer<2> {
+        Layer { weight: self.weight.val(), bias: self.bias.as_ref().map(|b| b.val().unsqueeze_dim(0)) }
     }
 }
 
@@ -145,26 +147,6 @@ impl Decoder {
         let out = layer(init, *dims.last().expect("non-empty"), fan_out);
         Decoder { hidden, out, activation }
     }
-
-    /// Apply to an n × fan_in matrix.
-    pub fn forward(&self, x: Tensor<2>) -> Tensor<2> {
-        self.out.forward(self.features(x))
-    }
-
-    /// The last hidden layer's activations (what the read-out reads).
-    pub fn features(&self, mut x: Tensor<2>) -> Tensor<2> {
-        for layer in &self.hidden {
-            x = activate(self.activation, layer.forward(x));
-        }
-        x
-    }
-}
-
-fn activate<const D: usize>(activation: Activation, x: Tensor<D>) -> Tensor<D> {
-    match activation {
-        Activation::Relu => relu(x),
-        Activation::Tanh => tanh(x),
-    }
 }
 
 /// Token (and position) embedding tables: the "embed" parameter group of the optimiser.
@@ -199,14 +181,6 @@ pub struct Toy {
     /// Sum or matrix product of the operands.
     #[module(skip)]
     pub combine: Combine,
-}
-
-/// Each row of `a` and `b` read as an m × m matrix (row-major, as PyTorch's `reshape`), their
-/// products, flattened back: Liu et al.'s permutation model's `matmul(A_a, A_b)`.
-fn matrix_product(a: Tensor<2>, b: Tensor<2>) -> Tensor<2> {
-    let [n, d] = a.dims();
-    let m = crate::config::product_side(d).expect("validation keeps d_emb a square");
-    a.reshape([n, m, m]).matmul(b.reshape([n, m, m])).reshape([n, d])
 }
 
 /// An MLP over the combined operand embeddings, or over raw features.
@@ -362,21 +336,13 @@ impl Network {
 
     /// The network's output for a batch: logits, or predicted vectors.
     pub fn forward(&self, input: Input) -> Tensor<2> {
-        let rep = self.representation(input);
-        match self {
-            Network::Toy(m) => m.decoder.out.forward(rep),
-            Network::Mlp(m) => {
-                let y = m.decoder.out.forward(rep);
-                match m.embed.as_ref().filter(|_| m.unembed) {
-                    Some(embed) => {
-                        let [rows, d] = embed.tokens.val().dims();
-                        let answers = rows - usize::from(m.equals_row);
-                        y.matmul(embed.tokens.val().slice([0..answers, 0..d]).transpose())
-                    }
-                    None => y,
-                }
-            }
-            Network::Transformer(m) => m.unembed.forward(rep),
+        match (self, self.weights()) {
+            (Network::Transformer(m), _) => m.unembed.forward(m.representation(match input {
+                Input::Tokens(cols) => cols,
+                Input::Features(_) => unreachable!("validation matches models to tasks"),
+            })),
+            (_, Some((weights, arch))) => weights.forward(&arch, input),
+            (_, None) => unreachable!("toy models and MLPs have weights"),
         }
     }
 
@@ -396,26 +362,12 @@ impl Network {
     /// position (after the final LayerNorm, when there is one).
     pub fn representation(&self, input: Input) -> Tensor<2> {
         match (self, input) {
-            (Network::Toy(m), Input::Tokens(cols)) => {
-                let (ea, eb) = (m.embed.lookup(cols, 0), m.embed.lookup(cols, 1));
-                m.decoder.features(match m.combine {
-                    Combine::Product => matrix_product(ea, eb),
-                    Combine::Sum | Combine::Concat => ea + eb,
-                })
-            }
-            (Network::Mlp(m), Input::Features(x)) => m.decoder.features(x.clone()),
-            (Network::Mlp(m), Input::Tokens(cols)) => {
-                let embed = m.embed.as_ref().expect("token MLPs have embeddings");
-                let (ea, eb) = (embed.lookup(cols, 0), embed.lookup(cols, 1));
-                let x = match m.combine {
-                    Combine::Sum => ea + eb,
-                    Combine::Concat => Tensor::cat(vec![ea, eb], 1),
-                    Combine::Product => matrix_product(ea, eb),
-                };
-                m.decoder.features(x)
-            }
             (Network::Transformer(m), Input::Tokens(cols)) => m.representation(cols),
-            _ => unreachable!("validation matches models to tasks"),
+            (Network::Transformer(_), Input::Features(_)) => unreachable!("validation matches models to tasks"),
+            (_, input) => {
+                let (weights, arch) = self.weights().expect("toy models and MLPs have weights");
+                weights.representation(&arch, input)
+            }
         }
     }
 }

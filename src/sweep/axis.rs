@@ -83,8 +83,9 @@ fn split(spec: &str) -> Result<(&str, Range<'_>), String> {
     Ok((key, Range::Span { from, to, log, count }))
 }
 
-/// A range spec's parts as written: what the page's sweep panel shows of a link's axis.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// A range spec's parts as written: what the page's sweep panel shows of a link's axis, and
+/// what it hands back (the page never writes the syntax itself: [`AxisSpec`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RangeParts {
     /// The swept key.
     pub key: String,
@@ -92,8 +93,9 @@ pub struct RangeParts {
     pub from: String,
     /// The last value, as written.
     pub to: String,
-    /// How many values.
-    pub count: usize,
+    /// How many values, as written (a whole number when read by [`RangeParts::of`]; what the
+    /// panel sends is checked when the spec is parsed, with [`Axis::parse`]'s message).
+    pub count: String,
     /// Log spaced (`:log:`) rather than evenly.
     pub log: bool,
 }
@@ -107,10 +109,39 @@ impl RangeParts {
                 key: key.to_string(),
                 from: from.trim().to_string(),
                 to: to.trim().to_string(),
-                count: count.trim().parse().ok()?,
+                count: count.trim().parse::<usize>().ok().map(|_| count.trim().to_string())?,
                 log,
             }),
             (_, Range::List(_)) => None,
+        }
+    }
+}
+
+impl fmt::Display for RangeParts {
+    /// The spec the parts were read from: `KEY=from..to:N` or `KEY=from..to:log:N`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let log = if self.log { "log:" } else { "" };
+        write!(f, "{}={}..{}:{log}{}", self.key, self.from, self.to, self.count)
+    }
+}
+
+/// An axis as a caller gives it: a spec in the CLI's syntax (a link's `sweep.x`), or a range's
+/// parts (the page's sweep panel).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum AxisSpec {
+    /// `KEY=a..b:log:N`, `KEY=a..b:N` or `KEY=v1,v2,…`.
+    Spec(String),
+    /// A range's parts.
+    Parts(RangeParts),
+}
+
+impl AxisSpec {
+    /// The spec in the CLI's syntax.
+    pub fn spec(&self) -> String {
+        match self {
+            AxisSpec::Spec(s) => s.clone(),
+            AxisSpec::Parts(p) => p.to_string(),
         }
     }
 }

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 pub mod page;
 mod axis;
 mod run;
-pub use axis::{value_label, value_text, Axis, RangeParts};
+pub use axis::{value_label, value_text, Axis, AxisSpec, RangeParts};
 pub use run::{default_batch, train_cell, SUMMARY_ONLY};
 
 /// The sweep.json format this build writes.

@@ -175,16 +175,24 @@ fn phase_map_takes_the_majority_and_prints_a_grid() {
 #[test]
 fn range_parts_are_a_specs_parts_as_written_and_none_for_lists() {
     let p = RangeParts::of("optim.rest.lr=1e-4..1e-2:log:5").unwrap();
-    assert_eq!(p, RangeParts { key: "optim.rest.lr".into(), from: "1e-4".into(), to: "1e-2".into(), count: 5, log: true });
-    assert_eq!(RangeParts::of(" task.train_fraction = 0.3..0.9:4").map(|p| (p.key, p.log, p.count)), Some(("task.train_fraction".into(), false, 4)));
+    assert_eq!(p, RangeParts { key: "optim.rest.lr".into(), from: "1e-4".into(), to: "1e-2".into(), count: "5".into(), log: true });
+    assert_eq!(RangeParts::of(" task.train_fraction = 0.3..0.9:4").map(|p| (p.key, p.log, p.count)), Some(("task.train_fraction".into(), false, "4".into())));
     for spec in ["seed=1,2,3", "=1..2:3", "lr=1..2:x", "lr=1..2:lin:3", "lr", ""] {
         assert_eq!(RangeParts::of(spec), None, "{spec}");
     }
     // The panel writes the parts back as the spec it read, and that spec parses to the axis.
     let spec = "optim.rest.weight_decay=0.1..3:log:4";
     let p = RangeParts::of(spec).unwrap();
-    assert_eq!(format!("{}={}..{}:{}{}", p.key, p.from, p.to, if p.log { "log:" } else { "" }, p.count), spec);
-    assert_eq!(Axis::parse(spec).unwrap().values.len(), p.count);
+    assert_eq!(p.to_string(), spec);
+    assert_eq!(Axis::parse(spec).unwrap().values.len().to_string(), p.count);
+    let linear = RangeParts { key: "task.train_fraction".into(), from: "0.2".into(), to: "0.8".into(), count: "4".into(), log: false };
+    assert_eq!(linear.to_string(), "task.train_fraction=0.2..0.8:4");
+    // What the page sends: a link's spec or the panel's parts, one as good as the other.
+    let given: Vec<AxisSpec> = serde_json::from_str(r#"["seed=1,2", {"key": "optim.rest.lr", "from": "1e-4", "to": "1e-2", "count": "5", "log": true}]"#).unwrap();
+    assert_eq!(given.iter().map(AxisSpec::spec).collect::<Vec<_>>(), vec!["seed=1,2", "optim.rest.lr=1e-4..1e-2:log:5"]);
+    // A count typed wrong gets the parser's message, not a type error.
+    let typed = RangeParts { count: "x".into(), ..linear };
+    assert!(Axis::parse(&typed.to_string()).unwrap_err().contains("N = x: must be a whole number"));
 }
 
 #[test]

@@ -26,8 +26,7 @@ use crate::analysis::algorithms::AlgorithmGraph;
 use crate::analysis::Matrix;
 use crate::config::{Activation, Combine, ModOp, ModelConfig, RunConfig, TaskConfig};
 use crate::model::Network;
-use crate::optim::{param_ids, AdamW, GroupRates};
-use crate::rng::Rng;
+use crate::optim::{param_ids, AdamW};
 use crate::tasks::{self, Dataset, InputKind};
 use crate::transfer::{move_module, move_tensor, read};
 use burn::module::{Module, ParamId};
@@ -36,7 +35,7 @@ use burn::tensor::{Device, Int, Tensor, TensorData};
 use grokfast::grokfast_update;
 use objective::{objective_for, Objective};
 use params::{map_grad, AnyTensor, ParamInfo, SquaredNorm};
-use split::DeviceSplit;
+use split::{BatchOrder, DeviceSplit};
 use std::collections::HashMap;
 
 /// Random stream for minibatch order.
@@ -82,8 +81,7 @@ pub struct Session {
     params: Vec<ParamInfo>,
     layer_names: Vec<String>,
     grokfast: HashMap<ParamId, AnyTensor>,
-    batch_rng: Rng,
-    batch_order: Vec<usize>,
+    batches: BatchOrder,
     step: u64,
     status: Status,
     pending: Vec<(u64, Tensor<1>)>,
@@ -122,7 +120,7 @@ impl Session {
         Ok(Session {
             probes,
             pairs,
-            batch_rng: Rng::new(config.seed, BATCH_STREAM),
+            batches: BatchOrder::new(config.seed),
             config,
             device,
             data,
@@ -134,7 +132,6 @@ impl Session {
             params,
             layer_names,
             grokfast: HashMap::new(),
-            batch_order: Vec::new(),
             step: 0,
             status: Status::Running,
             pending: Vec::new(),
@@ -305,23 +302,14 @@ impl Session {
         if let Some(gf) = self.config.train.grokfast.clone() {
             self.apply_grokfast(&mut grads, gf.alpha, gf.lambda);
         }
-        let lr = self.learning_rates();
-        self.model = Some(self.optim.step(model, grads, lr));
+        self.model = Some(self.optim.step(model, grads, self.step));
         raw
     }
 
-    /// The next minibatch, or `None` for full batch. Each epoch is a fresh seeded shuffle.
+    /// The next minibatch, or `None` for full batch.
     fn next_batch(&mut self) -> Option<DeviceSplit> {
-        let size = self.config.train.batch_size;
-        if size == 0 || size >= self.train.len {
-            return None;
-        }
-        if self.batch_order.len() < size {
-            let mut order: Vec<usize> = (0..self.train.len).collect();
-            self.batch_rng.shuffle(&mut order);
-            self.batch_order = order;
-        }
-        let idx: Vec<i32> = self.batch_order.drain(..size).map(|i| i as i32).collect();
+        let idx: Vec<i32> = self.batches.next(self.train.len, self.config.train.batch_size)?.into_iter().map(|i| i as i32).collect();
+        let size = idx.len();
         let idx = Tensor::<1, Int>::from_data(TensorData::new(idx, [size]), &self.device.clone().inner());
         Some(self.train.rows(&idx))
     }
@@ -352,13 +340,6 @@ impl Session {
             }
         }
         Tensor::cat(per_layer, 0)
-    }
-
-    /// Learning rates for this step: each group's lr times the linear warm-up factor.
-    fn learning_rates(&self) -> GroupRates {
-        let o = &self.config.optim;
-        let warm = o.warmup_factor(self.step);
-        GroupRates { embed: o.embed.lr * warm, rest: o.rest.lr * warm }
     }
 
     /// Queue [train loss, test loss, train correct, test correct, ‖θ‖², ‖∇ℓ‖² per layer…].

@@ -12,7 +12,8 @@ use crate::config::{ModelConfig, RunConfig, TaskConfig};
 use crate::rng::Rng;
 use crate::tasks::{Dataset, OutputKind};
 use burn::tensor::activation::log_softmax;
-use burn::tensor::{Device, Tensor, TensorData};
+use crate::axis::{per_run_mean, per_run_sum, runs, split_runs, PerRun};
+use burn::tensor::{Device, Int, Tensor, TensorData};
 
 /// Random stream for the fixed target vectors of MSE classification.
 const TARGET_STREAM: u64 = 5;
@@ -20,38 +21,84 @@ const TARGET_STREAM: u64 = 5;
 /// training targets' mean squared norm.
 pub const REGRESSION_TOLERANCE: f64 = 0.1;
 
-/// How the network's output is scored.
+/// How the network's output is scored, for one run (`D = 2`) or K runs stacked on the run
+/// axis (`D = 3`, `crate::axis`): the same loss and the same count of correct answers either way.
 #[derive(Clone)]
-pub(crate) enum Objective {
+pub(crate) enum Objective<const D: usize = 2> {
     /// Softmax cross-entropy against class labels, averaged over the examples (and over the
     /// classes too with `class_mean`, `train.class_mean`); accuracy by argmax.
     CrossEntropy { class_mean: bool },
-    /// MSE to a fixed random vector per class (Liu's toy model); accuracy by nearest vector.
-    ClassTargets(Tensor<2>),
+    /// MSE to a fixed random vector per class (Liu's toy model), `[classes, d]` (`[K,
+    /// classes, d]`); accuracy by nearest vector.
+    ClassTargets(Tensor<D>),
     /// MSE regression; an example counts as correct when its summed squared error is below
     /// `threshold` (outputs × the task's tolerance, else 10 % of the training targets' mean
     /// squared norm).
-    Regression { threshold: f64 },
+    Regression { threshold: PerRun<D> },
+}
+
+impl<const D: usize> Objective<D> {
+    /// Each run's mean loss over its part of the split, `[K]` (`[1]` alone).
+    pub(crate) fn loss(&self, out: Tensor<D>, split: &DeviceSplit) -> Tensor<1> {
+        let k = runs(&out);
+        match self {
+            Objective::CrossEntropy { class_mean } => {
+                let width = out.dims()[D - 1];
+                let classes = if *class_mean { width } else { 1 };
+                let one_hot: Tensor<D> = split_runs(split.one_hot.clone().expect("classification has one-hot labels"), k);
+                // A read-out wider than the classes (a logit for '=', `model.equals_output`)
+                // has no label there: its one-hot column would be all zeros.
+                let answers = one_hot.dims()[D - 1];
+                let log_probs = log_softmax(out, D - 1);
+                let log_probs = if width > answers { log_probs.narrow(D - 1, 0, answers) } else { log_probs };
+                per_run_sum(log_probs * one_hot).neg().div_scalar((split.len / k * classes) as f64)
+            }
+            Objective::ClassTargets(_) | Objective::Regression { .. } => {
+                let targets: Tensor<D> = split_runs(split.targets.clone().expect("MSE has targets"), k);
+                per_run_mean((out - targets).powi_scalar(2))
+            }
+        }
+    }
+
+    /// Each run's number of correctly predicted examples, `[K]` (`[1]` alone).
+    pub(crate) fn correct(&self, out: Tensor<D>, split: &DeviceSplit) -> Tensor<1> {
+        let k = runs(&out);
+        let labels = || -> Tensor<D, Int> { split_runs(split.labels.clone().expect("labels"), k) };
+        let hits = match self {
+            Objective::CrossEntropy { .. } => out.argmax(D - 1).equal(labels()).int(),
+            Objective::ClassTargets(table) => class_distances(table, out).argmin(D - 1).equal(labels()).int(),
+            Objective::Regression { threshold } => {
+                let targets: Tensor<D> = split_runs(split.targets.clone().expect("targets"), k);
+                threshold.below((out - targets).powi_scalar(2).sum_dim(D - 1))
+            }
+        };
+        per_run_sum(hits.float())
+    }
+}
+
+/// |t_c|² − 2 y·t_c for every output y and class vector t_c: argmin over c is the nearest class
+/// vector (|y|² is the same for every c).
+fn class_distances<const D: usize>(table: &Tensor<D>, out: Tensor<D>) -> Tensor<D> {
+    let norms = table.clone().powi_scalar(2).sum_dim(D - 1).transpose();
+    norms - out.matmul(table.clone().transpose()).mul_scalar(2.0)
 }
 
 impl Objective {
-    /// Mean loss over the split, shape [1].
-    pub(crate) fn loss(&self, out: Tensor<2>, split: &DeviceSplit) -> Tensor<1> {
-        match self {
-            Objective::CrossEntropy { class_mean } => {
-                let [n, width] = out.dims();
-                let classes = if *class_mean { width } else { 1 };
-                let one_hot = split.one_hot.clone().expect("classification has one-hot labels");
-                // A read-out wider than the classes (a logit for '=', `model.equals_output`)
-                // has no label there: its one-hot column would be all zeros.
-                let answers = one_hot.dims()[1];
-                let log_probs = log_softmax(out, 1);
-                let log_probs = if width > answers { log_probs.slice([0..n, 0..answers]) } else { log_probs };
-                (log_probs * one_hot).sum().neg().div_scalar((split.len * classes) as f64)
-            }
-            Objective::ClassTargets(_) | Objective::Regression { .. } => {
-                let targets = split.targets.clone().expect("MSE has targets");
-                (out - targets).powi_scalar(2).mean()
+    /// The objective of K runs of one shape trained as one batch: each run's class vectors or
+    /// tolerance stacked on the run axis.
+    pub(crate) fn stack(objectives: &[Objective], device: &Device) -> Objective<3> {
+        match &objectives[0] {
+            Objective::CrossEntropy { class_mean } => Objective::CrossEntropy { class_mean: *class_mean },
+            Objective::ClassTargets(_) => Objective::ClassTargets(Tensor::stack(
+                objectives.iter().map(|o| if let Objective::ClassTargets(t) = o { t.clone() } else { unreachable!("one shape") }).collect(),
+                0,
+            )),
+            Objective::Regression { .. } => {
+                let each: Vec<f64> = objectives
+                    .iter()
+                    .map(|o| if let Objective::Regression { threshold: PerRun::Same(t) } = o { *t } else { unreachable!("one shape") })
+                    .collect();
+                Objective::Regression { threshold: PerRun::of(&each, device) }
             }
         }
     }
@@ -61,11 +108,7 @@ impl Objective {
     pub(crate) fn predict(&self, out: Tensor<2>) -> Option<Tensor<1, burn::tensor::Int>> {
         match self {
             Objective::CrossEntropy { .. } => Some(out.argmax(1).flatten(0, 1)),
-            Objective::ClassTargets(table) => {
-                let norms = table.clone().powi_scalar(2).sum_dim(1).reshape([1, table.dims()[0]]);
-                let dist = norms - out.matmul(table.clone().transpose()).mul_scalar(2.0);
-                Some(dist.argmin(1).flatten(0, 1))
-            }
+            Objective::ClassTargets(table) => Some(class_distances(table, out).argmin(1).flatten(0, 1)),
             Objective::Regression { .. } => None,
         }
     }
@@ -78,36 +121,14 @@ impl Objective {
         let logits = match self {
             Objective::CrossEntropy { .. } => out,
             Objective::ClassTargets(table) => {
-                let norms = table.clone().powi_scalar(2).sum_dim(1).reshape([1, table.dims()[0]]);
                 let out_norms = out.clone().powi_scalar(2).sum_dim(1);
-                (norms - out.matmul(table.clone().transpose()).mul_scalar(2.0) + out_norms).neg()
+                (class_distances(table, out) + out_norms).neg()
             }
             Objective::Regression { .. } => return None,
         };
         let labels = split.labels.clone()?;
         let n = labels.dims()[0];
         Some(log_softmax(logits, 1).gather(1, labels.reshape([n, 1])).sum().neg())
-    }
-
-    /// Number of correctly predicted examples, shape [1].
-    pub(crate) fn correct(&self, out: Tensor<2>, split: &DeviceSplit) -> Tensor<1> {
-        let hits = match self {
-            Objective::CrossEntropy { .. } => {
-                let labels = split.labels.clone().expect("labels");
-                out.argmax(1).equal(labels).int()
-            }
-            Objective::ClassTargets(table) => {
-                // argmin_c |y − t_c|² = argmin_c (|t_c|² − 2 y·t_c)
-                let norms = table.clone().powi_scalar(2).sum_dim(1).reshape([1, table.dims()[0]]);
-                let dist = norms - out.matmul(table.clone().transpose()).mul_scalar(2.0);
-                dist.argmin(1).equal(split.labels.clone().expect("labels")).int()
-            }
-            Objective::Regression { threshold } => {
-                let targets = split.targets.clone().expect("targets");
-                (out - targets).powi_scalar(2).sum_dim(1).lower_elem(*threshold).int()
-            }
-        };
-        hits.sum().float()
     }
 }
 
@@ -129,12 +150,12 @@ pub(crate) fn objective_for(config: &RunConfig, data: &Dataset, device: &Device)
             // below d × tolerance.
             if let TaskConfig::TeacherStudent { tolerance, .. } = &config.task {
                 if *tolerance > 0.0 {
-                    return Objective::Regression { threshold: tolerance * d as f64 };
+                    return Objective::Regression { threshold: PerRun::Same(tolerance * d as f64) };
                 }
             }
             let t = &data.train.targets;
             let mean_sq = t.iter().map(|&x| (x as f64).powi(2)).sum::<f64>() / (t.len() / d).max(1) as f64;
-            Objective::Regression { threshold: REGRESSION_TOLERANCE * mean_sq }
+            Objective::Regression { threshold: PerRun::Same(REGRESSION_TOLERANCE * mean_sq) }
         }
         _ => {
             debug_assert!(config.model.is_classification(&config.task));

@@ -1,7 +1,9 @@
 //! The data of one split uploaded to a device, in the shapes the objective needs.
 
 use super::objective::Objective;
+use super::BATCH_STREAM;
 use crate::model::Input;
+use crate::rng::Rng;
 use crate::tasks::{Examples, InputKind, OutputKind};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
@@ -104,5 +106,32 @@ pub(crate) fn concat_splits(splits: Vec<DeviceSplit>, vocab: usize) -> DeviceSpl
         one_hot: cat2(|s| s.one_hot.clone()),
         targets: cat2(|s| s.targets.clone()),
         len,
+    }
+}
+
+/// A run's minibatch order: epochs of a fresh shuffle of its training examples, seeded by the
+/// run's seed (the same for a run alone and in a batch).
+pub(crate) struct BatchOrder {
+    rng: Rng,
+    order: Vec<usize>,
+}
+
+impl BatchOrder {
+    /// The order for a run of `seed`.
+    pub(crate) fn new(seed: u64) -> BatchOrder {
+        BatchOrder { rng: Rng::new(seed, BATCH_STREAM), order: Vec::new() }
+    }
+
+    /// The next `size` of `n` examples' indices, or `None` for full batch (a size of 0 or ≥ n).
+    pub(crate) fn next(&mut self, n: usize, size: usize) -> Option<Vec<usize>> {
+        if size == 0 || size >= n {
+            return None;
+        }
+        if self.order.len() < size {
+            let mut fresh: Vec<usize> = (0..n).collect();
+            self.rng.shuffle(&mut fresh);
+            self.order = fresh;
+        }
+        Some(self.order.drain(..size).collect())
     }
 }

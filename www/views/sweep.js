@@ -5,7 +5,6 @@
 
 import uPlot from '../../vendor/uPlot.esm.js';
 import { viewText } from './parts.js';
-import { axisSpec } from '../sweep.js';
 
 /** Liu's four phases, in the legend's order, with the colours of the page's phase badge. */
 export const PHASE_COLOURS = {
@@ -20,7 +19,7 @@ const fmt = (x) => (Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-2 && x !== 0) ? x.to
 export class SweepView {
   /**
    * @param root the section to fill
-   * @param on {run(specs, seeds), pause(), open(run), save()}
+   * @param on {run(axes, seeds), pause(), open(run), save()}
    */
   constructor(root, on) {
     this.root = root;
@@ -33,7 +32,7 @@ export class SweepView {
     const seedsLabel = el('label', { textContent: 'seeds per cell ' });
     seedsLabel.append(this.seeds);
     this.button = el('button', { type: 'button', id: 'sweep-run', textContent: '▶ Run sweep' });
-    this.button.addEventListener('click', () => (this.running ? on.pause() : on.run(this.specs(), Number(this.seeds.value))));
+    this.button.addEventListener('click', () => (this.running ? on.pause() : on.run(this.axesChosen(), Number(this.seeds.value))));
     this.save = el('button', { type: 'button', id: 'sweep-save', textContent: 'Save sweep.json', disabled: true });
     this.save.addEventListener('click', () => on.save());
     this.form.append(...this.axes.map((a) => a.row), seedsLabel, this.button, this.save);
@@ -98,10 +97,11 @@ export class SweepView {
     });
   }
 
-  /** The axis specs the panel describes (axis 2 only when chosen). */
-  specs() {
-    return this.axes.filter((a) => a.key.value !== 'none').map((a) => axisSpec({
-      key: a.key.value, from: a.from.value.trim(), to: a.to.value.trim(), count: Number(a.count.value), log: a.log.checked,
+  /** The axes the panel describes, as a range's parts (axis 2 only when chosen); the core
+   * writes them as specs. */
+  axesChosen() {
+    return this.axes.filter((a) => a.key.value !== 'none').map((a) => ({
+      key: a.key.value, from: a.from.value.trim(), to: a.to.value.trim(), count: a.count.value.trim(), log: a.log.checked,
     }));
   }
 
