@@ -48,7 +48,10 @@ test('a phase diagram fills in during a sweep, and a cell opens its run', async 
     assert.equal(cells.find(([i]) => i === run.index.join(','))[1], phase);
   }
   assert.ok(new Set(runs.map((r) => r.phase)).size >= 2, `the grid shows more than one phase: ${runs.map((r) => r.phase)}`);
-  assert.match(await page.evaluate(() => location.hash), /sweep\.x=optim\.rest\.weight_decay/);
+  // The panel handed its axes over as parts; the core wrote them back as the link's specs.
+  const link = new URLSearchParams((await page.evaluate(() => location.hash)).slice(1));
+  assert.equal(link.get('sweep.x'), 'optim.rest.weight_decay=0.1..3:log:2');
+  assert.equal(link.get('sweep.y'), 'task.train_fraction=0.5..0.9:2');
   assert.match(await page.textContent('#sweep-progress'), /All 4 runs done/);
   // Clicking the cell at (wd 3, fraction 0.9) opens that run, with its snapshots.
   await page.click('#sweep-phases .sweep-cell[data-index="1,1"]');
