@@ -8,6 +8,7 @@ pub mod axis;
 pub mod config;
 pub mod landscape;
 pub mod device;
+pub mod formula;
 pub mod model;
 pub mod optim;
 pub mod phase;

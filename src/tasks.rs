@@ -100,6 +100,11 @@ pub fn build(task: &TaskConfig, seed: u64) -> Dataset {
             let n_train = fraction_count(*train_fraction, pairs.len());
             pair_dataset(m + 1, m, pairs, Split::Count(n_train), seed)
         }
+        TaskConfig::Formula { formula, p, train_fraction } => {
+            let table = crate::formula::table(formula, *p).expect("validation evaluates the formula at every pair");
+            let n_train = fraction_count(*train_fraction, table.pairs.len());
+            pair_dataset(*p as usize + 1, table.classes, table.pairs, Split::Count(n_train), seed)
+        }
         TaskConfig::SparseParity { bits, k, train_count, test_count } => {
             sparse_parity(*bits as usize, *k as usize, *train_count, *test_count, seed)
         }

@@ -27,7 +27,8 @@ const effect = (spec) => (spec.live ? 'Changes the run in place (raising it cont
  * @param {object} state {schema: the settings schema, presets, presetName, settings: [[key, value]]
  *   (the core's `settings` of the config), backend, inactive: [key], only: [key] — a lesson
  *   step's settings: the others (and the preset) are not shown; revert: the key of a refused
- *   edit, whose control shows the config's value even though it has the focus}
+ *   edit, whose control shows the config's value even though it has the focus — except text,
+ *   a formula, which keeps what was typed so it can be fixed}
  * @param {object} on {preset(name), change(key, raw), backend(name), action(name)}; the same
  *   functions on every call (a control built by an earlier call calls the first ones)
  */
@@ -46,7 +47,9 @@ export function renderControls(root, state, on) {
   if (!keep(backendSel)) backendSel.value = state.backend || 'auto';
   for (const spec of specs) {
     const input = root.querySelector(`[data-key="${spec.key}"]`);
-    if (!keep(input)) showValue(input, spec, values.get(spec.key));
+    // Refused text (a formula that does not parse) keeps what was typed until the next edit.
+    if (spec.type === 'text' && spec.key === state.revert) input.dataset.kept = 'true';
+    if (!keep(input) && !input.dataset.kept) showValue(input, spec, values.get(spec.key));
   }
 }
 
@@ -111,6 +114,13 @@ function field(spec, change) {
   } else if (spec.type === 'list') {
     input = el('input', { id, type: 'text' });
     input.addEventListener('change', () => change(key, textToList(input.value)));
+  } else if (spec.type === 'text') {
+    // A formula: refused, it stays as typed (renderControls), for the reader to fix.
+    input = el('input', { id, type: 'text', maxlength: spec.max_len, spellcheck: 'false', autocomplete: 'off', class: 'text-setting' });
+    input.addEventListener('change', () => {
+      delete input.dataset.kept;
+      change(key, input.value);
+    });
   } else {
     // The range is the core's; it checks the value again (and says why it refuses one).
     const range = spec.type === 'fraction' ? { min: 0, max: 1 } : { min: spec.min, max: spec.max };

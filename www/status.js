@@ -52,7 +52,17 @@ export function showMessage(id, kind, text, actions = []) {
   const box = document.createElement('div');
   box.className = `message ${kind}`;
   box.dataset.id = id;
-  box.append(document.createTextNode(text));
+  // A message's first line is its sentence; the lines after it (a formula's parse error, with
+  // a caret under the character) keep their spacing.
+  const [first, ...rest] = text.split('\n');
+  const body = document.createElement('div');
+  body.append(document.createTextNode(first));
+  if (rest.length) {
+    const detail = document.createElement('pre');
+    detail.textContent = rest.join('\n');
+    body.append(detail);
+  }
+  box.append(body);
   for (const [label, handler] of actions) {
     const b = document.createElement('button');
     b.textContent = label;

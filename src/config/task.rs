@@ -52,6 +52,16 @@ pub enum TaskConfig {
         /// Test examples.
         test_count: usize,
     },
+    /// A user's formula over a and b, both in 0…p−1 (`crate::formula`, issue 23): every
+    /// ordered pair, its value one class (the values' range, least first).
+    Formula {
+        /// The formula, e.g. `(a*a + a*b) % p`.
+        formula: String,
+        /// The operands run over 0…p−1.
+        p: u32,
+        /// Fraction of the p² pairs used for training, in (0, 1).
+        train_fraction: f64,
+    },
     /// Omnigrok's teacher–student regression: a fixed random tanh network is the truth.
     TeacherStudent {
         /// Layer widths of the teacher, input first (e.g. [5, 100, 100, 5]).
@@ -153,6 +163,7 @@ impl TaskConfig {
             "modular" => TaskConfig::Modular { p: 23, op: ModOp::Add, train_fraction: 0.7, symmetric_split: false, unordered: false },
             "addition" => TaskConfig::Addition { p: 10, train_fraction: 0.8, train_count: None },
             "permutation" => TaskConfig::Permutation { n: 3, train_fraction: 0.8 },
+            "formula" => TaskConfig::Formula { formula: "(a*b + a + b) % p".into(), p: 23, train_fraction: 0.7 },
             "sparse_parity" => TaskConfig::SparseParity { bits: 30, k: 3, train_count: 500, test_count: 1000 },
             "teacher_student" => TaskConfig::TeacherStudent {
                 dims: vec![5, 100, 100, 5],
@@ -168,6 +179,16 @@ impl TaskConfig {
     /// This task as a JSON value.
     pub fn to_value(&self) -> Value {
         serde_json::to_value(self).expect("a task config always serialises")
+    }
+
+    /// Whether the answers are the residues 0…p−1 of operands in 0…p−1, so the Fourier views
+    /// apply: the modular task, and a formula whose values are exactly 0…p−1.
+    pub fn answers_are_residues(&self) -> bool {
+        match self {
+            TaskConfig::Modular { .. } => true,
+            TaskConfig::Formula { formula, p, .. } => crate::formula::table(formula, *p).is_ok_and(|t| t.lowest == 0 && t.classes == *p as usize),
+            _ => false,
+        }
     }
 
     /// Whether examples are token sequences (true) or real feature vectors (false).
@@ -193,6 +214,12 @@ impl TaskConfig {
             TaskConfig::Permutation { n, .. } => {
                 let m: usize = (1..=*n as usize).product();
                 pairs(m + 1, m * m, m)
+            }
+            TaskConfig::Formula { formula, p, .. } => {
+                // A formula validation refuses has no table: two classes stand in until then.
+                let classes = crate::formula::table(formula, *p).map_or(2, |t| t.classes);
+                let p = *p as usize;
+                pairs(p + 1, p * p, classes)
             }
             TaskConfig::SparseParity { bits, train_count, test_count, .. } => (
                 train_count + test_count,

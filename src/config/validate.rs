@@ -2,7 +2,7 @@
 //! rules that tie settings together (a prime modulus, k ≤ bits, heads dividing d_model, an
 //! init that suits the model, lr × weight decay below 1, the memory budget).
 
-use super::schema::{check_int, check_list, check_real, in_range};
+use super::schema::{check_int, check_list, check_real, check_text, in_range};
 use super::{ConfigError, Combine, ModelConfig, OptimConfig, RunConfig, TaskConfig, TrainConfig, WeightInit, MAX_P, MEMORY_BUDGET_BYTES};
 
 /// The side m of a d = m² embedding read as an m × m matrix (`Combine::Product`), if d is a
@@ -67,6 +67,12 @@ impl TaskConfig {
             TaskConfig::Permutation { n, train_fraction } => {
                 check_int("task.n", *n as u64)?;
                 check_real("task.train_fraction", *train_fraction)
+            }
+            TaskConfig::Formula { formula, p, train_fraction } => {
+                check_int("task.p", *p as u64)?;
+                check_real("task.train_fraction", *train_fraction)?;
+                check_text("task.formula", formula)?;
+                crate::formula::table(formula, *p).map(|_| ()).map_err(|e| ConfigError::new("task.formula", formula, e))
             }
             TaskConfig::SparseParity { bits, k, train_count, test_count } => {
                 check_int("task.bits", *bits as u64)?;

@@ -13,7 +13,7 @@ after(async () => {
   await browser?.close();
 });
 
-const TASKS = ['modular', 'addition', 'permutation', 'sparse_parity', 'teacher_student'];
+const TASKS = ['modular', 'addition', 'permutation', 'formula', 'sparse_parity', 'teacher_student'];
 const MODELS = ['toy', 'mlp', 'transformer'];
 
 test('every task kind × model kind through a link ends in a runnable config or a named refusal', async () => {
@@ -40,6 +40,40 @@ test('every task kind × model kind through a link ends in a runnable config or 
       assert.deepEqual(page.errors, [], what);
     }
   }
+  await page.close();
+});
+
+test('a formula typed in the panel: refused with a caret and kept as typed, or trained and carried by the link', async () => {
+  const page = await open(browser, '#preset=quick-grok&task.kind=formula&backend=cpu&train.steps=40&autoplay=1');
+  await until(page, () => window.groklab.status === 'finished', 60_000);
+  const state = () => page.evaluate(() => ({ run: window.groklab.run, formula: window.groklab.config.task.formula, records: window.groklab.records.length, status: window.groklab.status }));
+  const before = await state();
+  assert.equal(before.formula, '(a*b + a + b) % p', "the formula task's default");
+  assert.equal(await page.inputValue('#ctl-task-formula'), before.formula);
+  // A formula that does not parse: the message shows the line with a caret under the '*'.
+  await page.fill('#ctl-task-formula', '(a + * b) % p');
+  await page.dispatchEvent('#ctl-task-formula', 'change');
+  await until(page, () => document.querySelector('#messages .error'), 10_000);
+  const message = await page.locator('#messages .error').innerText();
+  assert.match(message, /task\.formula = \(a \+ \* b\) % p/, message);
+  const lines = message.split('\n');
+  const shown = lines.findIndex((l) => l.endsWith('| (a + * b) % p'));
+  assert.ok(shown > 0, `the formula's line is shown: ${message}`);
+  const caret = lines[shown + 1].indexOf('^') - lines[shown].indexOf('(a');
+  assert.equal(caret, 5, `the caret is under the '*': ${message}`);
+  // Nothing is lost: the box keeps what was typed, the run is the one it was.
+  await page.waitForTimeout(300);
+  assert.equal(await page.inputValue('#ctl-task-formula'), '(a + * b) % p', 'the box keeps what was typed');
+  assert.deepEqual(await state(), before, 'the run is untouched');
+  // A good formula starts a run of it, and the link carries it.
+  await page.fill('#ctl-task-formula', 'max(a, b)');
+  await page.dispatchEvent('#ctl-task-formula', 'change');
+  await until(page, () => window.groklab.config.task.formula === 'max(a, b)' && window.groklab.status === 'finished', 60_000);
+  const after = await state();
+  assert.notEqual(after.run, before.run, 'a new run');
+  assert.equal(new URLSearchParams(new URL(page.url()).hash.slice(1)).get('task.formula'), 'max(a, b)');
+  assert.equal(await page.locator('#messages .error').count(), 0, 'the error is cleared');
+  assert.deepEqual(page.errors, []);
   await page.close();
 });
 
