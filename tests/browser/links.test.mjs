@@ -68,9 +68,13 @@ test('a formula typed in the panel: refused with a caret and kept as typed, or t
   // A good formula starts a run of it, and the link carries it.
   await page.fill('#ctl-task-formula', 'max(a, b)');
   await page.dispatchEvent('#ctl-task-formula', 'change');
-  await until(page, () => window.groklab.config.task.formula === 'max(a, b)' && window.groklab.status === 'finished', 60_000);
+  await until(page, (run) => window.groklab.config.task.formula === 'max(a, b)' && window.groklab.run !== run && window.groklab.status === 'ready', 60_000, before.run);
+  // The finished run left the page paused; Play trains the new one to its budget.
+  await page.click('#btn-play');
+  await until(page, () => window.groklab.status === 'finished', 60_000);
   const after = await state();
   assert.notEqual(after.run, before.run, 'a new run');
+  assert.equal(after.records > 0 && after.formula, 'max(a, b)');
   assert.equal(new URLSearchParams(new URL(page.url()).hash.slice(1)).get('task.formula'), 'max(a, b)');
   assert.equal(await page.locator('#messages .error').count(), 0, 'the error is cleared');
   assert.deepEqual(page.errors, []);
