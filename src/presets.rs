@@ -155,13 +155,7 @@ pub fn all() -> Vec<Preset> {
         Preset {
             name: "quick-grok",
             about: "a + b mod 23, 70 % of pairs, embedding + MLP: memorises by step 100, groks near step 3,000 (seconds on a CPU)",
-            config: RunConfig {
-                seed: 1,
-                task: modular(23, 0.7),
-                model: mlp(128, vec![256]),
-                optim: adamw(1e-3, 1.0, 0),
-                train: full_batch(4000, 50),
-            },
+            config: flagship_run(),
             promise: Phase::Grokking,
         },
         Preset {
@@ -339,7 +333,41 @@ pub fn all() -> Vec<Preset> {
             },
             promise: Phase::Grokking,
         },
+        // Users' own tasks (issue 23): formulas, each on the flagship's network and budget.
+        Preset {
+            name: "formula-max",
+            about: "your own task: max(a, b) over 0…22, a rule with structure but no modulus, half the pairs, on the flagship's network: memorises by step 100, test passes 90 % near step 1,150 (with 70 % of the pairs it generalises at once)",
+            config: RunConfig { task: formula("max(a, b)", 23, 0.5), ..flagship_run() },
+            promise: Phase::Grokking,
+        },
+        Preset {
+            name: "dihedral-d5",
+            about: "your own task: composition in the dihedral group D₅ (rotations 0–4, reflections 5–9) written as a formula, 70 of its 100 pairs, on the flagship's network: it memorises them and answers none of the other 30 right",
+            config: RunConfig { task: formula(DIHEDRAL_D5, 10, 0.7), ..flagship_run() },
+            promise: Phase::Memorization,
+        },
+        Preset {
+            name: "formula-hash",
+            about: "the control: a hash of a and b mod 23 (a stand-in for a random table, with no rule to find), on the flagship's network: it can only memorise",
+            config: RunConfig { task: formula("((a*7919 + b*104729) ^ (a*b*1299709) ^ (a + 3*b)*31) % 23", 23, 0.7), ..flagship_run() },
+            promise: Phase::Memorization,
+        },
     ]
+}
+
+/// Composition in the dihedral group D₅ as a formula over 0…9: s^i r^j is 5i + j, and
+/// (s^i r^j)(s^k r^l) = s^(i+k) r^((−1)^k j + l).
+pub const DIHEDRAL_D5: &str = "((a//5 + b//5) % 2)*5 + (if(b//5, -(a%5), a%5) + b%5) % 5";
+
+/// A user's formula task.
+fn formula(formula: &str, p: u32, train_fraction: f64) -> TaskConfig {
+    TaskConfig::Formula { formula: formula.into(), p, train_fraction }
+}
+
+/// The flagship's run, quick-grok: its seed, network, optimiser and budget serve the tasks of
+/// one's own too.
+fn flagship_run() -> RunConfig {
+    RunConfig { seed: 1, task: modular(23, 0.7), model: mlp(128, vec![256]), optim: adamw(1e-3, 1.0, 0), train: full_batch(4000, 50) }
 }
 
 /// The preset called `name`.

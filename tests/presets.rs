@@ -82,3 +82,16 @@ fn s3_groks_as_liu_s_permutation_run() {
     assert!((260..=760).contains(&s.train_step_90.unwrap()), "{s:?}");
     assert!(s.final_test_acc == 1.0, "{s:?}");
 }
+
+/// Users' own tasks on the flagship's network (issue 23): a structured formula groks, a
+/// group too small to show its rule and a hash with no rule are only memorised.
+#[test]
+fn formula_presets_keep_their_promises() {
+    let max = run("formula-max");
+    let test_90 = max.test_step_90.expect("max(a, b) generalises");
+    assert!(max.train_step_90.unwrap() <= 200 && (800..=1_500).contains(&test_90), "memorised at once, generalised near step 1,150: {max:?}");
+    let d5 = run("dihedral-d5");
+    assert!(d5.final_train_acc == 1.0 && d5.final_test_acc <= 0.1, "D5: every training pair, almost none of the rest: {d5:?}");
+    let hash = run("formula-hash");
+    assert!(hash.final_train_acc == 1.0 && hash.final_test_acc <= 0.15, "the hash: memorised, near chance (1/23) on the rest: {hash:?}");
+}
