@@ -9,6 +9,7 @@ pub mod config;
 pub mod landscape;
 pub mod device;
 pub mod formula;
+pub mod table;
 pub mod model;
 pub mod optim;
 pub mod phase;

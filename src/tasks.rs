@@ -105,6 +105,11 @@ pub fn build(task: &TaskConfig, seed: u64) -> Dataset {
             let n_train = fraction_count(*train_fraction, table.pairs.len());
             pair_dataset(*p as usize + 1, table.classes, table.pairs, Split::Count(n_train), seed)
         }
+        TaskConfig::Table { table, train_fraction } => {
+            let table = crate::table::parse(table).expect("validation reads the table");
+            let n_train = fraction_count(*train_fraction, table.pairs.len());
+            pair_dataset(table.operands.len() + 1, table.classes.len(), table.pairs, Split::Count(n_train), seed)
+        }
         TaskConfig::SparseParity { bits, k, train_count, test_count } => {
             sparse_parity(*bits as usize, *k as usize, *train_count, *test_count, seed)
         }

@@ -238,7 +238,7 @@ fn each_range_end_is_where_validation_refuses() {
                     v
                 }
                 // One character too many.
-                Kind::Text { max_len } => vec!["a".repeat(max_len + 1)],
+                Kind::Text { max_len, .. } => vec!["a".repeat(max_len + 1)],
                 Kind::Choice { .. } | Kind::Flag => continue,
             };
             for raw in outside {

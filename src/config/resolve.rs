@@ -16,7 +16,7 @@ pub struct Resolution {
 }
 
 /// The task kinds, as written in configs and links.
-pub const TASK_KINDS: [&str; 6] = ["modular", "addition", "permutation", "formula", "sparse_parity", "teacher_student"];
+pub const TASK_KINDS: [&str; 7] = ["modular", "addition", "permutation", "formula", "table", "sparse_parity", "teacher_student"];
 /// The model kinds.
 pub const MODEL_KINDS: [&str; 3] = ["toy", "mlp", "transformer"];
 
@@ -155,9 +155,14 @@ fn build(base: &RunConfig, pairs: &[(String, String)]) -> Result<(Value, Vec<Str
     }
     let mut value = config.to_value();
     for (k, raw) in pairs.iter().filter(|(k, _)| k != "task.kind" && k != "model.kind") {
-        // Text (a formula) is taken as typed, even when it reads as a number.
+        // Text (a formula, a table) is taken as typed, even when it reads as a number; a
+        // table a link packed (`crate::table::link_value`) is unpacked.
         let text = super::schema::SETTINGS.iter().any(|s| s.key == k && matches!(s.kind, super::schema::Kind::Text { .. }));
-        let new = if text { Value::String(raw.clone()) } else { parse_scalar(raw) };
+        let new = match (text, k.as_str()) {
+            (true, "task.table") => Value::String(crate::table::from_link(raw).map_err(|e| ConfigError::new(k, "(a packed table)", e))?),
+            (true, _) => Value::String(raw.clone()),
+            _ => parse_scalar(raw),
+        };
         set_path(&mut value, k, new).map_err(|mut e| {
             e.value = raw.clone();
             e

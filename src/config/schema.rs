@@ -37,10 +37,12 @@ pub enum Kind {
     },
     /// On or off.
     Flag,
-    /// Free text of at most `max_len` characters (a user's formula).
+    /// Free text of at most `max_len` characters (a user's formula, or table).
     Text {
         /// Most characters.
         max_len: usize,
+        /// Several lines (a table): the page gives it a text area and a file to open.
+        lines: bool,
     },
     /// A list of whole numbers (layer widths).
     List {
@@ -64,7 +66,7 @@ impl std::fmt::Display for Kind {
             Kind::Fraction => write!(f, "fraction in (0, 1)"),
             Kind::Choice { options } => write!(f, "one of {}", options.join(", ")),
             Kind::Flag => write!(f, "true or false"),
-            Kind::Text { max_len } => write!(f, "text of at most {max_len} characters"),
+            Kind::Text { max_len, .. } => write!(f, "text of at most {max_len} characters"),
             Kind::List { min_len, max_len, min, max } => write!(f, "list of {min_len}–{max_len} integers {min}…{max}"),
         }
     }
@@ -99,6 +101,8 @@ const WIDTH: u64 = 4096;
 const EXAMPLES: u64 = 100_000;
 /// The longest formula a task takes (a link carries it).
 const MAX_FORMULA: usize = 200;
+/// The longest table text a task takes: a 1,009 × 1,009 grid of 3-character cells.
+const MAX_TABLE: usize = 4_000_000;
 
 const fn int(key: &'static str, label: &'static str, help: &'static str, min: u64, max: u64) -> Setting {
     Setting { key, label, help, kind: Kind::Int { min, max }, live: false }
@@ -116,8 +120,8 @@ const fn fraction(key: &'static str, label: &'static str, help: &'static str) ->
     Setting { key, label, help, kind: Kind::Fraction, live: false }
 }
 
-const fn text(key: &'static str, label: &'static str, help: &'static str, max_len: usize) -> Setting {
-    Setting { key, label, help, kind: Kind::Text { max_len }, live: false }
+const fn text(key: &'static str, label: &'static str, help: &'static str, max_len: usize, lines: bool) -> Setting {
+    Setting { key, label, help, kind: Kind::Text { max_len, lines }, live: false }
 }
 const fn list(key: &'static str, label: &'static str, help: &'static str, min_len: usize) -> Setting {
     Setting { key, label, help, kind: Kind::List { min_len, max_len: 8, min: 1, max: WIDTH }, live: false }
@@ -130,7 +134,8 @@ pub const SETTINGS: &[Setting] = &[
     choice("task.kind", "task", "what the network learns; switching fills the new task's defaults", &super::TASK_KINDS),
     choice("task.op", "operation", "the binary operation, modulo p", &["add", "sub", "mul", "div", "square_sum", "quad_form", "cubic_mix"]),
     int("task.p", "p", "modulus (a prime for modular tasks; the numbers run over 0…p−1 for addition and formulas)", 2, MAX_P as u64),
-    text("task.formula", "formula", "the answer for a and b in 0…p−1, in integers: + - * / (floor) % ** (power), ^ & | (bits), comparisons, min, max, gcd, abs, if(c, x, y); e.g. (a*a + a*b) % p", MAX_FORMULA),
+    text("task.formula", "formula", "the answer for a and b in 0…p−1, in integers: + - * / (floor) % ** (power), ^ & | (bits), comparisons, min, max, gcd, abs, if(c, x, y); e.g. (a*a + a*b) % p", MAX_FORMULA, false),
+    text("task.table", "table", "rows a,b,c (one pair and its answer per line) or a grid (first line ,b1,b2,…; then a row a,c1,c2,…); tokens are numbers or names; a pair not written is not in the data", MAX_TABLE, true),
     int("task.n", "n", "the group S_n (3, 4 or 5)", 3, 5),
     fraction("task.train_fraction", "train fraction", "share of all pairs the network trains on; the rest is the test set"),
     int("task.train_count", "train count", "exact number of training examples", 1, EXAMPLES),
@@ -215,7 +220,7 @@ pub fn check_real(key: &str, value: f64) -> Result<(), ConfigError> {
 
 /// Refuse a text setting longer than its most characters.
 pub fn check_text(key: &str, value: &str) -> Result<(), ConfigError> {
-    let Kind::Text { max_len } = setting(key).kind else {
+    let Kind::Text { max_len, .. } = setting(key).kind else {
         panic!("{key} is not text");
     };
     let len = value.chars().count();

@@ -62,6 +62,14 @@ pub enum TaskConfig {
         /// Fraction of the p² pairs used for training, in (0, 1).
         train_fraction: f64,
     },
+    /// A user's table of a, b and the answer c, in any tokens (`crate::table`, issue 23): the
+    /// pairs it defines, each answer one class.
+    Table {
+        /// The table's text: rows `a,b,c`, or a grid (`crate::table`).
+        table: String,
+        /// Fraction of the table's pairs used for training, in (0, 1).
+        train_fraction: f64,
+    },
     /// Omnigrok's teacher–student regression: a fixed random tanh network is the truth.
     TeacherStudent {
         /// Layer widths of the teacher, input first (e.g. [5, 100, 100, 5]).
@@ -164,6 +172,7 @@ impl TaskConfig {
             "addition" => TaskConfig::Addition { p: 10, train_fraction: 0.8, train_count: None },
             "permutation" => TaskConfig::Permutation { n: 3, train_fraction: 0.8 },
             "formula" => TaskConfig::Formula { formula: "(a*b + a + b) % p".into(), p: 23, train_fraction: 0.7 },
+            "table" => TaskConfig::Table { table: crate::table::DIHEDRAL_D5_GRID.into(), train_fraction: 0.7 },
             "sparse_parity" => TaskConfig::SparseParity { bits: 30, k: 3, train_count: 500, test_count: 1000 },
             "teacher_student" => TaskConfig::TeacherStudent {
                 dims: vec![5, 100, 100, 5],
@@ -181,13 +190,15 @@ impl TaskConfig {
         serde_json::to_value(self).expect("a task config always serialises")
     }
 
-    /// Whether the answers are the residues 0…p−1 of operands in 0…p−1, so the Fourier views
-    /// apply: the modular task, and a formula whose values are exactly 0…p−1.
-    pub fn answers_are_residues(&self) -> bool {
+    /// When the answers are the residues 0…p−1 of operands in 0…p−1, p: the Fourier views
+    /// apply. The modular task; a formula whose values are exactly 0…p−1; a table whose
+    /// operands and answers are exactly the numbers 0…p−1.
+    pub fn residue_modulus(&self) -> Option<usize> {
         match self {
-            TaskConfig::Modular { .. } => true,
-            TaskConfig::Formula { formula, p, .. } => crate::formula::table(formula, *p).is_ok_and(|t| t.lowest == 0 && t.classes == *p as usize),
-            _ => false,
+            TaskConfig::Modular { p, .. } => Some(*p as usize),
+            TaskConfig::Formula { formula, p, .. } => crate::formula::table(formula, *p).ok().filter(|t| t.lowest == 0 && t.classes == *p as usize).map(|_| *p as usize),
+            TaskConfig::Table { table, .. } => crate::table::parse(table).ok()?.residue_modulus(),
+            _ => None,
         }
     }
 
@@ -221,6 +232,11 @@ impl TaskConfig {
                 let p = *p as usize;
                 pairs(p + 1, p * p, classes)
             }
+            TaskConfig::Table { table, .. } => match crate::table::parse(table) {
+                Ok(t) => pairs(t.operands.len() + 1, t.pairs.len(), t.classes.len()),
+                // A table validation refuses: two operands and two classes stand in until then.
+                Err(_) => pairs(3, 4, 2),
+            },
             TaskConfig::SparseParity { bits, train_count, test_count, .. } => (
                 train_count + test_count,
                 InputKind::Features { dim: *bits as usize },

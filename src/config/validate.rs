@@ -74,6 +74,11 @@ impl TaskConfig {
                 check_text("task.formula", formula)?;
                 crate::formula::table(formula, *p).map(|_| ()).map_err(|e| ConfigError::new("task.formula", formula, e))
             }
+            TaskConfig::Table { table, train_fraction } => {
+                check_real("task.train_fraction", *train_fraction)?;
+                check_text("task.table", table)?;
+                crate::table::parse(table).map(|_| ()).map_err(|e| ConfigError::new("task.table", format!("{} lines", table.lines().count()), e))
+            }
             TaskConfig::SparseParity { bits, k, train_count, test_count } => {
                 check_int("task.bits", *bits as u64)?;
                 check_int("task.k", *k as u64)?;

@@ -93,9 +93,9 @@ impl Session {
     pub async fn snapshot(&self) -> Result<Snapshot, String> {
         let facts = match &self.config.task {
             TaskConfig::Modular { p, op, .. } => TaskFacts::Modular { p: *p as usize, add: *op == ModOp::Add },
-            // A formula whose answers are Z_p is read as modular arithmetic is (no restricted
-            // loss: that one is a + b's).
-            TaskConfig::Formula { p, .. } if self.config.task.answers_are_residues() => TaskFacts::Modular { p: *p as usize, add: false },
+            // A formula or table whose answers are Z_p is read as modular arithmetic is (no
+            // restricted loss: that one is a + b's).
+            task if task.residue_modulus().is_some() => TaskFacts::Modular { p: task.residue_modulus().unwrap_or(0), add: false },
             TaskConfig::Addition { p, .. } => TaskFacts::Addition { p: *p as usize },
             TaskConfig::Permutation { .. } => TaskFacts::Permutation {
                 product: matches!(self.config.model, ModelConfig::Toy { combine: Combine::Product, .. } | ModelConfig::Mlp { combine: Combine::Product, .. }),
@@ -199,7 +199,7 @@ impl Session {
         if tokens && config.train.snapshot_every > 0 {
             views.extend(["embedding", "answers", "graph", "measures"]);
             match config.task {
-                TaskConfig::Modular { .. } | TaskConfig::Formula { .. } if config.task.answers_are_residues() => {
+                ref task if task.residue_modulus().is_some() => {
                     views.push("spectrum");
                     if self.first_layer().is_some() {
                         views.push("neurons");
