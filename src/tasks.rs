@@ -119,6 +119,40 @@ pub fn build(task: &TaskConfig, seed: u64) -> Dataset {
     }
 }
 
+/// What a pair task's tokens stand for, as the page names them: each operand and each answer.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct TokenNames {
+    /// Operand token i's name.
+    pub operands: Vec<String>,
+    /// Class k's name.
+    pub classes: Vec<String>,
+}
+
+/// The names of a pair task's tokens (`None` for a task without pairs): numbers for arithmetic
+/// (a formula's answers from its least value), a permutation in one-line notation (`021`), a
+/// table's own tokens.
+pub fn token_names(task: &TaskConfig) -> Option<TokenNames> {
+    let numbers = |from: i64, n: usize| (0..n as i64).map(|i| (from + i).to_string()).collect::<Vec<_>>();
+    let (operands, classes) = match task {
+        TaskConfig::Modular { p, .. } => (numbers(0, *p as usize), numbers(0, *p as usize)),
+        TaskConfig::Addition { p, .. } => (numbers(0, *p as usize), numbers(0, 2 * *p as usize - 1)),
+        TaskConfig::Permutation { n, .. } => {
+            let names: Vec<String> = permutations(*n as usize).iter().map(|s| s.iter().map(|i| i.to_string()).collect()).collect();
+            (names.clone(), names)
+        }
+        TaskConfig::Formula { formula, p, .. } => {
+            let t = crate::formula::table(formula, *p).ok()?;
+            (numbers(0, *p as usize), numbers(t.lowest, t.classes))
+        }
+        TaskConfig::Table { table, .. } => {
+            let t = crate::table::parse(table).ok()?;
+            (t.operands, t.classes)
+        }
+        TaskConfig::SparseParity { .. } | TaskConfig::TeacherStudent { .. } => return None,
+    };
+    Some(TokenNames { operands, classes })
+}
+
 /// How many examples of `total` a fraction selects, rounded down (Nanda: 30 % of 113² = 3,830),
 /// at least 1 and at most total − 1.
 pub fn fraction_count(fraction: f64, total: usize) -> usize {

@@ -208,6 +208,10 @@ struct Resolved {
     /// The settings `config` has, as `[key, value]` (`config::schema::settings_of`): what the
     /// panel shows.
     settings: Vec<(&'static str, String)>,
+    /// A table task's `task.table` as the link writes it (packed), or null.
+    table_link: Option<String>,
+    /// Why the link cannot carry the table, when it cannot.
+    link_note: Option<String>,
 }
 
 /// The settings schema (`config::schema`): every setting's key, label, help, type and range;
@@ -243,7 +247,11 @@ pub fn resolve_config(base: JsValue, overrides: JsValue) -> Result<JsValue, JsEr
     let errors = r.refused.iter().map(|e| Refusal { key: e.field.clone(), message: e.to_string() }).collect();
     let inactive = r.config.inactive_settings();
     let settings = config::schema::settings_of(&r.config);
-    to_js(&Resolved { config: r.config, errors, notes: r.notes, inactive, settings })
+    let (table_link, link_note) = match r.config.table_link() {
+        Ok(packed) => (packed, None),
+        Err(why) => (None, Some(why)),
+    };
+    to_js(&Resolved { config: r.config, errors, notes: r.notes, inactive, settings, table_link, link_note })
 }
 
 /// A training run inside the worker.

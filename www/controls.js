@@ -115,12 +115,18 @@ function field(spec, change) {
     input = el('input', { id, type: 'text' });
     input.addEventListener('change', () => change(key, textToList(input.value)));
   } else if (spec.type === 'text') {
-    // A formula: refused, it stays as typed (renderControls), for the reader to fix.
-    input = el('input', { id, type: 'text', maxlength: spec.max_len, spellcheck: 'false', autocomplete: 'off', class: 'text-setting' });
-    input.addEventListener('change', () => {
+    // A formula or a table: refused, it stays as typed (renderControls), for the reader to fix.
+    const attrs = { id, maxlength: spec.max_len, spellcheck: 'false', autocomplete: 'off', class: 'text-setting' };
+    input = spec.lines ? el('textarea', { ...attrs, rows: 6, wrap: 'off' }) : el('input', { ...attrs, type: 'text' });
+    const send = (text) => {
       delete input.dataset.kept;
-      change(key, input.value);
-    });
+      change(key, text);
+    };
+    input.addEventListener('change', () => send(input.value));
+    if (spec.lines) {
+      input.dataset.key = key;
+      return row(id, spec.label, input, `${spec.help}. ${effect(spec)}`, fileOpener(id, input, send));
+    }
   } else {
     // The range is the core's; it checks the value again (and says why it refuses one).
     const range = spec.type === 'fraction' ? { min: 0, max: 1 } : { min: spec.min, max: spec.max };
@@ -131,14 +137,43 @@ function field(spec, change) {
   return row(id, spec.label, input, `${spec.help}. ${effect(spec)}`);
 }
 
-/** A labelled control with its help text below it. */
-function row(id, label, input, help) {
+/** A labelled control with its help text below it (and `extra`, a file opener, between). */
+function row(id, label, input, help, extra = null) {
   input.id = input.id || id;
   const helpId = `${input.id}-help`;
   input.setAttribute('aria-describedby', helpId);
   const r = el('div', { class: 'row' });
-  r.append(el('label', { for: input.id }, label), input, el('div', { id: helpId, class: 'help' }, help));
+  r.append(el('label', { for: input.id }, label), input, ...(extra ? [extra] : []), el('div', { id: helpId, class: 'help' }, help));
   return r;
+}
+
+/** A table's file: opened by a picker, or dropped on its text area. The text is shown in the
+ * area and sent as the edit; a file the core refuses stays there, its error naming the line. */
+function fileOpener(id, area, send) {
+  const picker = el('input', { id: `${id}-file`, type: 'file', accept: '.csv,.tsv,.txt,text/csv,text/plain', class: 'file-setting' });
+  const open = async (file) => {
+    const text = await file.text();
+    area.value = text;
+    send(text);
+  };
+  picker.addEventListener('change', () => {
+    const file = picker.files?.[0];
+    if (file) open(file);
+    picker.value = '';
+  });
+  // A file dropped on the area is the table (the page's own drop opens run files).
+  area.addEventListener('dragover', (e) => e.preventDefault());
+  area.addEventListener('drop', (e) => {
+    const file = e.dataTransfer?.files?.[0];
+    if (!file) return;
+    e.preventDefault();
+    e.stopPropagation();
+    open(file);
+  });
+  const label = el('label', { class: 'file-label', for: picker.id }, 'Open a CSV file… (or drop one on the table)');
+  const box = el('div', { class: 'file-row' });
+  box.append(label, picker);
+  return box;
 }
 
 function select(id, options, value) {

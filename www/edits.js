@@ -43,18 +43,20 @@ export class Edits {
     return this.inTurn(() => this.run.newRun(this.run.keepPlaying()));
   }
 
-  /** Apply one edited setting, in turn. */
-  change(key, raw) {
-    return this.inTurn(() => this.apply(key, raw));
+  /** Apply one edited setting, in turn; `before` ([key, raw] pairs) apply with it, first
+   * (a table opened from a file switches the task to a table in the same edit). */
+  change(key, raw, before = []) {
+    return this.inTurn(() => this.apply(key, raw, before));
   }
 
   /** Check one edited setting in the worker and apply it: a refused value is explained and
    * the control reverts; a live setting (the budget) changes the run in place; every other
    * edit starts a new run. */
-  async apply(key, raw) {
+  async apply(key, raw, before = []) {
     const app = this.app;
     const base = app.config;
-    const { config, errors, notes, inactive, settings } = await this.run.link.resolve(base, [[key, raw]]);
+    const resolved = await this.run.link.resolve(base, [...before, [key, raw]]);
+    const { config, errors, notes } = resolved;
     if (app.config !== base) return; // a preset or an opened file replaced the config meanwhile: it wins
     if (errors.length || !config) {
       view.showMessage('edit', 'error', errors.map((e) => e.message).join('; '));
@@ -71,7 +73,7 @@ export class Edits {
       this.run.setBudget(config.train.steps);
       return;
     }
-    this.page.adopt({ config, settings, inactive });
+    this.page.adopt(resolved);
     this.page.writeLink();
     this.page.render();
     this.run.newRun(this.run.keepPlaying());

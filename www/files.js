@@ -8,7 +8,7 @@ import { historyCsv, download } from './export.js';
 
 /**
  * Wire the page's file controls to `page`: {app, link, curves, inside, adopt, writeLink,
- * render, newRun, showGraph, showLinkedStep, showProgress, showSweepFile}.
+ * render, newRun, change (an edit), showGraph, showLinkedStep, showProgress, showSweepFile}.
  */
 export function wireFiles(page) {
   const { app, link, curves, inside } = page;
@@ -64,13 +64,16 @@ export function wireFiles(page) {
     return r;
   }
 
-  // A run.json (or sweep.json) dropped anywhere on the page opens too.
+  // A run.json (or sweep.json) dropped anywhere on the page opens too; a CSV becomes the
+  // task's table (the same edit as opening it in the table's own control).
   document.addEventListener('dragover', (e) => e.preventDefault());
-  document.addEventListener('drop', (e) => {
+  document.addEventListener('drop', async (e) => {
     const file = e.dataTransfer?.files?.[0];
     if (!file) return;
     e.preventDefault();
-    openRunFile(file);
+    if (!/\.(csv|tsv|txt)$/i.test(file.name)) return openRunFile(file);
+    const switchTask = app.config?.task.kind === 'table' ? [] : [['task.kind', 'table']];
+    page.change('task.table', await file.text(), switchTask);
   });
 
   document.getElementById('open-run').addEventListener('change', (e) => {

@@ -39,11 +39,15 @@ export function parseHash(hash) {
   return { page, overrides };
 }
 
-/** The hash for a config plus page options. */
-export function toHash(config, page) {
+/** The hash for a config plus page options. A table task's table is written as the core
+ * packed it (`tableLink`, from resolve), or left out when the core said it is too large. */
+export function toHash(config, page, tableLink = null) {
   const params = new URLSearchParams();
   for (const key of PAGE_KEYS) if (page[key] !== undefined && page[key] !== null) params.set(key, String(page[key]));
-  for (const [key, value] of flatten(config)) params.set(key, value);
+  for (const [key, value] of flatten(config)) {
+    if (key !== 'task.table') params.set(key, value);
+    else if (tableLink) params.set(key, tableLink);
+  }
   return '#' + params.toString();
 }
 

@@ -92,6 +92,7 @@ wireTabs(document, (name) => page.chooseTab(name));
 
 wireFiles({
   app, link, curves, inside, adopt, writeLink, render, newRun,
+  change: (key, raw, before) => page.edits.change(key, raw, before),
   showGraph: (graph) => run.overlay.show(graph),
   showLinkedStep: () => page.showLinkedStep(),
   showProgress: () => run.showProgress(),

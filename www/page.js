@@ -86,7 +86,7 @@ export class Page {
 
   /** The link changed under the page (edited by hand, or a lesson's next step): read it. */
   hashChanged() {
-    if (this.app.config && location.hash !== toHash(this.app.config, this.app.page)) this.load();
+    if (this.app.config && location.hash !== this.hash()) this.load();
   }
 
   /** The reader chose a tab (or a file for it was opened): show it, and say so in the link. */
@@ -97,13 +97,21 @@ export class Page {
   }
 
   /** Make a config the core resolved the page's: the config, its settings as the panel shows
-   * them and the settings that cannot change it. */
-  adopt({ config, settings, inactive }) {
-    Object.assign(this.app, { config, settings: settings || [], inactive: inactive || [] });
+   * them, the settings that cannot change it, and how the link carries its table. */
+  adopt({ config, settings, inactive, table_link, link_note }) {
+    Object.assign(this.app, { config, settings: settings || [], inactive: inactive || [], tableLink: table_link ?? null, linkNote: link_note ?? null });
+  }
+
+  /** The page's state as its link. */
+  hash() {
+    return toHash(this.app.config, this.app.page, this.app.tableLink);
   }
 
   writeLink() {
-    history.replaceState(null, '', toHash(this.app.config, this.app.page));
+    history.replaceState(null, '', this.hash());
+    // A table too large for a link stays in the page and its run file: say so.
+    if (this.app.linkNote) view.showMessage('link-table', 'info', this.app.linkNote + '.');
+    else view.clearMessage('link-table');
   }
 
   /** A page key (the scrubbed step, the landscape's settings, log steps) changed: into the link. */

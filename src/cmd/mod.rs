@@ -29,6 +29,10 @@ pub struct ConfigArgs {
     /// Seed (same as --set seed=S).
     #[arg(long, value_name = "S")]
     pub seed: Option<String>,
+    /// Learn the table in this CSV file: rows a,b,c or a grid (same as --set task.kind=table
+    /// and --set task.table=<the file's text>; docs in README, "Your own task").
+    #[arg(long, value_name = "FILE.csv")]
+    pub table: Option<String>,
 }
 
 /// Why the command failed, which decides the exit code.
@@ -63,6 +67,13 @@ pub fn resolve_config_after(args: &ConfigArgs, first: &[(&str, &str)]) -> Result
         (None, None) => presets::flagship().config,
     };
     let mut sets: Vec<(String, String)> = first.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    if let Some(path) = &args.table {
+        let text = std::fs::read_to_string(path).map_err(|e| Failure::Usage(format!("--table {path}: {e}")))?;
+        if !matches!(base.task, groklab::config::TaskConfig::Table { .. }) {
+            sets.push(("task.kind".into(), "table".into()));
+        }
+        sets.push(("task.table".into(), text));
+    }
     sets.extend(args.sets.clone());
     sets.extend(args.steps.clone().map(|s| ("train.steps".to_string(), s)));
     sets.extend(args.seed.clone().map(|s| ("seed".to_string(), s)));

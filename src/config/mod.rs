@@ -148,7 +148,11 @@ pub struct ConfigError {
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} = {}: {}", self.field, self.value, self.allowed)
+        // A table is named by its size: its lines are in the editor, and the message names the line.
+        match self.value.lines().count() {
+            n if n > 1 => write!(f, "{} = ({n} lines): {}", self.field, self.allowed),
+            _ => write!(f, "{} = {}: {}", self.field, self.value, self.allowed),
+        }
     }
 }
 
@@ -224,6 +228,19 @@ impl RunConfig {
             Some(e) => Err(e),
             None => Ok(resolution.config),
         }
+    }
+
+    /// How a link carries this run's table (`task.kind = table`): `Ok(Some(packed))`, the
+    /// value of its `task.table` (`crate::table::link_value`); `Ok(None)` for any other task;
+    /// `Err(why)` when the table is too large for a link, which then leaves it out.
+    pub fn table_link(&self) -> Result<Option<String>, String> {
+        let TaskConfig::Table { table, .. } = &self.task else { return Ok(None) };
+        crate::table::link_value(table).map(Some).ok_or_else(|| {
+            format!(
+                "This table has more than {} operands, too many for a link: the link leaves it out (and would open the default table). Save the run (Export → run.json) to share it; `groklab train --config run.json` reruns it",
+                crate::table::LINK_OPERANDS
+            )
+        })
     }
 
     /// Settings present in this config that cannot change the run, so the page hides their

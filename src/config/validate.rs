@@ -77,7 +77,7 @@ impl TaskConfig {
             TaskConfig::Table { table, train_fraction } => {
                 check_real("task.train_fraction", *train_fraction)?;
                 check_text("task.table", table)?;
-                crate::table::parse(table).map(|_| ()).map_err(|e| ConfigError::new("task.table", format!("{} lines", table.lines().count()), e))
+                crate::table::parse(table).map(|_| ()).map_err(|e| ConfigError::new("task.table", table, e))
             }
             TaskConfig::SparseParity { bits, k, train_count, test_count } => {
                 check_int("task.bits", *bits as u64)?;

@@ -6,6 +6,7 @@
 //! The data on the device, the objective, Grokfast and the parameter walks live in the
 //! submodules; this file is the training loop.
 
+mod ask;
 mod batched;
 mod dynamics;
 mod grokfast;
@@ -16,6 +17,7 @@ mod params;
 mod runs;
 mod split;
 
+pub use ask::{Answer, KEEP_BYTES, TOP};
 pub use history::{summarize, Record, Status, Summary, Symmetry};
 pub use batched::BatchedSession;
 pub use runs::{batch_key, group_by_shape, train_runs, RunResult};
@@ -96,6 +98,8 @@ pub struct Session {
     pairs: Vec<dynamics::SymmetryPair>,
     /// Per-neuron gradient norms (in, out) of the last snapshot step's raw gradients.
     pending_neurons: Option<Tensor<1>>,
+    /// The network at snapshot steps, for asking it about one pair (`ask`).
+    kept: ask::KeptNetworks,
 }
 
 impl Session {
@@ -140,6 +144,7 @@ impl Session {
             graph: AlgorithmGraph::default(),
             last_ntk: None,
             pending_neurons: None,
+            kept: ask::KeptNetworks::default(),
         })
     }
 
@@ -264,6 +269,9 @@ impl Session {
                     }
                     self.graph.push(&snapshot);
                     self.snapshots.push(snapshot);
+                    if matches!(self.data.output, tasks::OutputKind::Classes(_)) {
+                        self.kept.keep(self.step, self.model().valid());
+                    }
                 }
             }
         }
@@ -423,7 +431,16 @@ impl Session {
         self.train = train;
         self.test = test;
         self.device = device;
+        // The networks kept for asking stay on the old device (a lost one cannot be read).
+        self.kept.clear();
         Ok(())
+    }
+
+    /// Ask the network as it was at the latest snapshot at or before `step` about (a, b)
+    /// (operand token numbers): its top answers with their probabilities, the right answer and
+    /// whether the pair trains (`train::ask`).
+    pub async fn ask(&self, a: u32, b: u32, step: u64) -> Result<Answer, String> {
+        ask::ask(&self.kept, &self.objective, &self.data, (a, b), step, &self.device.clone().inner()).await
     }
 
     /// Change the step budget without restarting: raising it past the current step lets a

@@ -113,19 +113,26 @@ impl Objective {
         }
     }
 
+    /// The logits of q(class | x), the network's answer as a distribution over the classes:
+    /// the logits themselves for cross-entropy models; −‖f(x) − t_c‖² for MSE to class vectors
+    /// (docs/science.md §6). Regression has no classes: `None`.
+    pub(crate) fn answer_logits(&self, out: Tensor<2>) -> Option<Tensor<2>> {
+        match self {
+            Objective::CrossEntropy { .. } => Some(out),
+            Objective::ClassTargets(table) => {
+                let out_norms = out.clone().powi_scalar(2).sum_dim(1);
+                Some((class_distances(table, out) + out_norms).neg())
+            }
+            Objective::Regression { .. } => None,
+        }
+    }
+
     /// Σ −ln q(true class | x) over the split: its part of the fallibility (docs/science.md §6).
     /// Cross-entropy models: q = softmax(logits). MSE to class vectors (Liu's toy): q =
     /// softmax(−‖f(x) − t_c‖²), the output turned into a distribution over classes as
     /// docs/science.md §6 says. Regression has no classes: `None`.
     pub(crate) fn fallibility(&self, out: Tensor<2>, split: &DeviceSplit) -> Option<Tensor<1>> {
-        let logits = match self {
-            Objective::CrossEntropy { .. } => out,
-            Objective::ClassTargets(table) => {
-                let out_norms = out.clone().powi_scalar(2).sum_dim(1);
-                (class_distances(table, out) + out_norms).neg()
-            }
-            Objective::Regression { .. } => return None,
-        };
+        let logits = self.answer_logits(out)?;
         let labels = split.labels.clone()?;
         let n = labels.dims()[0];
         Some(log_softmax(logits, 1).gather(1, labels.reshape([n, 1])).sum().neg())
