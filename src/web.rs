@@ -331,6 +331,19 @@ impl Trainer {
         to_js(&self.session.algorithm_graph())
     }
 
+    /// Ask the network as it was at the latest snapshot at or before `step` about (a, b)
+    /// (operand token numbers): `train::Answer`.
+    pub async fn ask(&self, a: u32, b: u32, step: f64) -> Result<JsValue, JsError> {
+        let answer = self.session.ask(a, b, step.max(0.0) as u64).await.map_err(|e| JsError::new(&e))?;
+        to_js(&answer)
+    }
+
+    /// What the task's tokens stand for (`tasks::TokenNames`), or null for a task without pairs.
+    #[wasm_bindgen(js_name = tokenNames)]
+    pub fn token_names(&self) -> Result<JsValue, JsError> {
+        to_js(&crate::tasks::token_names(&self.session.config().task))
+    }
+
     /// The snapshots taken since the last call (see `analysis::snapshot`).
     pub fn snapshots(&mut self) -> Result<JsValue, JsError> {
         let fresh = &self.session.snapshots()[self.snapshots_sent..];

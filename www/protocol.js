@@ -3,14 +3,14 @@
 //
 // Page → worker:  resolve {id, base, overrides} | landscape {id, settings} | overlay {id, graphs}
 //                 | sweepPlan {id, base, axes, seeds, batch, backend} | sweepResult {id, base, axes, seeds, runs}
-//                 | openFile {id, text} | axisParts {id, specs} | runFile {id, run, seconds}
+//                 | openFile {id, text} | axisParts {id, specs} | runFile {id, run, seconds} | ask {id, run, a, b, step}
 //                 | create {run, config, backend} | batch {run, configs, backend} | run {run}
 //                 | pause | step {run, n} | switch {run, backend} | budget {run, steps}
 // Worker → page:  ready {presets, schema, gpu, loadedAt, startedAt} | resolved {id, config, errors, notes, inactive, settings}
 //                 | landscaped {id, report, error} | overlaid {id, overlay, error}
 //                 | sweepPlanned {id, plan, error} | sweepResulted {id, result, error}
-//                 | fileOpened {id, run, sweep: {plan, result}, error} | axisPartsRead {id, parts, error} | runFiled {id, text, error}
-//                 | created {run, backend, adapter, fellBack, layers, liuPrediction, symmetryPairs, views}
+//                 | fileOpened {id, run, sweep: {plan, result}, error} | axisPartsRead {id, parts, error} | runFiled {id, text, error} | asked {id, answer, error}
+//                 | created {run, backend, adapter, fellBack, layers, liuPrediction, symmetryPairs, views, names}
 //                 | records {run, records, snapshots, graph, step, status, summary, seconds, steps, at, backend}
 //                 | batchCreated {run, backend, fellBack, size} | batchRecords {run, runs: [{status, summary}], step, status, seconds, steps, at, backend}
 //                 | switched {run, backend, step, adapter} | switchFailed {run, backend, target, message}
@@ -119,6 +119,12 @@ export class WorkerLink {
    * `seconds` is the training time the page measured. */
   runFile(seconds) {
     return this.ask({ type: 'runFile', run: this.run, seconds }, { error: 'the training core restarted' });
+  }
+
+  /** The current run's network, as it was at the latest snapshot at or before `step`, asked
+   * about (a, b) (token numbers): {answer} (the core's `train::Answer`) or {error}. */
+  askNetwork(a, b, step) {
+    return this.ask({ type: 'ask', run: this.run, a, b, step }, { error: 'the training core restarted' });
   }
 
   /** Start a new run of `config`; everything the older runs still send is dropped. */

@@ -13,8 +13,9 @@ let running = false;
 let pendingSwitch = null;
 /** A new step budget for the running loop, applied at its next chunk boundary. */
 let pendingBudget = null;
-/** The page's Save requests, answered at the next chunk boundary (or at once when idle). */
-const pendingSaves = [];
+/** The page's requests about the run (Save, and questions to the network), answered at the
+ * next chunk boundary (or at once when idle): inside a chunk the core's session is busy. */
+const pendingRequests = [];
 const post = (msg) => self.postMessage(msg);
 const now = () => performance.timeOrigin + performance.now();
 
@@ -61,7 +62,7 @@ async function replace(msg, build) {
 
 async function create(msg) {
   const fellBack = await replace(msg, (want) => Trainer.create(msg.config, want));
-  post({ type: 'created', run, backend, adapter: gpu.label, fellBack, layers: trainer.layerNames(), liuPrediction: trainer.liuPrediction(), symmetryPairs: trainer.symmetryPairs(), views: trainer.views() });
+  post({ type: 'created', run, backend, adapter: gpu.label, fellBack, layers: trainer.layerNames(), liuPrediction: trainer.liuPrediction(), symmetryPairs: trainer.symmetryPairs(), views: trainer.views(), names: trainer.tokenNames() });
 }
 
 /** Start K runs of one shape as one batch (a sweep's batch); the loop trains it like a run. */
@@ -101,7 +102,7 @@ async function loop() {
     // loop was still yielding) is taken here: the loop goes on rather than ending with the
     // page's Play lost (its 'run' message came while this loop was still running).
     if (pendingBudget !== null) await applyBudget();
-    if (pendingSaves.length) await saveRunFiles();
+    if (pendingRequests.length) await answerRequests();
     if (trainer.status !== 'running') break;
     const seconds = await chunk(n);
     // Adapt the chunk so the page hears from us ~10 times a second.
@@ -113,18 +114,20 @@ async function loop() {
   if (trainer) post({ type: 'stopped', run, step: trainer.stepCount, status: trainer.status });
 }
 
-/** Answer the page's Save requests with the run so far as run.json text, written by the core
- * (`run::RunFile`, the file `groklab train --out` writes). */
-async function saveRunFiles() {
-  for (const msg of pendingSaves.splice(0)) {
+/** Answer the page's requests about the run: Save, with the run so far as run.json text
+ * written by the core (`run::RunFile`, the file `groklab train --out` writes); Ask, with the
+ * network's answer to one pair at a step (`train::Answer`). */
+async function answerRequests() {
+  for (const msg of pendingRequests.splice(0)) {
+    const save = msg.type === 'runFile';
     let fields;
     try {
-      if (!(trainer instanceof Trainer) || msg.run !== run) throw new Error('there is no run to save yet');
-      fields = { text: await trainer.runFile(msg.seconds) };
+      if (!(trainer instanceof Trainer) || msg.run !== run) throw new Error(save ? 'there is no run to save yet' : 'this run has ended: ask the new one');
+      fields = save ? { text: await trainer.runFile(msg.seconds) } : { answer: await trainer.ask(msg.a, msg.b, msg.step) };
     } catch (e) {
       fields = { error: String(e.message || e) };
     }
-    post({ type: 'runFiled', id: msg.id, ...fields });
+    post({ type: save ? 'runFiled' : 'asked', id: msg.id, ...fields });
   }
 }
 
@@ -277,9 +280,10 @@ self.onmessage = ({ data: msg }) => {
       enqueue('switch', () => pendingSwitch && trainer && doSwitch());
       return;
     case 'runFile':
+    case 'ask':
       // The running loop takes it at its next chunk boundary; when idle, it is answered now.
-      pendingSaves.push(msg);
-      enqueue('save', saveRunFiles);
+      pendingRequests.push(msg);
+      enqueue(msg.type, answerRequests);
       return;
     case 'budget':
       // The loop takes it at its next chunk boundary; when idle, it applies right away.

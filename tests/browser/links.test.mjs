@@ -13,7 +13,7 @@ after(async () => {
   await browser?.close();
 });
 
-const TASKS = ['modular', 'addition', 'permutation', 'formula', 'sparse_parity', 'teacher_student'];
+const TASKS = ['modular', 'addition', 'permutation', 'formula', 'table', 'sparse_parity', 'teacher_student'];
 const MODELS = ['toy', 'mlp', 'transformer'];
 
 test('every task kind × model kind through a link ends in a runnable config or a named refusal', async () => {
