@@ -361,7 +361,7 @@ pub const DIHEDRAL_D5: &str = "((a//5 + b//5) % 2)*5 + (if(b//5, -(a%5), a%5) + 
 
 /// A user's formula task.
 fn formula(formula: &str, p: u32, train_fraction: f64) -> TaskConfig {
-    TaskConfig::Formula { formula: formula.into(), p, train_fraction }
+    TaskConfig::Formula { formula: formula.into(), p, train_fraction, train_count: None }
 }
 
 /// The flagship's run, quick-grok: its seed, network, optimiser and budget serve the tasks of

@@ -100,14 +100,14 @@ pub fn build(task: &TaskConfig, seed: u64) -> Dataset {
             let n_train = fraction_count(*train_fraction, pairs.len());
             pair_dataset(m + 1, m, pairs, Split::Count(n_train), seed)
         }
-        TaskConfig::Formula { formula, p, train_fraction } => {
+        TaskConfig::Formula { formula, p, train_fraction, train_count } => {
             let table = crate::formula::table(formula, *p).expect("validation evaluates the formula at every pair");
-            let n_train = fraction_count(*train_fraction, table.pairs.len());
+            let n_train = train_count.unwrap_or_else(|| fraction_count(*train_fraction, table.pairs.len()));
             pair_dataset(*p as usize + 1, table.classes, table.pairs, Split::Count(n_train), seed)
         }
-        TaskConfig::Table { table, train_fraction } => {
+        TaskConfig::Table { table, train_fraction, train_count } => {
             let table = crate::table::parse(table).expect("validation reads the table");
-            let n_train = fraction_count(*train_fraction, table.pairs.len());
+            let n_train = train_count.unwrap_or_else(|| fraction_count(*train_fraction, table.pairs.len()));
             pair_dataset(table.operands.len() + 1, table.classes.len(), table.pairs, Split::Count(n_train), seed)
         }
         TaskConfig::SparseParity { bits, k, train_count, test_count } => {

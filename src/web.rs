@@ -325,6 +325,12 @@ impl Trainer {
         to_js(&self.session.views())
     }
 
+    /// Why a user's task has no Fourier views (`Session::fourier_note`), or null.
+    #[wasm_bindgen(js_name = fourierNote)]
+    pub fn fourier_note(&self) -> Option<String> {
+        self.session.fourier_note()
+    }
+
     /// The run's walk over algorithms so far (nodes, edges, walk).
     #[wasm_bindgen(js_name = algorithmGraph)]
     pub fn algorithm_graph(&self) -> Result<JsValue, JsError> {

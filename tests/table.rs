@@ -86,6 +86,18 @@ fn a_table_is_a_setting_like_any_other() {
     let text = serde_json::to_string(&named).unwrap();
     assert!(text.contains("\"table\":\",e,r,r2"));
     assert_eq!(RunConfig::from_json(&text).unwrap(), named);
+    // The split by count, as for the built-in tasks (and the count must leave a test set).
+    let counted = named.with_overrides(&[("task.train_count".into(), "20".into())]).unwrap();
+    let data = groklab::tasks::build(&counted.task, counted.seed);
+    assert_eq!((data.train.len, data.test.len), (20, 80));
+    assert!(counted.inactive_settings().contains(&"task.train_fraction"));
+    let e = named.with_overrides(&[("task.train_count".into(), "100".into())]).unwrap_err();
+    assert_eq!(e.field, "task.train_count");
+    // Names are not Z_p: the page is told why there is no Fourier view; Z_p answers have one.
+    let note = Session::new(named.clone(), &groklab::device::cpu()).unwrap().fourier_note().unwrap();
+    assert!(note.contains("No Fourier spectrum") && note.contains("not exactly the numbers 0…n−1"), "{note}");
+    let z3 = with_table(&flagship(), ",0,1,2\n0,0,1,2\n1,1,2,0\n2,2,0,1\n", 0.7);
+    assert_eq!(Session::new(z3, &groklab::device::cpu()).unwrap().fourier_note(), None);
     // A malformed one is refused by key, naming the line; a damaged link says so.
     let e = flagship().with_overrides(&[("task.kind".into(), "table".into()), ("task.table".into(), "0,0,0\n0,1\n".into())]).unwrap_err();
     assert_eq!(e.field, "task.table");

@@ -10,7 +10,7 @@
 //                 | landscaped {id, report, error} | overlaid {id, overlay, error}
 //                 | sweepPlanned {id, plan, error} | sweepResulted {id, result, error}
 //                 | fileOpened {id, run, sweep: {plan, result}, error} | axisPartsRead {id, parts, error} | runFiled {id, text, error} | asked {id, answer, error}
-//                 | created {run, backend, adapter, fellBack, layers, liuPrediction, symmetryPairs, views, names}
+//                 | created {run, backend, adapter, fellBack, layers, liuPrediction, symmetryPairs, views, fourierNote, names}
 //                 | records {run, records, snapshots, graph, step, status, summary, seconds, steps, at, backend}
 //                 | batchCreated {run, backend, fellBack, size} | batchRecords {run, runs: [{status, summary}], step, status, seconds, steps, at, backend}
 //                 | switched {run, backend, step, adapter} | switchFailed {run, backend, target, message}

@@ -62,7 +62,7 @@ async function replace(msg, build) {
 
 async function create(msg) {
   const fellBack = await replace(msg, (want) => Trainer.create(msg.config, want));
-  post({ type: 'created', run, backend, adapter: gpu.label, fellBack, layers: trainer.layerNames(), liuPrediction: trainer.liuPrediction(), symmetryPairs: trainer.symmetryPairs(), views: trainer.views(), names: trainer.tokenNames() });
+  post({ type: 'created', run, backend, adapter: gpu.label, fellBack, layers: trainer.layerNames(), liuPrediction: trainer.liuPrediction(), symmetryPairs: trainer.symmetryPairs(), views: trainer.views(), fourierNote: trainer.fourierNote(), names: trainer.tokenNames() });
 }
 
 /** Start K runs of one shape as one batch (a sweep's batch); the loop trains it like a run. */

@@ -254,7 +254,7 @@ impl RunConfig {
                 out.extend(["model.d_emb", "model.combine", "model.tied", "model.unembed", "model.bias", "model.equals_row"]);
             }
         }
-        if let TaskConfig::Addition { train_count: Some(_), .. } = self.task {
+        if let TaskConfig::Addition { train_count: Some(_), .. } | TaskConfig::Formula { train_count: Some(_), .. } | TaskConfig::Table { train_count: Some(_), .. } = self.task {
             out.push("task.train_fraction");
         }
         if let TaskConfig::Modular { unordered: true, .. } = self.task {

@@ -61,6 +61,9 @@ pub enum TaskConfig {
         p: u32,
         /// Fraction of the p² pairs used for training, in (0, 1).
         train_fraction: f64,
+        /// Exact number of training pairs; overrides `train_fraction` when set.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        train_count: Option<usize>,
     },
     /// A user's table of a, b and the answer c, in any tokens (`crate::table`, issue 23): the
     /// pairs it defines, each answer one class.
@@ -69,6 +72,9 @@ pub enum TaskConfig {
         table: String,
         /// Fraction of the table's pairs used for training, in (0, 1).
         train_fraction: f64,
+        /// Exact number of training pairs; overrides `train_fraction` when set.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        train_count: Option<usize>,
     },
     /// Omnigrok's teacher–student regression: a fixed random tanh network is the truth.
     TeacherStudent {
@@ -171,8 +177,8 @@ impl TaskConfig {
             "modular" => TaskConfig::Modular { p: 23, op: ModOp::Add, train_fraction: 0.7, symmetric_split: false, unordered: false },
             "addition" => TaskConfig::Addition { p: 10, train_fraction: 0.8, train_count: None },
             "permutation" => TaskConfig::Permutation { n: 3, train_fraction: 0.8 },
-            "formula" => TaskConfig::Formula { formula: "(a*b + a + b) % p".into(), p: 23, train_fraction: 0.7 },
-            "table" => TaskConfig::Table { table: crate::table::DIHEDRAL_D5_GRID.into(), train_fraction: 0.7 },
+            "formula" => TaskConfig::Formula { formula: "(a*b + a + b) % p".into(), p: 23, train_fraction: 0.7, train_count: None },
+            "table" => TaskConfig::Table { table: crate::table::DIHEDRAL_D5_GRID.into(), train_fraction: 0.7, train_count: None },
             "sparse_parity" => TaskConfig::SparseParity { bits: 30, k: 3, train_count: 500, test_count: 1000 },
             "teacher_student" => TaskConfig::TeacherStudent {
                 dims: vec![5, 100, 100, 5],

@@ -55,29 +55,24 @@ impl TaskConfig {
             TaskConfig::Addition { p, train_fraction, train_count } => {
                 check_int("task.p", *p as u64)?;
                 check_real("task.train_fraction", *train_fraction)?;
-                let pairs = (*p as usize) * (*p as usize + 1) / 2;
-                match train_count {
-                    Some(n) => {
-                        check_int("task.train_count", *n as u64)?;
-                        in_range("task.train_count", *n, 1, pairs - 1)
-                    }
-                    None => Ok(()),
-                }
+                check_train_count(*train_count, (*p as usize) * (*p as usize + 1) / 2)
             }
             TaskConfig::Permutation { n, train_fraction } => {
                 check_int("task.n", *n as u64)?;
                 check_real("task.train_fraction", *train_fraction)
             }
-            TaskConfig::Formula { formula, p, train_fraction } => {
+            TaskConfig::Formula { formula, p, train_fraction, train_count } => {
                 check_int("task.p", *p as u64)?;
                 check_real("task.train_fraction", *train_fraction)?;
                 check_text("task.formula", formula)?;
-                crate::formula::table(formula, *p).map(|_| ()).map_err(|e| ConfigError::new("task.formula", formula, e))
+                let t = crate::formula::table(formula, *p).map_err(|e| ConfigError::new("task.formula", formula, e))?;
+                check_train_count(*train_count, t.pairs.len())
             }
-            TaskConfig::Table { table, train_fraction } => {
+            TaskConfig::Table { table, train_fraction, train_count } => {
                 check_real("task.train_fraction", *train_fraction)?;
                 check_text("task.table", table)?;
-                crate::table::parse(table).map(|_| ()).map_err(|e| ConfigError::new("task.table", table, e))
+                let t = crate::table::parse(table).map_err(|e| ConfigError::new("task.table", table, e))?;
+                check_train_count(*train_count, t.pairs.len())
             }
             TaskConfig::SparseParity { bits, k, train_count, test_count } => {
                 check_int("task.bits", *bits as u64)?;
@@ -218,5 +213,17 @@ impl TrainConfig {
             check_real("train.grokfast.lambda", g.lambda)?;
         }
         Ok(())
+    }
+}
+
+/// A task's exact training count, when set: at least 1 and at most all its pairs but one (a
+/// test set of one at least).
+fn check_train_count(train_count: Option<usize>, pairs: usize) -> Result<(), ConfigError> {
+    match train_count {
+        Some(n) => {
+            check_int("task.train_count", n as u64)?;
+            in_range("task.train_count", n, 1, pairs.saturating_sub(1).max(1))
+        }
+        None => Ok(()),
     }
 }

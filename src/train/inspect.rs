@@ -179,6 +179,21 @@ impl Session {
         Ok(snapshot)
     }
 
+    /// Why a user's task (a formula, a table) has no Fourier views, in words for the page;
+    /// `None` for every other task, and for one whose answers are Z_p (it has them).
+    pub fn fourier_note(&self) -> Option<String> {
+        let why = match &self.config.task {
+            _ if self.config.task.residue_modulus().is_some() => return None,
+            TaskConfig::Formula { formula, p, .. } => {
+                let t = crate::formula::table(formula, *p).ok()?;
+                format!("this formula's values run from {} to {} ({} answers), not exactly 0…{} (a formula ending in % p has them)", t.lowest, t.lowest + t.classes as i64 - 1, t.classes, p - 1)
+            }
+            TaskConfig::Table { .. } => "this table's operands and answers are not exactly the numbers 0…n−1".to_string(),
+            _ => return None,
+        };
+        Some(format!("No Fourier spectrum or neurons × frequencies: they read the answers as the residues 0…p−1 of the operands (Z_p), and {why}"))
+    }
+
     /// The first hidden layer's weights (an MLP's or the toy decoder's first layer, a
     /// transformer's first MLP input): what the neuron view reads.
     fn first_layer(&self) -> Option<params::Visited> {

@@ -5,7 +5,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, open, until, scrub } from './harness.mjs';
+import { launch, open, until, scrub, RESULTS } from './harness.mjs';
 
 let browser;
 before(async () => {
@@ -60,6 +60,7 @@ test('a table: opened by the picker or dropped, a malformed one named by its lin
   await page.click('#btn-play');
   await until(page, () => window.groklab.status === 'finished', 60_000);
   assert.equal(await page.isVisible('#view-spectrum'), true, 'Z_7 answers: the Fourier spectrum is shown');
+  assert.equal(await page.isVisible('.inside-none'), false);
 
   // A malformed file: the error names the line, the run is untouched, the area keeps the file.
   const bad = '0,0,0\n0,1,1\n0,2\n1,1,2\n';
@@ -80,6 +81,7 @@ test('a table: opened by the picker or dropped, a malformed one named by its lin
   await page.click('#btn-play');
   await until(page, () => window.groklab.status === 'finished', 60_000);
   assert.equal(await page.isVisible('#view-spectrum'), false, 'names, not Z_p: no Fourier spectrum');
+  assert.match(await page.locator('.inside-none').innerText(), /No Fourier spectrum .* not exactly the numbers 0…n−1/, 'and the page says why');
   const klein = await state(page);
   assert.equal(await linkedTable(page), KLEIN);
 
@@ -142,6 +144,7 @@ test('a formula typed, trained and asked about one pair before and after the gro
   assert.ok(text.includes(`the network answers ${Math.max(a, b)}.`) && text.includes(`: right.`), text);
   const top = Number(text.match(/Its top answers \(softmax of its outputs\): \d+ \(([\d.]+) %\)/)[1]);
   assert.ok(top > 50 && top <= 100, `the grokked network is sure: ${text}`);
+  await page.locator('#view-answers').screenshot({ path: `${RESULTS}ask.png` });
   assert.deepEqual(page.errors, []);
   await page.close();
 });

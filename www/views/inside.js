@@ -51,8 +51,8 @@ export class InsideViews {
   }
 
   /** Show only the views the run feeds (the core's `views`); the others are not drawn, and a
-   * run that feeds none says so. */
-  setApplicable(names) {
+   * run that feeds none says so, as does a user's task without the Fourier views (`note`). */
+  setApplicable(names, note = null) {
     const shown = new Set(names);
     for (const [name, box] of this.boxes) box.hidden = !shown.has(name);
     let none = this.root.querySelector('.inside-none');
@@ -60,8 +60,8 @@ export class InsideViews {
       none = Object.assign(document.createElement('p'), { className: 'inside-none' });
       this.root.querySelector('.inside-grid').before(none);
     }
-    none.hidden = shown.size > 0;
-    none.textContent = 'No inside view applies to this run: the views read snapshots of a task with tokens (train.snapshot_every above 0) or the NTK and gradient balance.';
+    none.hidden = shown.size > 0 && !note;
+    none.textContent = shown.size ? `${note}.` : 'No inside view applies to this run: the views read snapshots of a task with tokens (train.snapshot_every above 0) or the NTK and gradient balance.';
   }
 
   /** Forget every snapshot (a new run). */
