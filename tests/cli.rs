@@ -324,3 +324,28 @@ fn a_batched_sweep_gives_each_cell_what_it_gets_alone() {
         assert!((s.0.final_test_acc - s.1.final_test_acc).abs() < 1e-9, "cell {:?}: {} vs {}", b.values, s.0.final_test_acc, s.1.final_test_acc);
     }
 }
+
+#[test]
+fn a_table_from_a_csv_file_trains_and_its_run_file_reruns_it() {
+    let csv = temp("klein.csv");
+    std::fs::write(&csv, "# the Klein four-group\n,e,x,y,z\ne,e,x,y,z\nx,x,e,z,y\ny,y,z,e,x\nz,z,y,x,e\n").unwrap();
+    let (first, again) = (temp("klein.json"), temp("klein-again.json"));
+    let out = groklab(&["train", "--table", csv.to_str().unwrap(), "--steps", "60", "--quiet", "--out", first.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let run: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&first).unwrap()).unwrap();
+    assert_eq!(run["config"]["task"]["kind"], "table");
+    assert!(run["config"]["task"]["table"].as_str().unwrap().contains("x,x,e,z,y"), "run.json holds the table itself");
+    // Rerun from the file alone: the same history.
+    let out = groklab(&["train", "--config", first.to_str().unwrap(), "--quiet", "--out", again.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let rerun: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&again).unwrap()).unwrap();
+    assert_eq!(run["history"], rerun["history"]);
+    // A malformed file: exit 2, its line named; a missing one named too.
+    std::fs::write(&csv, "a,b,c\nx,y\n").unwrap();
+    let out = groklab(&["train", "--table", csv.to_str().unwrap(), "--steps", "5"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("task.table = (2 lines): line 2: 2 fields (`x,y`)"), "{}", text(&out.stderr));
+    let out = groklab(&["train", "--table", "/no/such.csv", "--steps", "5"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--table /no/such.csv"), "{}", text(&out.stderr));
+}

@@ -82,6 +82,12 @@ fn a_table_is_a_setting_like_any_other() {
     let packed = table::link_value(table::DIHEDRAL_D5_GRID).unwrap();
     let linked = flagship().with_overrides(&[("task.kind".into(), "table".into()), ("task.table".into(), packed), ("task.train_fraction".into(), "0.5".into())]).unwrap();
     assert_eq!(linked, named);
+    // A table of more than 97 operands does not ride in a link, and the page is told why.
+    let wide: String = (0..98).map(|a| format!("{a},0,{}\n", a % 2)).collect();
+    let why = with_table(&flagship(), &wide, 0.7).table_link().unwrap_err();
+    assert!(why.contains("more than 97 operands, too many for a link") && why.contains("run.json"), "{why}");
+    assert_eq!(named.table_link().unwrap().unwrap(), table::link_value(table::DIHEDRAL_D5_GRID).unwrap());
+    assert_eq!(flagship().table_link(), Ok(None));
     // The run file carries it as the text itself.
     let text = serde_json::to_string(&named).unwrap();
     assert!(text.contains("\"table\":\",e,r,r2"));

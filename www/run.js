@@ -81,7 +81,7 @@ export class RunController {
         app.symmetryPairs = msg.symmetryPairs || [];
         this.inside.setRecords(app.records, msg.symmetryPairs);
         this.inside.setApplicable(msg.views, msg.fourierNote);
-        this.inside.answers.setRun(msg.names ?? null, (a, b, step) => this.link.askNetwork(a, b, step));
+        this.inside.setRun(msg.names ?? null, (a, b, step) => this.link.askNetwork(a, b, step));
         this.to('ready');
         this.showProgress();
         this.sync();

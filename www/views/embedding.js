@@ -17,6 +17,8 @@ export class EmbeddingView {
     for (const el of [this.connect, this.g]) el.addEventListener('change', () => this.draw(this.snapshot));
     this.yaw = 0;
     this.pitch = 0;
+    /** The operand tokens' names (the core's `token_names`; a table's own), else their numbers. */
+    this.names = null;
     this.canvas.tabIndex = 0;
     this.canvas.title = 'drag, or use the arrow keys, to turn the cloud in 3-D';
     const turn = (dyaw, dpitch) => {
@@ -88,7 +90,7 @@ export class EmbeddingView {
       ctx.arc(x, y, 3.5, 0, 2 * Math.PI);
       ctx.fill();
       ctx.fillStyle = '#374151';
-      ctx.fillText(String(i), x + 5, y - 4);
+      ctx.fillText(this.names?.[i] ?? String(i), x + 5, y - 4);
     });
     const pct = (x) => `${(100 * x).toFixed(1)} %`;
     const turned = this.yaw || this.pitch ? ', turned in the first three (drag to turn)' : '';

@@ -75,6 +75,13 @@ export class InsideViews {
     this.refresh();
   }
 
+  /** A new run: its tokens' names (the core's; null without pairs) label the embedding, and
+   * the answer table's Ask puts questions to its network through `asker`. */
+  setRun(names, asker) {
+    this.embedding.names = names?.operands ?? null;
+    this.answers.setRun(names, asker);
+  }
+
   /** Liu's prediction from the training set alone, shown before training starts. */
   setPrediction(prediction) {
     this.liu.setPrediction(prediction);
