@@ -2,23 +2,11 @@
 //! one is refused with the parser's words, and a formula that is a built-in task in disguise
 //! trains to that task's very history.
 
+mod common;
+
+use common::{flagship, same_history, train};
 use groklab::config::{RunConfig, TaskConfig};
-use groklab::presets;
 use groklab::tasks::{self, OutputKind};
-use groklab::train::{Session, Status};
-use pollster::block_on;
-
-fn flagship() -> RunConfig {
-    presets::find("quick-grok").expect("the flagship").config
-}
-
-fn train(config: RunConfig) -> Session {
-    let mut s = Session::new(config, &groklab::device::cpu()).expect("a valid config");
-    while s.status() == Status::Running {
-        block_on(s.step(100)).expect("a training step");
-    }
-    s
-}
 
 #[test]
 fn modular_addition_as_a_formula_trains_to_the_built_in_tasks_history() {
@@ -37,12 +25,7 @@ fn modular_addition_as_a_formula_trains_to_the_built_in_tasks_history() {
     let (a, b) = (tasks::build(&built_in.task, built_in.seed), tasks::build(&disguised.task, disguised.seed));
     assert_eq!((a.train.tokens.clone(), a.train.labels.clone()), (b.train.tokens.clone(), b.train.labels.clone()));
     // ...so the same run, record for record.
-    let (x, y) = (train(built_in), train(disguised));
-    assert_eq!(x.history().len(), y.history().len());
-    assert!(x.history().len() > 10);
-    for (r, s) in x.history().iter().zip(y.history()) {
-        assert_eq!((r.step, r.train_loss, r.test_loss, r.train_acc, r.test_acc), (s.step, s.train_loss, s.test_loss, s.train_acc, s.test_acc));
-    }
+    same_history(&train(built_in), &train(disguised));
 }
 
 #[test]

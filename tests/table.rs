@@ -2,24 +2,14 @@
 //! carries it packed, a table that is a built-in task in disguise trains to that task's very
 //! history, and a random table is only ever memorised.
 
+mod common;
+
+use common::{flagship, same_history, train};
 use groklab::config::{RunConfig, TaskConfig};
 use groklab::presets;
 use groklab::rng::Rng;
 use groklab::table;
-use groklab::train::{Session, Status};
-use pollster::block_on;
-
-fn flagship() -> RunConfig {
-    presets::find("quick-grok").expect("the flagship").config
-}
-
-fn train(config: RunConfig) -> Session {
-    let mut s = Session::new(config, &groklab::device::cpu()).expect("a valid config");
-    while s.status() == Status::Running {
-        block_on(s.step(100)).expect("a training step");
-    }
-    s
-}
+use groklab::train::Session;
 
 fn with_table(base: &RunConfig, text: &str, train_fraction: f64) -> RunConfig {
     base.with_overrides(&[
@@ -30,14 +20,6 @@ fn with_table(base: &RunConfig, text: &str, train_fraction: f64) -> RunConfig {
     .unwrap_or_else(|e| panic!("{e}"))
 }
 
-/// The histories of two runs, record for record.
-fn same_history(x: &Session, y: &Session) {
-    assert_eq!(x.history().len(), y.history().len());
-    assert!(x.history().len() > 10);
-    for (r, s) in x.history().iter().zip(y.history()) {
-        assert_eq!((r.step, r.train_loss, r.test_loss, r.train_acc, r.test_acc), (s.step, s.train_loss, s.test_loss, s.train_acc, s.test_acc));
-    }
-}
 
 #[test]
 fn modular_addition_as_a_table_trains_to_the_built_in_tasks_history() {

@@ -105,8 +105,9 @@ test('a table: opened by the picker or dropped, a malformed one named by its lin
 });
 
 test('a formula typed, trained and asked about one pair before and after the grok', async () => {
-  // formula-max's run (max over 0…22, half the pairs) with max(a, b) typed as max(b, a).
-  const page = await open(browser, '#preset=formula-max&backend=cpu&tab=inside');
+  // formula-max's run (max over 0…22, half the pairs; it groks near step 1,150) with max(a, b)
+  // typed as max(b, a), for 2,000 steps.
+  const page = await open(browser, '#preset=formula-max&backend=cpu&tab=inside&train.steps=2000');
   const first = await state(page);
   await page.fill('#ctl-task-formula', 'max(b, a)');
   await page.dispatchEvent('#ctl-task-formula', 'change');

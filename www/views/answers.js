@@ -71,7 +71,7 @@ export class AnswersView {
   /** The network's answer in words. */
   describe(a, b, answer) {
     const { operands, classes } = this.names;
-    const pct = (p) => `${(100 * p).toFixed(p > 0.995 && p < 1 ? 2 : 1)} %`;
+    const pct = (p) => (p < 0.0005 ? '< 0.1 %' : `${(100 * p).toFixed(p > 0.995 && p < 1 ? 2 : 1)} %`);
     const top = answer.top.map(([c, p]) => `${classes[c]} (${pct(p)})`).join(', ');
     const how = answer.distribution === 'nearest' ? 'its output\'s nearest class vector; probabilities from the distances' : 'softmax of its outputs';
     const truth = answer.truth === null || answer.truth === undefined
