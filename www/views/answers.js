@@ -18,8 +18,8 @@ export class AnswersView {
     box.className = 'ask';
     box.innerHTML = `<strong>Ask the network</strong>
       <label>a <select id="ask-a"></select></label> <label>b <select id="ask-b"></select></label>
-      <button type="button" id="ask-go">Ask</button>
-      <p id="ask-answer" class="view-text" aria-live="polite">Pick a and b, or click a cell of the table: the network at the step shown answers.</p>`;
+      <button type="button" id="ask-go" aria-describedby="ask-answer">Ask</button>
+      <p id="ask-answer" class="view-text">Pick a and b, or click a cell of the table: the network at the step shown answers.</p>`;
     box.hidden = true; // until a run with pairs is asked (setRun)
     root.append(box);
     this.box = box;
