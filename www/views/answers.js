@@ -14,18 +14,22 @@ export class AnswersView {
     this.question = null; // [a, b]: the pair asked, asked again when the step shown changes
     this.asked = null; // `${a},${b},${step}` of the answer on screen (or on its way)
     this.snapshot = null;
-    const box = document.createElement('div');
-    box.className = 'ask';
-    box.innerHTML = `<strong>Ask the network</strong>
-      <label>a <select id="ask-a"></select></label> <label>b <select id="ask-b"></select></label>
-      <button type="button" id="ask-go" aria-describedby="ask-answer">Ask</button>
-      <p id="ask-answer" class="view-text">Pick a and b, or click a cell of the table: the network at the step shown answers.</p>`;
-    box.hidden = true; // until a run with pairs is asked (setRun)
+    const HINT = 'Pick a and b, or click a cell of the table: the network at the step shown answers.';
+    const make = (tag, attrs = {}, ...children) => {
+      const e = Object.assign(document.createElement(tag), attrs);
+      e.append(...children);
+      return e;
+    };
+    this.selects = ['a', 'b'].map((n) => make('select', { id: `ask-${n}` }));
+    const go = make('button', { type: 'button', id: 'ask-go' }, 'Ask');
+    go.setAttribute('aria-describedby', 'ask-answer');
+    this.out = make('p', { id: 'ask-answer', className: 'view-text' }, HINT);
+    const box = make('div', { className: 'ask', hidden: true }, // until a run with pairs is asked (setRun)
+      make('strong', {}, 'Ask the network'), ' ', make('label', {}, 'a ', this.selects[0]), ' ', make('label', {}, 'b ', this.selects[1]), ' ', go, this.out);
+    this.hint = HINT;
     root.append(box);
     this.box = box;
-    this.selects = [box.querySelector('#ask-a'), box.querySelector('#ask-b')];
-    this.out = box.querySelector('#ask-answer');
-    box.querySelector('#ask-go').addEventListener('click', () => this.ask(this.selects.map((s) => Number(s.value))));
+    go.addEventListener('click', () => this.ask(this.selects.map((s) => Number(s.value))));
     this.canvas.addEventListener('click', (e) => {
       const n = this.snapshot?.answers?.n;
       if (!n) return;
@@ -43,7 +47,7 @@ export class AnswersView {
     this.asked = null;
     this.box.hidden = !names;
     for (const s of this.selects) s.replaceChildren(...(names?.operands ?? []).map((t, i) => Object.assign(document.createElement('option'), { value: String(i), textContent: t })));
-    this.out.textContent = 'Pick a and b, or click a cell of the table: the network at the step shown answers.';
+    this.out.textContent = this.hint;
   }
 
   /** Ask about (a, b) at the step shown, and keep asking it as the step changes. */
