@@ -11,7 +11,7 @@ serve: setup-web
 
 ## Run every test: Rust unit and integration tests (CPU and wgpu), then the browser tests.
 test: setup-web
-	$(CARGO) test --release --lib --bins --tests
+	CARGO=$(CARGO) scripts/rust-tests.sh
 	$(CARGO) bench --no-run  # the bench must compile; running it is `make bench`
 	scripts/browser-tests.sh
 
