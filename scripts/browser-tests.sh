@@ -29,4 +29,4 @@ rm -f test-results/diverged.json
 "$bin" train --preset quick-grok --quiet --steps 600 --twin-seed 7 --out test-results/quick.json >/dev/null
 # Its report page, which report.test.mjs opens from file:// with the network blocked.
 "$bin" report test-results/quick.json -o test-results/quick.html >/dev/null
-GROKLAB_URL="http://127.0.0.1:$port/" node --test --test-concurrency=1 tests/browser/
+GROKLAB_URL="http://127.0.0.1:$port/" node --test --test-concurrency="${GROKLAB_TEST_CONCURRENCY:-2}" tests/browser/
