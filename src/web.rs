@@ -296,16 +296,27 @@ impl Trainer {
     pub async fn create(config: JsValue, backend: String) -> Result<Trainer, JsError> {
         let config = RunConfig::from_value(from_js(config)?).map_err(|e| JsError::new(&e.to_string()))?;
         let device = device_for(&backend).await?;
-        let session = Session::new(config, &device).map_err(|e| JsError::new(&e))?;
+        let mut session = Session::new(config, &device).map_err(|e| JsError::new(&e))?;
+        // The first record reaches the page before step 1's analysis (the worker asks for it
+        // right after: `snapshotDue`).
+        session.defer_first_snapshot();
         Ok(Trainer { session, backend, sent: 0, snapshots_sent: 0 })
     }
 
-    /// Take up to `n` steps; returns the records added since the last call.
+    /// Take up to `n` steps (first the snapshot due, if any); returns the records added since
+    /// the last call. A record whose snapshot is due is sent again, complete, with the next call.
     pub async fn step(&mut self, n: u32) -> Result<JsValue, JsError> {
         self.session.step(n as u64).await.map_err(|e| JsError::new(&e))?;
         let fresh = &self.session.history()[self.sent..];
-        self.sent = self.session.history().len();
+        self.sent = self.session.history().len() - usize::from(self.session.snapshot_due());
         to_js(&fresh)
+    }
+
+    /// Whether step 1's snapshot is still to be taken (`Session::defer_first_snapshot`): the
+    /// worker then calls `step(0)` to take it and send its record again.
+    #[wasm_bindgen(getter, js_name = snapshotDue)]
+    pub fn snapshot_due(&self) -> bool {
+        self.session.snapshot_due()
     }
 
     /// Liu's prediction from the training set alone (null unless Liu's addition task).
@@ -339,7 +350,8 @@ impl Trainer {
 
     /// Ask the network as it was at the latest snapshot at or before `step` about (a, b)
     /// (operand token numbers): `train::Answer`.
-    pub async fn ask(&self, a: u32, b: u32, step: f64) -> Result<JsValue, JsError> {
+    pub async fn ask(&mut self, a: u32, b: u32, step: f64) -> Result<JsValue, JsError> {
+        self.session.take_due_snapshot().await.map_err(|e| JsError::new(&e))?;
         let answer = self.session.ask(a, b, step.max(0.0) as u64).await.map_err(|e| JsError::new(&e))?;
         to_js(&answer)
     }
@@ -360,7 +372,8 @@ impl Trainer {
     /// The run so far as run.json text (`run::RunFile`, what `groklab train --out` writes):
     /// `seconds` is the training time the page measured.
     #[wasm_bindgen(js_name = runFile)]
-    pub async fn run_file(&self, seconds: f64) -> Result<String, JsError> {
+    pub async fn run_file(&mut self, seconds: f64) -> Result<String, JsError> {
+        self.session.take_due_snapshot().await.map_err(|e| JsError::new(&e))?;
         let backend = if self.backend == "cpu" { "cpu" } else { "gpu" };
         let file = crate::run::RunFile::of(&self.session, seconds, backend).await.map_err(|e| JsError::new(&e))?;
         serde_json::to_string(&file).map_err(|e| JsError::new(&e.to_string()))

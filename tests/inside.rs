@@ -252,3 +252,48 @@ fn snapshots_and_the_ntk_do_not_change_the_run() {
     }
     assert!(common >= 6, "{common} common records");
 }
+
+/// The page's first step (`Session::defer_first_snapshot`): a call that ends on step 1 returns
+/// its record before the snapshot, which the next call takes from the same network. The run is
+/// the same, record for record and snapshot for snapshot (its NTK at initialisation included),
+/// as one whose snapshot was taken at once.
+#[test]
+fn the_first_snapshot_taken_later_is_the_same_run() {
+    let mut config = presets::find("quick-grok").unwrap().config;
+    config.train.steps = 250;
+    let json = |s: &Session| {
+        let graph = serde_json::to_string(s.algorithm_graph()).unwrap();
+        (serde_json::to_string(s.history()).unwrap(), serde_json::to_string(s.snapshots()).unwrap(), graph)
+    };
+    let at_once = {
+        let mut s = Session::new(config.clone(), &device::cpu()).unwrap();
+        block_on(s.step(1)).unwrap();
+        assert!(!s.snapshot_due());
+        block_on(s.step(249)).unwrap();
+        s
+    };
+    let mut later = Session::new(config.clone(), &device::cpu()).unwrap();
+    later.defer_first_snapshot();
+    block_on(later.step(1)).unwrap();
+    assert!(later.snapshot_due());
+    assert!(later.snapshots().is_empty());
+    assert_eq!(later.history().len(), 1);
+    assert_eq!(later.history()[0].train_loss, at_once.history()[0].train_loss);
+    assert_eq!(serde_json::to_string(&later.history()[0].measures).unwrap(), serde_json::to_string(&groklab::analysis::snapshot::Measures::default()).unwrap());
+    // Asking for step 1 waits for nothing: the snapshot is taken first.
+    block_on(later.take_due_snapshot()).unwrap();
+    assert!(!later.snapshot_due());
+    assert_eq!(later.snapshots().len(), 1);
+    assert!(later.snapshots()[0].ntk.is_some(), "the NTK at initialisation");
+    block_on(later.step(249)).unwrap();
+    assert_eq!(json(&later), json(&at_once));
+
+    // Left due and taken by the next call to `step`, it is the same again.
+    let mut next = Session::new(config, &device::cpu()).unwrap();
+    next.defer_first_snapshot();
+    block_on(next.step(1)).unwrap();
+    block_on(next.step(249)).unwrap();
+    assert_eq!(json(&next), json(&at_once));
+    // Only step 1, and only at a call's end: a first call of more steps takes it at once.
+    assert!(!next.snapshot_due());
+}

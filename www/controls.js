@@ -80,7 +80,7 @@ function build(root, state, specs, on) {
 
   const backendSel = select('ctl-backend', ['auto', 'webgpu', 'cpu'], state.backend || 'auto');
   backendSel.addEventListener('change', () => on.backend(backendSel.value));
-  root.append(row('ctl-backend', 'backend', backendSel, 'auto: WebGPU when available, else the CPU. Switching keeps the run and goes on from the same step.'));
+  root.append(row('ctl-backend', 'backend', backendSel, 'auto: WebGPU on a GPU; the CPU when the browser has no WebGPU or only a software fallback (far slower). Switching keeps the run and goes on from the same step.'));
 
   for (const [prefix, heading] of state.schema.groups) {
     const group = specs.filter((s) => s.key === prefix || s.key.startsWith(prefix + '.'));

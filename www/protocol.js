@@ -17,6 +17,11 @@
 //                 | stopped {run, step, status} (the training loop ended: paused, finished or diverged; a failed one sends error)
 //                 | error {run, during, message, backend}
 //
+// A backend asked for is auto, webgpu or cpu; the worker picks for auto (worker.js, `pick`)
+// and says in `fellBack` why a run is on the CPU. `ready`'s gpu is {available, software,
+// label, reason}. The first `records` of a run carries step 1 before its snapshot; the
+// next one carries step 1's record again, complete, with the snapshot (run.js replaces it).
+//
 // Every run has an id, chosen by the page when it asks for the run. Messages about a run
 // carry its id, and the link drops any that belong to an older run: records already on
 // their way when Reset, a preset or an edit started a new run never reach the new one.

@@ -89,7 +89,13 @@ export class RunController {
       records: (msg) => {
         app.timings.firstStep ??= msg.at - performance.timeOrigin;
         // While replaying a run on the CPU, the steps already on the curves are not drawn twice.
-        const fresh = app.replay ? msg.records.filter((r) => r.step > app.replay.until) : msg.records;
+        let fresh = app.replay ? msg.records.filter((r) => r.step > app.replay.until) : msg.records;
+        // Step 1's record comes again once its snapshot is taken (worker.js, `chunk`): the
+        // complete one replaces it (its losses, all the curves draw, are the same).
+        if (fresh.length && fresh[0].step === app.records.at(-1)?.step) {
+          app.records[app.records.length - 1] = fresh[0];
+          fresh = fresh.slice(1);
+        }
         app.records.push(...fresh);
         app.seconds += msg.seconds || 0;
         this.curves.push(fresh);
@@ -211,9 +217,11 @@ export class RunController {
     return this.intent === 'play';
   }
 
-  /** The backend to ask the worker for (it falls back to the CPU without WebGPU). */
+  /** The backend to ask the worker for: auto, webgpu or cpu (the worker picks for auto, and
+   * falls back to the CPU without WebGPU). */
   wantedBackend() {
-    return this.app.page.backend === 'cpu' ? 'cpu' : 'webgpu';
+    const asked = this.app.page.backend;
+    return asked === 'cpu' || asked === 'webgpu' ? asked : 'auto';
   }
 
   /** Start the current config from step 0, training at once if `autoplay`. */

@@ -27,13 +27,28 @@ async function probeWebGpu() {
     if (!adapter) return { available: false, reason: 'no WebGPU adapter was found' };
     const info = adapter.info || (adapter.requestAdapterInfo ? await adapter.requestAdapterInfo() : {});
     const parts = [info.vendor, info.architecture, info.description].filter((s) => s);
-    return { available: true, label: parts.join(' · ') || 'unknown adapter' };
+    // A fallback adapter is a software rasteriser (SwiftShader in Chrome without a usable
+    // GPU): correct, and about a thousand times slower than a GPU, far slower than the CPU.
+    const software = info.isFallbackAdapter === true || adapter.isFallbackAdapter === true;
+    return { available: true, software, label: parts.join(' · ') || 'unknown adapter' };
   } catch (e) {
     return { available: false, reason: `requesting a WebGPU adapter failed: ${e.message || e}` };
   }
 }
 
 let gpu = null;
+
+/** The backend to use for the one asked ("auto", "webgpu" or "cpu"), and why it is the CPU
+ * when WebGPU was asked for: auto takes WebGPU on a GPU, the CPU without WebGPU or when the
+ * only adapter is a software fallback; "webgpu" takes it whatever it is, when there is one. */
+function pick(asked) {
+  if (asked === 'cpu') return { want: 'cpu', reason: null };
+  if (!gpu.available) return { want: 'cpu', reason: gpu.reason };
+  if (asked !== 'webgpu' && gpu.software) {
+    return { want: 'cpu', reason: `auto: this browser's WebGPU is a software fallback (${gpu.label}), far slower than the CPU` };
+  }
+  return { want: 'webgpu', reason: null };
+}
 
 /** Drop the old run and build the new one with `build(backend)` on the backend `msg` asks
  * for, falling back to the CPU when WebGPU is missing or fails; returns why it fell back. */
@@ -43,12 +58,7 @@ async function replace(msg, build) {
   run = msg.run;
   pendingSwitch = null;
   pendingBudget = null;
-  let fellBack = null;
-  let want = msg.backend === 'cpu' ? 'cpu' : 'webgpu';
-  if (want === 'webgpu' && !gpu.available) {
-    fellBack = gpu.reason;
-    want = 'cpu';
-  }
+  let { want, reason: fellBack } = pick(msg.backend);
   try {
     trainer = await build(want);
   } catch (e) {
@@ -90,6 +100,9 @@ async function chunk(n) {
     type: 'records', run, records, snapshots, graph, seconds, steps: n, at: now(),
     step: trainer.stepCount, status: trainer.status, summary: trainer.summary(), backend,
   });
+  // Step 1's record went out before its snapshot (`Session::defer_first_snapshot`): the page
+  // draws the first step at once; now the snapshot, and the record again, complete.
+  if (trainer.snapshotDue) await chunk(0);
   return seconds;
 }
 
@@ -142,11 +155,15 @@ async function applyBudget() {
 /** Move the run to the pending backend. A failed move leaves it on the device it was on
  * (the core copies everything first and swaps only on success), so training goes on. */
 async function doSwitch() {
-  const target = pendingSwitch;
+  const asked = pendingSwitch;
   pendingSwitch = null;
+  const { want: target, reason } = pick(asked);
+  if (asked === 'webgpu' && reason) {
+    post({ type: 'switchFailed', run, backend, target: asked, message: reason });
+    return;
+  }
   if (target === backend) return;
   try {
-    if (target === 'webgpu' && !gpu.available) throw new Error(gpu.reason);
     await trainer.switchBackend(target);
     backend = target;
     post({ type: 'switched', run, backend, step: trainer.stepCount, adapter: gpu.label });
@@ -240,7 +257,7 @@ self.onmessage = ({ data: msg }) => {
       answer(msg, 'landscaped', () => ({ report: landscape(msg.settings) }), (error) => ({ error }));
       return;
     case 'sweepPlan':
-      answer(msg, 'sweepPlanned', () => ({ plan: sweepPlan(msg.base, msg.axes, msg.seeds, msg.batch ?? undefined, msg.backend === 'webgpu' && gpu.available) }), (error) => ({ error }));
+      answer(msg, 'sweepPlanned', () => ({ plan: sweepPlan(msg.base, msg.axes, msg.seeds, msg.batch ?? undefined, pick(msg.backend).want === 'webgpu') }), (error) => ({ error }));
       return;
     case 'axisParts':
       answer(msg, 'axisPartsRead', () => ({ parts: msg.specs.map((spec) => (spec ? axisParts(spec) : null)) }), (error) => ({ parts: [], error }));

@@ -100,6 +100,10 @@ pub struct Session {
     pending_neurons: Option<Tensor<1>>,
     /// The network at snapshot steps, for asking it about one pair (`ask`).
     kept: ask::KeptNetworks,
+    /// Whether a call to `step` that ends on step 1 leaves that step's snapshot for later.
+    defer_first_snapshot: bool,
+    /// The current step's snapshot is still to be taken (`take_due_snapshot`).
+    snapshot_due: bool,
 }
 
 impl Session {
@@ -145,6 +149,8 @@ impl Session {
             last_ntk: None,
             pending_neurons: None,
             kept: ask::KeptNetworks::default(),
+            defer_first_snapshot: false,
+            snapshot_due: false,
         })
     }
 
@@ -233,11 +239,35 @@ impl Session {
         self.model.as_ref().expect("the model is only absent inside a step")
     }
 
+    /// Let a call to `step` that ends on step 1 return before that step's snapshot (the
+    /// snapshot, its NTK at initialisation and the graph's first node), which the next call,
+    /// or `take_due_snapshot`, then takes from the same network: the page shows the first
+    /// record in a few milliseconds instead of after the analysis (most of the time between
+    /// page load and the first step), and the run's history is the same either way.
+    pub fn defer_first_snapshot(&mut self) {
+        self.defer_first_snapshot = true;
+    }
+
+    /// Whether the current step's snapshot is still to be taken (`defer_first_snapshot`):
+    /// its record is then complete but for the snapshot's measures.
+    pub fn snapshot_due(&self) -> bool {
+        self.snapshot_due
+    }
+
+    /// Take the snapshot `step` left for later, if any (see `defer_first_snapshot`).
+    pub async fn take_due_snapshot(&mut self) -> Result<(), String> {
+        if std::mem::take(&mut self.snapshot_due) {
+            self.take_snapshot().await?;
+        }
+        Ok(())
+    }
+
     /// Take up to `n` steps (fewer if the budget ends or the run diverges), then read back
     /// every queued metric. Returns the number of records added.
     pub async fn step(&mut self, n: u64) -> Result<usize, String> {
+        self.take_due_snapshot().await?;
         let before = self.history.len();
-        for _ in 0..n {
+        for i in 0..n {
             if self.status != Status::Running {
                 break;
             }
@@ -259,24 +289,37 @@ impl Session {
             }
             if snapshot {
                 self.read_pending().await?;
-                if self.status != Status::Diverged {
-                    let snapshot = self.snapshot().await?;
-                    if snapshot.ntk.is_some() {
-                        self.last_ntk = Some(snapshot.step);
-                    }
-                    if let Some(last) = self.history.last_mut().filter(|r| r.step == snapshot.step) {
-                        last.measures = snapshot.measures();
-                    }
-                    self.graph.push(&snapshot);
-                    self.snapshots.push(snapshot);
-                    if matches!(self.data.output, tasks::OutputKind::Classes(_)) {
-                        self.kept.keep(self.step, self.model().valid());
-                    }
+                let last_of_call = i + 1 == n || self.status != Status::Running;
+                if self.defer_first_snapshot && self.step == 1 && last_of_call {
+                    self.snapshot_due = true;
+                } else {
+                    self.take_snapshot().await?;
                 }
             }
         }
         self.read_pending().await?;
         Ok(self.history.len() - before)
+    }
+
+    /// The current step's snapshot: its measures go into the step's record, it grows the walk
+    /// over algorithms, and the network is kept for `ask` (nothing for a diverged run).
+    async fn take_snapshot(&mut self) -> Result<(), String> {
+        if self.status == Status::Diverged {
+            return Ok(());
+        }
+        let snapshot = self.snapshot().await?;
+        if snapshot.ntk.is_some() {
+            self.last_ntk = Some(snapshot.step);
+        }
+        if let Some(last) = self.history.last_mut().filter(|r| r.step == snapshot.step) {
+            last.measures = snapshot.measures();
+        }
+        self.graph.push(&snapshot);
+        self.snapshots.push(snapshot);
+        if matches!(self.data.output, tasks::OutputKind::Classes(_)) {
+            self.kept.keep(self.step, self.model().valid());
+        }
+        Ok(())
     }
 
     /// One optimiser step; when asked to record, returns the per-layer squared gradient norms
@@ -406,6 +449,8 @@ impl Session {
     /// All or nothing: everything is copied to the new device first and swapped in only when
     /// every copy succeeded, so a failed move leaves the run usable where it was.
     pub async fn move_to(&mut self, device: &Device) -> Result<(), String> {
+        // A snapshot due is of the network where it was trained.
+        self.take_due_snapshot().await?;
         let device = device.clone().autodiff();
         let inner = device.clone().inner();
         let model = move_module(self.model().clone(), &device).await?;

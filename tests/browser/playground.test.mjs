@@ -54,6 +54,30 @@ test('WebGPU is correct: a few steps agree with the CPU backend', async () => {
   await cpu.close();
 });
 
+test('auto takes the CPU over a software WebGPU and says why; webgpu still takes it; step 1 comes first, then its snapshot', async () => {
+  const page = await open(browser, `#${FEW}&autoplay=1`);
+  await finished(page, 60_000);
+  // Headless Chromium's only adapter here is SwiftShader, which WebGPU reports as a fallback.
+  const fallback = await page.evaluate(async () => (await navigator.gpu.requestAdapter({ powerPreference: 'high-performance' })).info.isFallbackAdapter);
+  assert.equal(fallback, true, 'this test needs the software adapter of headless Chromium without a GPU');
+  const badge = await text(page, '#backend');
+  assert.match(badge, /^CPU \(auto: this browser's WebGPU is a software fallback \(google · swiftshader\), far slower than the CPU\)/, badge);
+  assert.equal(await page.evaluate(() => window.groklab.backend), 'cpu');
+  // Step 1's record came before its snapshot, and again with it: once in the records, with the
+  // snapshot's measures, and the snapshot of step 1 is the first of the views'.
+  const recs = await records(page);
+  assert.deepEqual(recs.map((r) => r.step), [1, 2, 3, 4]);
+  assert.equal(typeof recs[0].effective_dim, 'number', `step 1 carries its snapshot's measures: ${JSON.stringify(recs[0])}`);
+  assert.equal(await page.evaluate(() => window.groklab.inside.snapshots[0]?.step), 1);
+  // Asked for by name, WebGPU is taken even when it is a software one.
+  await page.selectOption('#ctl-backend', 'webgpu');
+  await until(page, () => window.groklab.backend === 'webgpu', 120_000);
+  assert.match(await text(page, '#backend'), /^WebGPU · google · swiftshader/);
+  assert.match(await text(page, '#messages'), /Switched to WebGPU at step 4/);
+  assert.match(page.url(), /backend=webgpu/);
+  await page.close();
+});
+
 test('switching backend mid-run continues the curves from the same step', async () => {
   const page = await open(browser, `#${SIX}&backend=webgpu&autoplay=1`);
   await until(page, () => window.groklab.step >= 2, 120_000);
