@@ -1,10 +1,65 @@
 //! What the views and the analyses read from a run, without training it: the snapshot at a
-//! recorded step, representations and their alignment, embeddings, parameters, outputs and
-//! the start file a reference trainer starts from.
+//! recorded step (taken at once, or for the page's first step a call later), representations
+//! and their alignment, embeddings, parameters, outputs and the start file a reference trainer
+//! starts from.
 
 use super::*;
 
 impl Session {
+    /// Let a call to `step` that ends on step 1 return before that step's snapshot (the
+    /// snapshot, its NTK at initialisation and the graph's first node), which the next call,
+    /// or `take_due_snapshot`, then takes from the same network: the page shows the first
+    /// record in a few milliseconds instead of after the analysis (most of the time between
+    /// page load and the first step), and the run's history is the same either way.
+    pub fn defer_first_snapshot(&mut self) {
+        self.defer_first_snapshot = true;
+    }
+
+    /// Whether the current step's snapshot is still to be taken (`defer_first_snapshot`):
+    /// its record is then complete but for the snapshot's measures.
+    pub fn snapshot_due(&self) -> bool {
+        self.snapshot_due
+    }
+
+    /// Take the snapshot `step` left for later, if any (see `defer_first_snapshot`).
+    pub async fn take_due_snapshot(&mut self) -> Result<(), String> {
+        if std::mem::take(&mut self.snapshot_due) {
+            self.take_snapshot().await?;
+        }
+        Ok(())
+    }
+
+    /// The current step's snapshot: its measures go into the step's record, it grows the walk
+    /// over algorithms, and the network is kept for `ask` (nothing for a diverged run).
+    pub(super) async fn take_snapshot(&mut self) -> Result<(), String> {
+        if self.status == Status::Diverged {
+            return Ok(());
+        }
+        let snapshot = self.snapshot().await?;
+        if snapshot.ntk.is_some() {
+            self.last_ntk = Some(snapshot.step);
+        }
+        if let Some(last) = self.history.last_mut().filter(|r| r.step == snapshot.step) {
+            last.measures = snapshot.measures();
+        }
+        self.graph.push(&snapshot);
+        self.snapshots.push(snapshot);
+        if matches!(self.data.output, tasks::OutputKind::Classes(_)) {
+            self.kept.keep(self.step, self.model().valid());
+        }
+        Ok(())
+    }
+
+    /// Whether this step's snapshot measures the NTK: the first step, and the first snapshot
+    /// of every `train.ntk_every` steps (not the budget's last step: a run whose budget is
+    /// raised later must measure where a run with the larger budget does).
+    fn wants_ntk(&self) -> bool {
+        let every = self.config.train.ntk_every;
+        !self.probes.is_empty()
+            && every > 0
+            && (self.step == 1 || self.last_ntk.is_none_or(|l| self.step / every > l / every))
+    }
+
     /// The representation the read-out reads (`Network::representation`) on every input of a
     /// token task, one row per input, rows in the order of the inputs' tokens — so two runs
     /// of one task with different seeds (and so different splits) line up row by row.
