@@ -98,8 +98,8 @@ milestones omnigrok omnigrok omnigrok.py 40000 "0 1 2 3" "" "--every 200" \
   --at 10000 19000
 milestones s3 permutations-s3 liu_s3.py 10000 "5 0 1 2 3" "--set train.eval_every=10" "--every 10 --lr 4.641588833612777e-3 --wd 30" \
   "Liu's permutation toy, S3, 24 of 36 pairs, decoder lr 4.64e-3, wd 30, 10000 steps (their seed 0 stored: train 362, test 1,690)"
-# PAIR's model: over an hour a run natively on two cores, for after memorising its CPU steps
-# slow down ~8× (README, "Parity").
+# PAIR's model: 5–11 min a run natively on two cores beside other work (2026-12-05); the reference's
+# steps take 1.8–7.7 ms (2026-12-03).
 milestones pair modular-mlp pair_mlp.py 50000 "0 1 2 3" "--set train.eval_every=100 --set train.snapshot_every=0 --set train.ntk_every=0" \
   "--every 100" "PAIR's MLP, a + b mod 67, 911 pairs a <= b, wd 1, 50000 steps (the notebook's seed 165 logged test 90 % at 39,900)" \
   --at 10000 20000

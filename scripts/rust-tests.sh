@@ -7,6 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo="${CARGO:-cargo}"
+# The compiled crates live outside the clone, as `make test` puts them.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/groklab-target}"
 "$cargo" test --release --lib --bins --tests --no-run
 heavy=(sweep presets)
 rest=()
