@@ -10,7 +10,8 @@
 #     reference against itself in float64 parts likewise); every real difference tried (β2,
 #     ε, weight decay 0.9, the loss not ÷ 67) parts by step 43 (docs/science.md §8).
 #     Nanda's transformer: 80 steps, for the same reason (below). Liu's permutation toy:
-#     500 steps (below).
+#     500 steps (below). And PAIR's model from two starts to step 50,000, long after rounding
+#     has parted the runs: the same outcome (both grok, or neither), or this exits 1.
 #  2. The reference itself reproduces the authors' printed log or stored results where they
 #     left them (Omnigrok's log; Liu's permutation grid).
 #  3. Milestones: Groklab's preset and the reference, each from its own seeds, side by side.
@@ -65,6 +66,19 @@ echo "== Same start (float32 both; the losses must agree to 1e-3 relative at eve
 "$py" "$ref/liu_s3.py" --start "$out/s3.start.json" --steps 500 --out "$out/s3.reference.same.json"
 "$py" "$ref/compare.py" same-start "$out/s3.groklab.same.json" "$out/s3.reference.same.json" --min-steps 500 \
   --name "Liu's permutation toy (permutations-s3)"
+
+# PAIR's model from one start, to the end: past step ~150 the two part by rounding (as the
+# reference does from itself), yet the start decides whether it groks: both must grok, or
+# neither (2026-12-05: seed 0 at 24,800 and 26,500; seed 2 never, both). ~15 min a seed.
+pair_every=(--set train.eval_every=100 --set train.snapshot_every=0 --set train.ntk_every=0)
+for seed in 0 2; do
+  "$bin" train --preset modular-mlp --seed "$seed" --steps 50000 "${pair_every[@]}" --quiet \
+    --save-init "$out/pair.start.seed$seed.json" --out "$out/pair.groklab.long.seed$seed.json" >/dev/null
+  "$py" "$ref/pair_mlp.py" --start "$out/pair.start.seed$seed.json" --steps 50000 --every 100 \
+    --out "$out/pair.reference.long.seed$seed.json"
+  "$py" "$ref/compare.py" same-outcome "$out/pair.groklab.long.seed$seed.json" "$out/pair.reference.long.seed$seed.json" \
+    --name "PAIR's MLP (modular-mlp), seed $seed's start, 50000 steps"
+done
 
 echo "== The reference against the authors' own log"
 # Liu's permutation notebook stored, per cell of its grid, the first epochs at 90 % of its

@@ -3,6 +3,9 @@
   compare.py same-start GROKLAB.json REFERENCE.json --tol 1e-3
       Both runs started from the same start file: their training loss must agree step by
       step to `tol` relative over every recorded step. Exits 1 on the first step that does not.
+  compare.py same-outcome GROKLAB.json REFERENCE.json
+      Both runs started from the same start file and trained long past the steps where they
+      agree to rounding: both must reach test 90 %, or neither. Prints both steps.
   compare.py table TITLE --groklab A.json … --reference B.json …
       One row per run: seed, train and test 90 %, RQI 0.95 (where recorded), test accuracy
       at the steps given by --at (the last record at or before each), final accuracies and
@@ -41,6 +44,22 @@ def same_start(args):
         sys.exit(1)
     print(f"ok   {args.name}: same start, {compared} steps, training loss agrees to {worst[0]:.1e} relative "
           f"at most (step {worst[1]}; limit {args.tol:g})")
+
+
+def first_test_90(run):
+    """The first recorded step with test accuracy at 90 % or more, or None."""
+    return next((rec["step"] for rec in run["history"] if rec["test_acc"] >= 0.9), None)
+
+
+def same_outcome(args):
+    g, r = load(args.groklab), load(args.reference)
+    steps = (first_test_90(g), first_test_90(r))
+    when = ["never" if x is None else f"at step {x:,}" for x in steps]
+    said = f"test 90 % {when[0]} in Groklab, {when[1]} in the reference (of {g['history'][-1]['step']:,} steps)"
+    if (steps[0] is None) != (steps[1] is None):
+        print(f"FAIL {args.name}: one start, two outcomes: {said}")
+        sys.exit(1)
+    print(f"ok   {args.name}: one start, one outcome: {said}")
 
 
 def rqi_of(rec):
@@ -114,6 +133,10 @@ def main():
     s.add_argument("--name", default="run")
     s.add_argument("--tol", type=float, default=1e-3)
     s.add_argument("--min-steps", type=int, default=200)
+    o = sub.add_parser("same-outcome")
+    o.add_argument("groklab")
+    o.add_argument("reference")
+    o.add_argument("--name", default="run")
     t = sub.add_parser("table")
     t.add_argument("title")
     t.add_argument("--groklab", nargs="+", default=[])
@@ -121,7 +144,7 @@ def main():
     t.add_argument("--at", nargs="*", type=int, default=[])
     t.add_argument("--keys", action="store_true", help="a column of the final key frequencies")
     args = ap.parse_args()
-    {"same-start": same_start, "table": table}[args.cmd](args)
+    {"same-start": same_start, "same-outcome": same_outcome, "table": table}[args.cmd](args)
 
 
 if __name__ == "__main__":
