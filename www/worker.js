@@ -174,32 +174,52 @@ async function doSwitch() {
 
 /**
  * Where `init` gets the wasm. The playground streams its own download (compiling while it
- * downloads). The figures of one article share one download: a figure's worker (named
- * "figure" by its page) takes a Web Lock, asks on a BroadcastChannel whether another figure
- * has the bytes, and fetches them only when none has, then hands them to the figures after it.
+ * downloads). The figures of one article share one download, with no timing involved:
+ * - a figure's worker (named "figure" by its page) that has the bytes holds a Web Lock of its
+ *   own, "groklab-wasm-holder-<id>", for its life, and answers a `want` naming that lock;
+ * - figures decide one at a time (the lock "groklab-wasm"): while some figure holds the bytes,
+ *   ask that one and wait until the bytes come, or until its lock is free (it has gone: ask
+ *   the next), and fetch only when no figure holds them.
+ * A holder busy training answers late, never not at all: its lock says it is alive. One
+ * holder answers, so an article of ten figures moves the bytes once per figure, not ten times.
  * Bytes, not a compiled Module: Chrome does not deliver a WebAssembly.Module over a
  * BroadcastChannel (it drops the message), so each figure still compiles its own.
  */
 async function wasmSource() {
   const url = new URL('../groklab_bg.wasm', import.meta.url);
   if (self.name !== 'figure' || !self.BroadcastChannel || !navigator.locks) return url;
+  const HOLDER = 'groklab-wasm-holder-';
+  const me = HOLDER + Math.random().toString(36).slice(2);
   const channel = new BroadcastChannel('groklab-wasm');
   let bytes = null;
-  let mine = false;
+  let arrived;
+  const came = new Promise((resolve) => { arrived = resolve; });
   channel.onmessage = ({ data }) => {
-    if (data?.bytes) bytes ??= data.bytes;
-    else if (data?.want && mine) channel.postMessage({ bytes });
+    if (data?.bytes && !bytes) { bytes = data.bytes; arrived(); }
+    else if (data?.want === me) channel.postMessage({ bytes });
   };
   await navigator.locks.request('groklab-wasm', async () => {
-    if (bytes) return;
-    channel.postMessage({ want: true });
-    await new Promise((r) => setTimeout(r, 50)); // a figure that has the bytes answers at once
-    if (bytes) return;
-    const response = await fetch(url);
-    if (!response.ok) throw new Error(`${url} could not be loaded (${response.status})`);
-    bytes = await response.arrayBuffer();
-    mine = true;
-    channel.postMessage({ bytes });
+    while (!bytes) {
+      const { held } = await navigator.locks.query();
+      const holder = held.find((lock) => lock.name.startsWith(HOLDER))?.name;
+      if (!holder) break;
+      const stop = new AbortController();
+      const gone = navigator.locks.request(holder, { signal: stop.signal }, () => {}).catch(() => {});
+      channel.postMessage({ want: holder });
+      await Promise.race([came, gone]);
+      stop.abort();
+    }
+    if (!bytes) {
+      const response = await fetch(url);
+      if (!response.ok) throw new Error(`${url} could not be loaded (${response.status})`);
+      bytes = await response.arrayBuffer();
+      channel.postMessage({ bytes }); // to the figures already waiting for the lock
+    }
+    // Held before the next figure decides, so that it finds this one.
+    await new Promise((held) => navigator.locks.request(me, () => {
+      held();
+      return new Promise(() => {});
+    }));
   });
   return bytes;
 }

@@ -2,7 +2,7 @@
 // the one scrolled out of view takes no training step while the other trains, and starts
 // when scrolled into view; a figure without `settings` has no settings controls; nothing is
 // requested outside the page's own origin, and the figures share one download of the wasm.
-// And the example article of the build opens.
+// And the example article of the build opens, its three figures sharing one download.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -83,6 +83,13 @@ test('the example article of the build shows its figures', async () => {
   assert.equal(frames.length, 3);
   const first = await figure(page, 'intro');
   assert.ok(await first.isVisible('#loss-chart'));
+  // All three get the wasm (each has its run ready or running), from one download.
+  for (const handle of frames) {
+    const frame = await handle.contentFrame();
+    await frame.waitForFunction(() => window.groklab?.status && window.groklab.status !== 'idle', null, { timeout: 60_000 });
+  }
+  const downloads = page.requests.filter((u) => u.endsWith('/groklab_bg.wasm'));
+  assert.equal(downloads.length, 1, `one wasm download for three figures, got ${downloads.length}`);
   const outside = page.requests.filter((u) => !u.startsWith(BASE) && !u.startsWith('blob:') && !u.startsWith('data:'));
   assert.deepEqual(outside, []);
   assert.deepEqual(page.errors, []);
