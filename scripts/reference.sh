@@ -117,7 +117,7 @@ milestones s3 permutations-s3 liu_s3.py 10000 "5 0 1 2 3" "--set train.eval_ever
 milestones pair modular-mlp pair_mlp.py 50000 "0 1 2 3" "--set train.eval_every=100 --set train.snapshot_every=0 --set train.ntk_every=0" \
   "--every 100" "PAIR's MLP, a + b mod 67, 911 pairs a <= b, wd 1, 50000 steps (the notebook's seed 165 logged test 90 % at 39,900)" \
   --at 10000 20000
-# Nanda's transformer: ~an hour a run natively on two cores, each side.
+# Nanda's transformer: 100 min (Groklab) and 124 min (the reference) for seed 0, one thread each, side by side (2026-12-05): seed 0 groks at 9,200 and 8,600.
 milestones nanda nanda-transformer nanda_transformer.py 20000 "0 1" "--set train.eval_every=100 --set train.ntk_every=0" \
   "--every 100" "Nanda's transformer, a + b mod 113, 3,830 pairs, 20000 steps (the paper's seed 0: 1.4k / 9.4k / 14k, keys 14,35,41,42,52)" \
   --at 5000 10000 --keys
