@@ -11,11 +11,23 @@ if (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
   echo "browser-tests: something already listens on 127.0.0.1:$port; stop it or set GROKLAB_TEST_PORT" >&2
   exit 1
 fi
-python3 -m http.server "$port" --bind 127.0.0.1 --directory dist >/dev/null 2>&1 &
+# Two servers of the same build: without the cross-origin isolation headers, as most static
+# hosts serve it (the CPU on one thread: most tests), and with them, as `make serve` does (the
+# CPU on every core: threads.test.mjs).
+isolated=$((port + 1))
+if (echo >"/dev/tcp/127.0.0.1/$isolated") 2>/dev/null; then
+  echo "browser-tests: something already listens on 127.0.0.1:$isolated; stop it or set GROKLAB_TEST_PORT" >&2
+  exit 1
+fi
+python3 scripts/serve.py "$port" dist --plain &
 server=$!
+python3 scripts/serve.py "$isolated" dist &
+server2=$!
 # `|| true`: under set -e a failing command in the EXIT trap would become the script's status.
-trap 'kill $server 2>/dev/null || true' EXIT
-for _ in $(seq 50); do (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+trap 'kill $server $server2 2>/dev/null || true' EXIT
+for p in "$port" "$isolated"; do
+  for _ in $(seq 50); do (echo >"/dev/tcp/127.0.0.1/$p") 2>/dev/null && break; sleep 0.1; done
+done
 mkdir -p test-results
 # A diverged run written by the real CLI (built by `cargo test`), for the page to open.
 bin="${CARGO_TARGET_DIR:-$HOME/.cache/groklab-target}/release/groklab"
@@ -29,4 +41,4 @@ rm -f test-results/diverged.json
 "$bin" train --preset quick-grok --quiet --steps 600 --twin-seed 7 --out test-results/quick.json >/dev/null
 # Its report page, which report.test.mjs opens from file:// with the network blocked.
 "$bin" report test-results/quick.json -o test-results/quick.html >/dev/null
-GROKLAB_URL="http://127.0.0.1:$port/" node --test --test-concurrency="${GROKLAB_TEST_CONCURRENCY:-2}" tests/browser/
+GROKLAB_URL="http://127.0.0.1:$port/" GROKLAB_ISOLATED_URL="http://127.0.0.1:$isolated/" node --test --test-concurrency="${GROKLAB_TEST_CONCURRENCY:-2}" tests/browser/

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the playground and serves it on 127.0.0.1 (PORT, default 8080).
+# Builds the playground and serves it on 127.0.0.1 (PORT, default 8080), cross-origin isolated.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build-web.sh
@@ -8,4 +8,5 @@ echo
 echo "  Groklab is served at  http://127.0.0.1:$port/"
 echo "  (for example http://127.0.0.1:$port/#preset=quick-grok&backend=cpu&autoplay=1)  Ctrl-C stops it."
 echo
-exec python3 -m http.server "$port" --bind 127.0.0.1 --directory dist
+# Cross-origin isolated (scripts/serve.py), so that the CPU trains on every core.
+exec python3 scripts/serve.py "$port" dist

@@ -30,6 +30,8 @@ fi
 rustup show active-toolchain >/dev/null 2>&1 || rustup toolchain install >/dev/null
 # Older rustups do not install the listed targets automatically.
 rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown >/dev/null
+# Nor the listed components: std's source, for the threaded browser build (scripts/build-web.sh).
+rustup component list --installed | grep -q '^rust-src' || rustup component add rust-src >/dev/null
 
 # Native wgpu tests run on Mesa's lavapipe (a Vulkan driver on the CPU) where there is no GPU.
 apt_need pkg-config libvulkan1 mesa-vulkan-drivers

@@ -28,9 +28,16 @@ pub fn cpu() -> Device {
 }
 
 /// Initialise the wgpu device (asynchronously, as browsers require).
+#[cfg(feature = "webgpu")]
 pub async fn gpu() -> Result<Device, String> {
     Device::wgpu_options()
         .init_async()
         .await
         .map_err(|e| format!("no usable GPU adapter: {e}"))
+}
+
+/// This build has no GPU backend (the browser's multi-threaded CPU build).
+#[cfg(not(feature = "webgpu"))]
+pub async fn gpu() -> Result<Device, String> {
+    Err("this build has no GPU backend: it is the multi-threaded CPU build (the page loads the WebGPU build for a run on WebGPU)".into())
 }

@@ -37,6 +37,9 @@ export class GroklabFigure extends HTMLElement {
     frame.name = `groklab-figure-${figures}`;
     frame.title = this.getAttribute('title') || `Groklab figure: ${new URLSearchParams(hash.slice(1)).get('views')}`;
     frame.src = (this.getAttribute('src') || PLAYGROUND) + hash;
+    // On an isolated article the figure may be isolated too (its CPU then trains on every
+    // core), also when the playground is on another origin (README, "Serving it yourself").
+    frame.allow = 'cross-origin-isolated';
     frame.style.cssText = 'display:block;width:100%;border:0;';
     frame.style.height = this.getAttribute('height') || '480px';
     this.style.display = 'block';

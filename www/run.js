@@ -53,7 +53,10 @@ export class RunController {
     Object.assign(app, { status: 'idle', running: false, run: 0, records: [], step: 0, summary: null, replay: null, loaded: null, stoppedAt: null, seconds: 0 });
     // A link with `views` is a figure, maybe one of several in an article: they share one wasm download.
     const name = new URLSearchParams(location.hash.slice(1)).has('views') ? 'figure' : 'playground';
-    this.link = new WorkerLink(new URL('./worker.js', import.meta.url), this.handlers(), (e) => this.crashed(e), name);
+    // The worker loads the build the first run will want (worker.js): it is told the link's backend.
+    const worker = new URL('./worker.js', import.meta.url);
+    worker.searchParams.set('backend', new URLSearchParams(location.hash.slice(1)).get('backend') || 'auto');
+    this.link = new WorkerLink(worker, this.handlers(), (e) => this.crashed(e), name);
     this.overlay = new GraphOverlay(this.link, inside);
   }
 
@@ -75,7 +78,7 @@ export class RunController {
       created: (msg) => {
         app.backend = msg.backend;
         const reason = msg.backend === 'cpu' ? (msg.fellBack || (app.page.backend === 'cpu' ? 'chosen in the link or settings' : null)) : null;
-        view.showBackend({ backend: msg.backend, adapter: msg.adapter, reason });
+        view.showBackend({ backend: msg.backend, adapter: msg.adapter, reason, threads: msg.threads });
         app.layers = msg.layers;
         this.inside.setPrediction(msg.liuPrediction);
         app.symmetryPairs = msg.symmetryPairs || [];
@@ -124,10 +127,15 @@ export class RunController {
       },
       switched: (msg) => {
         app.backend = msg.backend;
-        view.showBackend({ backend: msg.backend, adapter: msg.adapter, reason: msg.backend === 'cpu' ? 'switched in the settings' : null });
+        view.showBackend({ backend: msg.backend, adapter: msg.adapter, reason: msg.backend === 'cpu' ? 'switched in the settings' : null, threads: msg.threads });
         view.showMessage('switch', 'info', `Switched to ${deviceName(msg.backend)} at step ${msg.step}; the run goes on from there.`);
       },
       switchFailed: (msg) => {
+        if (msg.nextRun) {
+          // The setting stands, for the next run; this one goes on where it is.
+          view.showMessage('switch', 'info', `The run stays on ${deviceName(msg.backend)}: ${msg.message}.`);
+          return;
+        }
         app.page.backend = msg.backend === 'cpu' ? 'cpu' : 'auto';
         this.page.writeLink();
         this.page.render();

@@ -3,11 +3,15 @@
 const $ = (id) => document.getElementById(id);
 const pct = (x) => `${(100 * x).toFixed(1)} %`;
 
-/** Show where training runs: the WebGPU adapter, or "CPU" and why. */
-export function showBackend({ backend, adapter, reason }) {
+/** Show where training runs: the WebGPU adapter, or "CPU" and why, and on how many threads
+ * (`threads` {count, reason}: the reason why only one, in full on hover). */
+export function showBackend({ backend, adapter, reason, threads }) {
   const badge = $('backend');
   badge.dataset.backend = backend;
-  badge.textContent = backend === 'webgpu' ? `WebGPU · ${adapter || 'adapter'}` : `CPU${reason ? ` (${reason})` : ''}`;
+  badge.dataset.threads = threads?.count ?? '';
+  const cores = threads ? ` · ${threads.count} thread${threads.count === 1 ? '' : 's'}` : '';
+  badge.textContent = backend === 'webgpu' ? `WebGPU · ${adapter || 'adapter'}` : `CPU${reason ? ` (${reason})` : ''}${cores}`;
+  badge.title = threads?.reason ? `The CPU runs on one thread: ${threads.reason}.` : '';
 }
 
 /** The status line: step, accuracies, and the classifier's phase. */

@@ -2,9 +2,44 @@
 // thread only draws and handles input. The messages are listed in protocol.js; every
 // message about a run carries the run's id, so the page can drop those of older runs.
 
-import init, { Trainer, BatchTrainer, presets, settingsSchema, resolveConfig, landscape, overlay, sweepPlan, sweepResult, openFile, axisParts } from '../groklab.js';
+// Two builds of the core (scripts/build-web.sh): "webgpu" (WebGPU, and the CPU on one thread)
+// and "threads" (the CPU only, on every core: rayon on Web Workers sharing the wasm's memory,
+// which the browser allows only on a cross-origin isolated page; wgpu's WebGPU handles cannot
+// be shared between threads, so that build has no WebGPU). A run on WebGPU takes the first, a
+// run on the CPU the second when the page is isolated; each is loaded when first needed.
+const BUILDS = { webgpu: '../groklab.js', threads: '../threads/groklab.js' };
+/** Whether this page may share memory between workers (its server sent COOP and COEP). */
+const isolated = self.crossOriginIsolated === true && typeof SharedArrayBuffer === 'function';
+/** The CPU's threads: {count, reason}; the reason says why there is only one. */
+let cpuThreads = isolated
+  ? { count: Math.max(1, navigator.hardwareConcurrency || 1), reason: null }
+  : { count: 1, reason: 'this page is not cross-origin isolated (its server sends no COOP/COEP headers), so the CPU runs on one thread' };
+/** The loaded builds: name → promise of the module. */
+const builds = {};
+/** The build a run on `backend` ("webgpu" or "cpu") trains in. */
+const buildFor = (backend) => (backend === 'cpu' && cpuThreads.count > 1 ? 'threads' : 'webgpu');
+/** Load a build (once): its module, its wasm, and for "threads" its thread pool. */
+function load(build) {
+  builds[build] ??= (async () => {
+    const module = await import(new URL(BUILDS[build], import.meta.url));
+    await module.default({ module_or_path: await wasmSource(build) });
+    if (build === 'threads') await module.initThreadPool(cpuThreads.count);
+    return module;
+  })();
+  if (build !== 'threads') return builds[build];
+  // Threads that cannot start leave the CPU on one thread, in the other build, and say why.
+  return builds[build].catch((e) => {
+    cpuThreads = { count: 1, reason: `the CPU's threads could not start (${e.message || e}), so it runs on one thread` };
+    return load('webgpu');
+  });
+}
+/** The first build loaded: it answers the page's questions that need no run (schema, presets…). */
+let core = null;
 
 let trainer = null;
+/** Whether `trainer` is a batch of runs (a sweep's), and the build it trains in. */
+let batch = false;
+let built = null;
 /** The id of the run `trainer` belongs to. */
 let run = 0;
 /** The backend in use, kept here so an error report never has to ask a broken trainer. */
@@ -38,6 +73,13 @@ async function probeWebGpu() {
 
 let gpu = null;
 
+/** What the CPU runs on for the current run: {count, reason} (count 1 with why). */
+function threads() {
+  if (backend !== 'cpu') return null;
+  if (built === 'threads') return { count: cpuThreads.count, reason: null };
+  return { count: 1, reason: cpuThreads.reason || 'a run started on WebGPU stays in the WebGPU build, whose CPU runs on one thread' };
+}
+
 /** The backend to use for the one asked ("auto", "webgpu" or "cpu"), and why it is the CPU
  * when WebGPU was asked for: auto takes WebGPU on a GPU, the CPU without WebGPU or when the
  * only adapter is a software fallback; "webgpu" takes it whatever it is, when there is one. */
@@ -50,7 +92,7 @@ function pick(asked) {
   return { want: 'webgpu', reason: null };
 }
 
-/** Drop the old run and build the new one with `build(backend)` on the backend `msg` asks
+/** Drop the old run and build the new one with `build(core, backend)` on the backend `msg` asks
  * for, falling back to the CPU when WebGPU is missing or fails; returns why it fell back. */
 async function replace(msg, build) {
   trainer?.free();
@@ -59,33 +101,39 @@ async function replace(msg, build) {
   pendingSwitch = null;
   pendingBudget = null;
   let { want, reason: fellBack } = pick(msg.backend);
+  const start = async () => build(await load(buildFor(want)), want);
   try {
-    trainer = await build(want);
+    trainer = await start();
   } catch (e) {
     if (want !== 'webgpu') throw e;
     fellBack = `WebGPU device creation failed: ${e.message || e}`;
-    trainer = await build('cpu');
+    want = 'cpu';
+    trainer = await start();
   }
+  // (Threads that failed to start have left the CPU in the WebGPU build: `load`.)
+  built = buildFor(want);
   backend = trainer.backend;
   return fellBack;
 }
 
 async function create(msg) {
-  const fellBack = await replace(msg, (want) => Trainer.create(msg.config, want));
-  post({ type: 'created', run, backend, adapter: gpu.label, fellBack, layers: trainer.layerNames(), liuPrediction: trainer.liuPrediction(), symmetryPairs: trainer.symmetryPairs(), views: trainer.views(), fourierNote: trainer.fourierNote(), names: trainer.tokenNames() });
+  batch = false;
+  const fellBack = await replace(msg, (core, want) => core.Trainer.create(msg.config, want));
+  post({ type: 'created', run, backend, adapter: gpu.label, fellBack, threads: threads(), layers: trainer.layerNames(), liuPrediction: trainer.liuPrediction(), symmetryPairs: trainer.symmetryPairs(), views: trainer.views(), fourierNote: trainer.fourierNote(), names: trainer.tokenNames() });
 }
 
 /** Start K runs of one shape as one batch (a sweep's batch); the loop trains it like a run. */
 async function createBatch(msg) {
-  const fellBack = await replace(msg, (want) => BatchTrainer.create(msg.configs, want));
-  post({ type: 'batchCreated', run, backend, fellBack, size: msg.configs.length });
+  batch = true;
+  const fellBack = await replace(msg, (core, want) => core.BatchTrainer.create(msg.configs, want));
+  post({ type: 'batchCreated', run, backend, fellBack, threads: threads(), size: msg.configs.length });
 }
 
 /** Run `n` steps and report the new records with timing (for a batch, every run's status and
  * summary so far). */
 async function chunk(n) {
   const t0 = performance.now();
-  if (trainer instanceof BatchTrainer) {
+  if (batch) {
     const runs = await trainer.step(n);
     const seconds = (performance.now() - t0) / 1000;
     post({ type: 'batchRecords', run, runs, seconds, steps: n, at: now(), step: trainer.stepCount, status: trainer.status, backend });
@@ -135,7 +183,7 @@ async function answerRequests() {
     const save = msg.type === 'runFile';
     let fields;
     try {
-      if (!(trainer instanceof Trainer) || msg.run !== run) throw new Error(save ? 'there is no run to save yet' : 'this run has ended: ask the new one');
+      if (!trainer || batch || msg.run !== run) throw new Error(save ? 'there is no run to save yet' : 'this run has ended: ask the new one');
       fields = save ? { text: await trainer.runFile(msg.seconds) } : { answer: await trainer.ask(msg.a, msg.b, msg.step) };
     } catch (e) {
       fields = { error: String(e.message || e) };
@@ -163,10 +211,15 @@ async function doSwitch() {
     return;
   }
   if (target === backend) return;
+  if (built === 'threads') {
+    // The threaded build has no WebGPU, and a run's weights live in its build's memory.
+    post({ type: 'switchFailed', run, backend, target, nextRun: true, message: 'this run trains in the CPU build that runs on every core, which has no WebGPU; the next run (Reset) starts on WebGPU' });
+    return;
+  }
   try {
     await trainer.switchBackend(target);
     backend = target;
-    post({ type: 'switched', run, backend, step: trainer.stepCount, adapter: gpu.label });
+    post({ type: 'switched', run, backend, step: trainer.stepCount, adapter: gpu.label, threads: threads() });
   } catch (e) {
     post({ type: 'switchFailed', run, backend, target, message: String(e.message || e) });
   }
@@ -185,12 +238,12 @@ async function doSwitch() {
  * Bytes, not a compiled Module: Chrome does not deliver a WebAssembly.Module over a
  * BroadcastChannel (it drops the message), so each figure still compiles its own.
  */
-async function wasmSource() {
-  const url = new URL('../groklab_bg.wasm', import.meta.url);
+async function wasmSource(build) {
+  const url = new URL(BUILDS[build].replace(/\.js$/, '_bg.wasm'), import.meta.url);
   if (self.name !== 'figure' || !self.BroadcastChannel || !navigator.locks) return url;
-  const HOLDER = 'groklab-wasm-holder-';
+  const HOLDER = `groklab-wasm-${build}-holder-`;
   const me = HOLDER + Math.random().toString(36).slice(2);
-  const channel = new BroadcastChannel('groklab-wasm');
+  const channel = new BroadcastChannel(`groklab-wasm-${build}`);
   let bytes = null;
   let arrived;
   const came = new Promise((resolve) => { arrived = resolve; });
@@ -198,7 +251,7 @@ async function wasmSource() {
     if (data?.bytes && !bytes) { bytes = data.bytes; arrived(); }
     else if (data?.want === me) channel.postMessage({ bytes });
   };
-  await navigator.locks.request('groklab-wasm', async () => {
+  await navigator.locks.request(`groklab-wasm-${build}`, async () => {
     while (!bytes) {
       const { held } = await navigator.locks.query();
       const holder = held.find((lock) => lock.name.startsWith(HOLDER))?.name;
@@ -227,8 +280,13 @@ async function wasmSource() {
 /** The wasm core and the WebGPU probe; every handler waits for them. */
 const t0 = now();
 const ready = (async () => {
-  await init({ module_or_path: await wasmSource() });
-  gpu = await probeWebGpu();
+  // The build the page's first run will want (the backend of its link, in this worker's URL).
+  // A page that is not isolated has one build; on an isolated one "auto" waits for the probe.
+  const asked = new URL(import.meta.url).searchParams.get('backend') || 'auto';
+  const probing = probeWebGpu();
+  const want = asked === 'cpu' || !isolated ? 'cpu' : ((gpu = await probing), pick(asked).want);
+  core = await load(buildFor(want));
+  gpu = await probing;
 })();
 
 /** Run handlers one after another (the trainer is used by one call at a time), reporting
@@ -267,26 +325,26 @@ let latest = 0;
 self.onmessage = ({ data: msg }) => {
   switch (msg.type) {
     case 'resolve':
-      answer(msg, 'resolved', () => resolveConfig(msg.base, msg.overrides),
+      answer(msg, 'resolved', () => core.resolveConfig(msg.base, msg.overrides),
         (message) => ({ config: null, errors: [{ key: 'config', message }], notes: [], inactive: [] }));
       return;
     case 'overlay':
-      answer(msg, 'overlaid', () => ({ overlay: overlay(msg.graphs) }), (error) => ({ error }));
+      answer(msg, 'overlaid', () => ({ overlay: core.overlay(msg.graphs) }), (error) => ({ error }));
       return;
     case 'landscape':
-      answer(msg, 'landscaped', () => ({ report: landscape(msg.settings) }), (error) => ({ error }));
+      answer(msg, 'landscaped', () => ({ report: core.landscape(msg.settings) }), (error) => ({ error }));
       return;
     case 'sweepPlan':
-      answer(msg, 'sweepPlanned', () => ({ plan: sweepPlan(msg.base, msg.axes, msg.seeds, msg.batch ?? undefined, pick(msg.backend).want === 'webgpu') }), (error) => ({ error }));
+      answer(msg, 'sweepPlanned', () => ({ plan: core.sweepPlan(msg.base, msg.axes, msg.seeds, msg.batch ?? undefined, pick(msg.backend).want === 'webgpu') }), (error) => ({ error }));
       return;
     case 'axisParts':
-      answer(msg, 'axisPartsRead', () => ({ parts: msg.specs.map((spec) => (spec ? axisParts(spec) : null)) }), (error) => ({ parts: [], error }));
+      answer(msg, 'axisPartsRead', () => ({ parts: msg.specs.map((spec) => (spec ? core.axisParts(spec) : null)) }), (error) => ({ parts: [], error }));
       return;
     case 'openFile':
-      answer(msg, 'fileOpened', () => openFile(msg.text), (error) => ({ error }));
+      answer(msg, 'fileOpened', () => core.openFile(msg.text), (error) => ({ error }));
       return;
     case 'sweepResult':
-      answer(msg, 'sweepResulted', () => ({ result: sweepResult(msg.base, msg.axes, msg.seeds, msg.runs) }), (error) => ({ error }));
+      answer(msg, 'sweepResulted', () => ({ result: core.sweepResult(msg.base, msg.axes, msg.seeds, msg.runs) }), (error) => ({ error }));
       return;
     case 'create':
       running = false;
@@ -332,4 +390,4 @@ self.onmessage = ({ data: msg }) => {
 };
 
 await ready;
-post({ type: 'ready', presets: presets(), schema: settingsSchema(), gpu, loadedAt: now(), startedAt: t0 });
+post({ type: 'ready', presets: core.presets(), schema: core.settingsSchema(), gpu, cpuThreads, loadedAt: now(), startedAt: t0 });

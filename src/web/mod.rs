@@ -15,6 +15,11 @@ pub fn start() {
     console_error_panic_hook::set_once();
 }
 
+/// Starts burn's CPU thread pool on `n` Web Workers sharing this module's memory (the
+/// `threads` build only, on a cross-origin isolated page); resolves when they are ready.
+#[cfg(feature = "threads")]
+pub use wasm_bindgen_rayon::init_thread_pool;
+
 /// A Rust value as a plain JS value (maps as objects).
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
     value

@@ -3,13 +3,17 @@
 // Here WebGPU is SwiftShader, a software GPU: its figures say nothing about a real GPU.
 
 import { readFileSync } from 'node:fs';
-import { launch, open, until } from './harness.mjs';
+import { launch, open, until, BASE, ISOLATED } from './harness.mjs';
 
 const native = JSON.parse(readFileSync(new URL('../../test-results/bench-native.json', import.meta.url)));
 const CASES = [
-  // [preset, backend, warm-up steps, timed steps]: SwiftShader takes minutes per transformer step.
+  // [preset, backend, warm-up steps, timed steps]: SwiftShader takes minutes per transformer
+  // step. "cpu threads" is the CPU on a cross-origin isolated page (the threaded build, on
+  // every core); "cpu" the page as most static hosts serve it (one thread).
+  ['modular-97', 'cpu threads', 2, 40],
   ['modular-97', 'cpu', 2, 20],
   ['modular-97', 'webgpu', 1, 3],
+  ['nanda-transformer', 'cpu threads', 2, 10],
   ['nanda-transformer', 'cpu', 2, 10],
   ['nanda-transformer', 'webgpu', 1, 1],
 ];
@@ -22,8 +26,9 @@ const browser = await launch();
 
 /** Steps/s between the end of the warm-up and `timed` steps later (the run's budget is
  * larger, so the final evaluation is not timed; metrics are not recorded in between). */
-async function measure(preset, backend, warmup, timed) {
-  const page = await open(browser, `#preset=${preset}&backend=${backend}&train.steps=${warmup + timed + 1000}&train.eval_every=1000000&train.snapshot_every=0&train.ntk_every=0&autoplay=1`);
+async function measure(preset, served, warmup, timed) {
+  const [backend, threads] = served.split(' ');
+  const page = await open(browser, `#preset=${preset}&backend=${backend}&train.steps=${warmup + timed + 1000}&train.eval_every=1000000&train.snapshot_every=0&train.ntk_every=0&autoplay=1`, undefined, threads ? ISOLATED : BASE);
   await until(page, (n) => window.groklab.step >= n, HOUR, warmup);
   const t0 = Date.now();
   const s0 = await page.evaluate(() => window.groklab.step);
@@ -35,9 +40,9 @@ async function measure(preset, backend, warmup, timed) {
   return { rate: (done - s0) / seconds, badge };
 }
 
-/** Page load to the first training step, autoplaying the flagship on the CPU. */
-async function timeToFirstStep() {
-  const page = await open(browser, '#preset=quick-grok&backend=cpu&autoplay=1');
+/** Page load to the first training step, autoplaying the flagship on the CPU (served from `base`). */
+async function timeToFirstStep(base) {
+  const page = await open(browser, '#preset=quick-grok&backend=cpu&autoplay=1', undefined, base);
   await until(page, () => window.groklab.timings.firstStep > 0, 60_000);
   const t = await page.evaluate(() => window.groklab.timings);
   await page.close();
@@ -124,10 +129,13 @@ async function batchedSpeed(preset, backend, k, warmup, timed) {
 
 // First, on an idle machine: SwiftShader goes on computing for a while after its page closes.
 if (!only) {
-  const t = await timeToFirstStep();
+  const t = await timeToFirstStep(BASE);
+  const ti = await timeToFirstStep(ISOLATED);
   const longTasks = await longTasksWhileTraining();
   console.log(`main-thread tasks over 50 ms while training 1,500 steps: ${longTasks.length} ${JSON.stringify(longTasks)}`);
-  console.log(`\npage load → wasm ready: ${(t.wasmReady / 1000).toFixed(2)} s; → first training step: ${(t.firstStep / 1000).toFixed(2)} s (local server)`);
+  for (const [what, x] of [['one thread, the WebGPU build', t], ['cross-origin isolated, the threaded CPU build', ti]]) {
+    console.log(`\npage load → wasm ready: ${(x.wasmReady / 1000).toFixed(2)} s; → first training step: ${(x.firstStep / 1000).toFixed(2)} s (local server; ${what})`);
+  }
   const events = await landscapeEvents();
   console.log(`\nlandscape simulator, 100,000 walk events in wasm: ${events.toFixed(1)} ms (native ${native.landscape_events_ms?.toFixed(1) ?? 'n/a'} ms)`);
 }
@@ -135,7 +143,7 @@ console.log(`\n${'in the browser (Chromium, headless)'.padEnd(64)} ${'steps/s'.p
 for (const [preset, backend, warmup, timed] of CASES.filter((c) => !only || `${c[0]} ${c[1]}`.includes(only))) {
   const { rate, badge } = await measure(preset, backend, warmup, timed);
   const ref = native[preset]?.groklab;
-  const label = backend === 'webgpu' ? `WebGPU (software GPU: ${badge.replace('WebGPU · ', '')})` : 'wasm CPU';
+  const label = backend === 'webgpu' ? `WebGPU (software GPU: ${badge.replace('WebGPU · ', '')})` : `wasm CPU, ${badge.split(' · ').at(-1)}`;
   console.log(`${`${preset}, ${label}`.slice(0, 64).padEnd(64)} ${rate.toPrecision(3).padStart(10)} ${ref ? ref.toFixed(2).padStart(11) : 'n/a'.padStart(11)} ${ref ? (rate / ref).toFixed(3).padStart(7) + 'x' : ''}`);
 }
 // Many runs in one step, as a sweep in the page trains them (SwiftShader's WebGPU: few steps).

@@ -5,6 +5,9 @@ import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
 
 export const BASE = process.env.GROKLAB_URL || 'http://127.0.0.1:8765/';
+/** The same build served cross-origin isolated (COOP/COEP, scripts/serve.py), as `make serve`
+ * does: the CPU trains on every core there. */
+export const ISOLATED = process.env.GROKLAB_ISOLATED_URL || 'http://127.0.0.1:8766/';
 export const RESULTS = new URL('../../test-results/', import.meta.url).pathname;
 
 export async function launch() {
@@ -46,11 +49,11 @@ export const painted = (page, id) => page.evaluate((i) => {
 /** The pixels of the canvas with this id, as a data URL (to compare two moments). */
 export const pixels = (page, id) => page.evaluate((i) => document.getElementById(i).toDataURL(), id);
 
-/** Open the playground at `hash` and wait until the worker has created the run. */
-export async function open(browser, hash, page) {
+/** Open the playground at `hash` (served from `base`) and wait until the worker has created the run. */
+export async function open(browser, hash, page, base = BASE) {
   if (page) await page.goto('about:blank'); // a new hash alone would not reload the page
   page ??= await newPage(browser);
-  await page.goto(BASE + hash);
+  await page.goto(base + hash);
   await page.waitForFunction(() => ['ready', 'running', 'finished'].includes(window.groklab?.status), null, { timeout: 60_000 });
   return page;
 }
