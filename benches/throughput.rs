@@ -38,14 +38,18 @@ fn main() {
         None => {}
     }
     let python = torch_python();
-    println!("{:<52} {:>14} {:>14} {:>10}", "model (CPU, 2 cores)", "groklab st/s", "pytorch st/s", "ratio");
+    println!(
+        "{:<52} {:>14} {:>14} {:>14} {:>10} {:>10}",
+        "model (CPU, 2 cores)", "groklab st/s", "user's path", "pytorch st/s", "ratio", "user ratio"
+    );
     for (label, preset, torch_name) in MODELS {
         let ours = groklab_steps_per_s(preset, steps);
+        let user = user_path_steps_per_s(preset);
         let theirs = python.as_deref().and_then(|py| torch_steps_per_s(py, torch_name, steps));
-        figures.insert(preset.to_string(), serde_json::json!({ "groklab": ours, "pytorch": theirs }));
+        figures.insert(preset.to_string(), serde_json::json!({ "groklab": ours, "user_path": user, "pytorch": theirs }));
         match theirs {
-            Some(t) => println!("{label:<52} {ours:>14.2} {t:>14.2} {:>9.2}x", ours / t),
-            None => println!("{label:<52} {ours:>14.2} {:>14} {:>10}", "n/a", "n/a"),
+            Some(t) => println!("{label:<52} {ours:>14.2} {user:>14.2} {t:>14.2} {:>9.2}x {:>9.2}x", ours / t, user / t),
+            None => println!("{label:<52} {ours:>14.2} {user:>14.2} {:>14} {:>10} {:>10}", "n/a", "n/a", "n/a"),
         }
     }
     views_cost(&mut figures);
@@ -73,6 +77,33 @@ fn groklab_steps_per_s(preset: &str, steps: u64) -> f64 {
     // One recorded step after the window proves the weights are finite (not timed).
     block_on(session.step(1)).ok();
     steps as f64 / elapsed
+}
+
+/// Steps/s on the path users run: `Session::step` in the chunks `groklab train` takes, with
+/// the records the preset makes (its metrics every `eval_every` steps, each read back), over
+/// one whole record period after the first (steps `eval_every` + 1 to 2 × `eval_every`, its
+/// last step a record), snapshots and the NTK off as in the other columns (their cost is the
+/// views table's).
+fn user_path_steps_per_s(preset: &str) -> f64 {
+    let mut config = presets::find(preset).expect("bench preset").config;
+    let every = config.train.eval_every;
+    let chunk = every.clamp(1, 200); // as src/cmd/train.rs
+    config.train.steps = 4 * every;
+    config.train.snapshot_every = 0;
+    config.train.ntk_every = 0;
+    let mut session = Session::new(config, &device::cpu()).expect("valid preset");
+    block_on(session.step(every)).expect("training runs");
+    let records = session.history().len();
+    let start = Instant::now();
+    let mut done = 0;
+    while done < every {
+        block_on(session.step(chunk.min(every - done))).expect("training runs");
+        done += chunk.min(every - done);
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    assert_eq!(session.step_count(), 2 * every, "every timed step ran");
+    assert_eq!(session.history().len(), records + 1, "one record in the window, as the preset makes");
+    every as f64 / elapsed
 }
 
 /// Presets whose recorded training loop is timed with the inside views (snapshots) at their
@@ -227,13 +258,15 @@ fn phase_diagram_time(figures: &mut serde_json::Map<String, serde_json::Value>) 
     figures.insert("phase_diagram_10x10_s".into(), serde_json::json!({ "batched_100": batched, "batched_8": eights, "separate": separate }));
 }
 
-/// Counts every kernel launch cubecl issues while it is installed (any thread, any device).
+/// Counts every kernel launch cubecl issues while it is installed (any thread, any device),
+/// and how many of each kernel (by cubecl's name for it).
 #[derive(Default)]
-struct LaunchCount(std::sync::atomic::AtomicUsize);
+struct LaunchCount(std::sync::atomic::AtomicUsize, std::sync::Mutex<std::collections::BTreeMap<&'static str, usize>>);
 
 impl cubecl_runtime::logging::LaunchObserver for LaunchCount {
-    fn launched(&self, _kernel: &'static str) {
+    fn launched(&self, kernel: &'static str) {
         self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        *self.1.lock().expect("no panic while counting").entry(kernel).or_default() += 1;
     }
 }
 
@@ -253,6 +286,7 @@ fn kernel_launches(figures: &mut serde_json::Map<String, serde_json::Value>) {
     let fusion = if cfg!(feature = "fusion") { "on" } else { "off" };
     println!("\n{:<40} {:>10} {:>12} {:>14}", format!("wgpu launches per step (fusion {fusion})"), "runs", "per step", "per run-step");
     let (warm, timed) = (3u64, 4u64);
+    // Launches per step, and how many of each kernel in the window.
     let count = |f: &mut dyn FnMut(u64)| {
         f(warm);
         gpu.sync().expect("the device syncs");
@@ -262,18 +296,29 @@ fn kernel_launches(figures: &mut serde_json::Map<String, serde_json::Value>) {
         // With fusion, queued operations launch when the device syncs: inside the window.
         gpu.sync().expect("the device syncs");
         drop(watching);
-        counter.0.load(std::sync::atomic::Ordering::Relaxed) as f64 / timed as f64
+        let kinds: Vec<(&'static str, usize)> = counter.1.lock().expect("no panic while counting").iter().map(|(k, n)| (*k, *n)).collect();
+        (counter.0.load(std::sync::atomic::Ordering::Relaxed) as f64 / timed as f64, kinds)
     };
+    let mut where_they_go = Vec::new();
     for preset in ["toy-addition", "quick-grok"] {
         let mut alone = Session::new(variants(preset, 1, warm + timed).remove(0), &gpu).expect("valid");
-        let per_step = count(&mut |n| alone.train_unrecorded(n));
+        let (per_step, kinds) = count(&mut |n| alone.train_unrecorded(n));
         println!("{:<40} {:>10} {per_step:>12.1} {per_step:>14.1}", format!("{preset}, Session alone"), 1);
         figures.insert(format!("launches:{preset}:alone"), serde_json::json!(per_step));
+        where_they_go.push((preset, kinds));
         for k in [1usize, 8, 64] {
             let mut batch = BatchedSession::new(variants(preset, k, warm + timed), &gpu).expect("one shape");
-            let per_step = count(&mut |n| batch.train_unrecorded(n));
+            let (per_step, _) = count(&mut |n| batch.train_unrecorded(n));
             println!("{:<40} {k:>10} {per_step:>12.1} {:>14.2}", format!("{preset}, batched"), per_step / k as f64);
             figures.insert(format!("launches:{preset}:batched:{k}"), serde_json::json!(per_step));
+        }
+    }
+    // Where one run's launches go: per step, by kernel, the most launched first.
+    for (preset, mut kinds) in where_they_go {
+        kinds.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        println!("\n{preset}, Session alone: launches per step by kernel (fusion {fusion})");
+        for (kernel, n) in kinds {
+            println!("  {:>6.2}  {kernel}", n as f64 / timed as f64);
         }
     }
 }
