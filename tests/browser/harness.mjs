@@ -63,6 +63,13 @@ export async function until(page, predicate, timeout = 120_000, arg) {
   await page.waitForFunction(predicate, arg, { timeout, polling: 100 });
 }
 
+/** The page's records so far. */
+export const records = (page) => page.evaluate(() => window.groklab.records);
+/** Wait until the run has finished. */
+export const finished = (page, timeout) => until(page, () => window.groklab.status === 'finished', timeout);
+/** The text of the element `selector` selects. */
+export const text = (page, selector) => page.locator(selector).innerText();
+
 /** Losses of two runs agree to `tol` relative, step by step. */
 export function assertLossesAgree(a, b, tol) {
   assert.equal(a.length, b.length);

@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { launch, open, newPage, until, assertLossesAgree, assertIncreasing, painted, pixels, scrub, BASE, RESULTS } from './harness.mjs';
+import { launch, open, newPage, until, records, finished, text, assertLossesAgree, assertIncreasing, painted, pixels, scrub, BASE, RESULTS } from './harness.mjs';
 
 let browser;
 before(async () => {
@@ -15,9 +15,6 @@ after(async () => {
   await browser?.close();
 });
 
-const records = (page) => page.evaluate(() => window.groklab.records);
-const finished = (page, timeout) => until(page, () => window.groklab.status === 'finished', timeout);
-const text = (page, selector) => page.locator(selector).innerText();
 const nodes = (page) => page.locator('#graph-svg circle').count();
 
 /** After Pause: the chunk under way still ends and reports; the worker then says at which

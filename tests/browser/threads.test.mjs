@@ -4,7 +4,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, open, until, assertLossesAgree, BASE, ISOLATED } from './harness.mjs';
+import { launch, open, until, records, finished, text, assertLossesAgree, BASE, ISOLATED } from './harness.mjs';
 
 let browser;
 before(async () => {
@@ -14,9 +14,6 @@ after(async () => {
   await browser?.close();
 });
 
-const records = (page) => page.evaluate(() => window.groklab.records);
-const finished = (page, timeout) => until(page, () => window.groklab.status === 'finished', timeout);
-const text = (page, selector) => page.locator(selector).innerText();
 const cores = (page) => page.evaluate(() => navigator.hardwareConcurrency);
 
 // Modular addition mod 97 (the bench's model): large enough that the CPU kernels split their
