@@ -25,9 +25,66 @@ pub struct Moments<const D: usize> {
     v: Tensor<D>,
 }
 
-/// The optimiser's moment estimates (each parameter's flattened to 1-D), moved to another
-/// device and not yet swapped in.
-pub struct MomentState(HashMap<ParamId, Moments<1>>);
+impl<const D: usize> Moments<D> {
+    /// The same moments typed with rank `R`, which must be their rank: burn's tensors know
+    /// their rank only at compile time, and the optimiser keeps parameters of every rank.
+    fn as_rank<const R: usize>(self) -> Moments<R> {
+        assert_eq!(D, R, "moments kept at rank {D}, asked for at rank {R}");
+        // A reshape to the tensor's own shape: no operation (burn returns the tensor as is).
+        let same = |t: Tensor<D>| -> Tensor<R> {
+            let dims: [usize; R] = t.dims()[..].try_into().expect("the same rank");
+            t.reshape(dims)
+        };
+        Moments { time: self.time, m: same(self.m), v: same(self.v) }
+    }
+
+    /// The same moments on `device`, read back asynchronously.
+    async fn moved(&self, device: &Device) -> Result<Moments<D>, String> {
+        Ok(Moments { time: self.time, m: move_tensor(self.m.clone(), device).await?, v: move_tensor(self.v.clone(), device).await? })
+    }
+}
+
+/// One parameter's moments, in its own shape. (They were kept flattened to 1-D until
+/// 2026-12-05; the flatten and the reshape back on every step cut burn fusion's chains, so
+/// each of Adam's operations was a kernel launch of its own on WebGPU.)
+enum Kept {
+    Rank1(Moments<1>),
+    Rank2(Moments<2>),
+    Rank3(Moments<3>),
+}
+
+impl Kept {
+    /// Keep `moments` of rank `D` (1 to 3, the ranks of this crate's parameters).
+    fn new<const D: usize>(moments: Moments<D>) -> Kept {
+        match D {
+            1 => Kept::Rank1(moments.as_rank()),
+            2 => Kept::Rank2(moments.as_rank()),
+            3 => Kept::Rank3(moments.as_rank()),
+            _ => panic!("a parameter of rank {D}: the optimiser keeps ranks 1 to 3"),
+        }
+    }
+
+    /// The moments, typed with their rank `D`.
+    fn take<const D: usize>(self) -> Moments<D> {
+        match self {
+            Kept::Rank1(m) => m.as_rank(),
+            Kept::Rank2(m) => m.as_rank(),
+            Kept::Rank3(m) => m.as_rank(),
+        }
+    }
+
+    /// The same moments on `device`.
+    async fn moved(&self, device: &Device) -> Result<Kept, String> {
+        Ok(match self {
+            Kept::Rank1(m) => Kept::Rank1(m.moved(device).await?),
+            Kept::Rank2(m) => Kept::Rank2(m.moved(device).await?),
+            Kept::Rank3(m) => Kept::Rank3(m.moved(device).await?),
+        })
+    }
+}
+
+/// The optimiser's moment estimates, moved to another device and not yet swapped in.
+pub struct MomentState(HashMap<ParamId, Kept>);
 
 /// The update rule: AdamW's constants, or plain SGD.
 #[derive(Clone, Copy, Debug)]
@@ -116,7 +173,7 @@ pub struct AdamW {
     rule: Rule,
     config: OptimConfig,
     embed: HashSet<ParamId>,
-    state: HashMap<ParamId, Moments<1>>,
+    state: HashMap<ParamId, Kept>,
 }
 
 impl AdamW {
@@ -138,9 +195,7 @@ impl AdamW {
     pub async fn moved_state(&self, device: &Device) -> Result<MomentState, String> {
         let mut moved = HashMap::new();
         for (id, moments) in &self.state {
-            let m = move_tensor(moments.m.clone(), device).await?;
-            let v = move_tensor(moments.v.clone(), device).await?;
-            moved.insert(*id, Moments { time: moments.time, m, v });
+            moved.insert(*id, moments.moved(device).await?);
         }
         Ok(MomentState(moved))
     }
@@ -168,14 +223,12 @@ impl ModuleMapper for Update<'_> {
         let rates = &self.rates[usize::from(!self.adam.embed.contains(&id))];
         let (lr, keep) = rates.on::<D>(&tensor.device());
         let require_grad = tensor.is_require_grad();
-        let dims = tensor.dims();
-        // The moments are kept flattened, so that they move between devices whatever the rank.
         let direction = if self.adam.rule.sgd {
             grad
         } else {
-            let mut moments = self.adam.state.remove(&id);
-            let direction = self.adam.rule.direction(&mut moments, grad.flatten(0, D - 1)).reshape(dims);
-            self.adam.state.extend(moments.map(|m| (id, m)));
+            let mut moments = self.adam.state.remove(&id).map(Kept::take::<D>);
+            let direction = self.adam.rule.direction(&mut moments, grad);
+            self.adam.state.extend(moments.map(|m| (id, Kept::new(m))));
             direction
         };
         let mut updated = Tensor::from_inner(decoupled_step(tensor.inner(), direction, &lr, &keep));
