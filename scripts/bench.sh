@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo bench --bench throughput
+# The launches again with burn's fusion on, as the browser build has it (fused and not).
+cargo bench --features fusion --bench throughput -- --only launches
 scripts/build-web.sh
 for wasm in dist/groklab_bg.wasm dist/threads/groklab_bg.wasm; do
   python3 -c 'import gzip, sys; b = open(sys.argv[1], "rb").read(); print(f"\nwasm size, {sys.argv[2]}: {len(b)/1e6:.1f} MB raw, {len(gzip.compress(b, 9))/1e6:.2f} MB gzipped (gzip -9)")' \
