@@ -59,6 +59,7 @@ fn modular(p: u32, train_fraction: f64) -> TaskConfig {
         train_fraction,
         symmetric_split: false,
         unordered: false,
+        python_split: false,
     }
 }
 
@@ -182,7 +183,7 @@ pub fn all() -> Vec<Preset> {
             about: "PAIR explorable, as its notebook: a + b mod 67 over the 2,278 pairs a ≤ b, 40 % (911) to train; logits = ReLU(E_a·H + E_b·H)·O·Eᵀ with one 67×500 table E, 24 neurons, no biases, Haiku's truncated-normal init, cross-entropy ÷ 67, AdamW wd 1 (the notebook groks near step 40,000; its PyTorch reference on 4 of 5 seeds between 9,900 and 33,700)",
             config: RunConfig {
                 seed: 0,
-                task: TaskConfig::Modular { p: 67, op: ModOp::Add, train_fraction: 0.4, symmetric_split: true, unordered: true },
+                task: TaskConfig::Modular { p: 67, op: ModOp::Add, train_fraction: 0.4, symmetric_split: true, unordered: true, python_split: false },
                 model: ModelConfig::Mlp {
                     d_emb: 500,
                     combine: Combine::Sum,
@@ -201,10 +202,10 @@ pub fn all() -> Vec<Preset> {
         },
         Preset {
             name: "nanda-transformer",
-            about: "Nanda et al.: a + b mod 113, 30 % (3,830 pairs), 1-layer transformer d 128, 4 heads, MLP 512, no LayerNorm, started and warmed up as their transformers.py",
+            about: "Nanda et al.: a + b mod 113, 30 % (3,830 pairs, the paper's own: Python's random.shuffle of seed 0), 1-layer transformer d 128, 4 heads, MLP 512, no LayerNorm, started and warmed up as their transformers.py",
             config: RunConfig {
                 seed: 0,
-                task: modular(113, 0.3),
+                task: TaskConfig::Modular { p: 113, op: ModOp::Add, train_fraction: 0.3, symmetric_split: false, unordered: false, python_split: true },
                 model: ModelConfig::Transformer {
                     layers: 1,
                     d_model: 128,

@@ -1,8 +1,10 @@
-//! A tiny deterministic random number generator (SplitMix64).
+//! A tiny deterministic random number generator (SplitMix64), and Python's for a paper's split.
 //!
 //! Every random choice in a run (data split, initial weights, fixed targets, minibatch order)
 //! comes from here, seeded by the run's config, so a config reproduces the same run on every
 //! backend and platform: weights are drawn on the host, then uploaded.
+
+pub mod python;
 
 /// SplitMix64: small, fast, and identical on native and wasm.
 #[derive(Clone, Debug)]

@@ -70,13 +70,15 @@ impl Dataset {
 /// Build the data set of a task for a seed.
 pub fn build(task: &TaskConfig, seed: u64) -> Dataset {
     match task {
-        TaskConfig::Modular { p, op, train_fraction, symmetric_split, unordered } => {
+        TaskConfig::Modular { p, op, train_fraction, symmetric_split, unordered, python_split } => {
             let mut pairs = modular_pairs(*p, *op);
             if *unordered {
                 pairs.retain(|(a, b, _)| a <= b);
             }
             let split = if *symmetric_split && !*unordered {
                 Split::Symmetric(*train_fraction)
+            } else if *python_split {
+                Split::Python(fraction_count(*train_fraction, pairs.len()))
             } else {
                 Split::Count(fraction_count(*train_fraction, pairs.len()))
             };
@@ -165,6 +167,8 @@ enum Split {
     Count(usize),
     /// Shuffle unordered pairs {a, b} and keep both orders together.
     Symmetric(f64),
+    /// The first `n` pairs after Python's `random.seed(seed)` and `random.shuffle`.
+    Python(usize),
 }
 
 /// Every (a, b, a op b mod p) with the operation defined (b ≠ 0 for division).
@@ -229,11 +233,14 @@ fn compose_index(perms: &[Vec<usize>], s: usize, t: usize) -> usize {
 fn pair_dataset(vocab: usize, classes: usize, pairs: Vec<(u32, u32, u32)>, split: Split, seed: u64) -> Dataset {
     let mut rng = Rng::new(seed, SPLIT_STREAM);
     let (train, test): (Vec<_>, Vec<_>) = match split {
-        Split::Count(n) => {
+        Split::Count(n) | Split::Python(n) => {
             let mut order = pairs;
-            rng.shuffle(&mut order);
-            let n = n.min(order.len());
-            let test = order.split_off(n);
+            if let Split::Python(_) = split {
+                crate::rng::python::Random::new(seed).shuffle(&mut order);
+            } else {
+                rng.shuffle(&mut order);
+            }
+            let test = order.split_off(n.min(order.len()));
             (order, test)
         }
         Split::Symmetric(f) => {

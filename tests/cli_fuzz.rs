@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const KEYS: &[&str] = &[
-    "seed", "task.kind", "task.p", "task.op", "task.train_fraction", "task.symmetric_split", "task.unordered", "task.train_count",
+    "seed", "task.kind", "task.p", "task.op", "task.train_fraction", "task.symmetric_split", "task.python_split", "task.unordered", "task.train_count",
     "task.n", "task.bits", "task.k", "task.test_count", "task.dims", "model.kind", "model.d_emb", "model.combine",
     "model.tied", "model.widths", "model.activation", "model.unembed", "model.bias", "model.init", "model.equals_row", "model.mse_target_dim",
     "model.layers", "model.d_model", "model.heads", "model.d_mlp", "model.layer_norm", "optim.embed.lr",

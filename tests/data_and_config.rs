@@ -6,7 +6,7 @@ use groklab::tasks::{self, InputKind, OutputKind};
 use std::collections::HashSet;
 
 fn modular(p: u32, op: ModOp, train_fraction: f64) -> TaskConfig {
-    TaskConfig::Modular { p, op, train_fraction, symmetric_split: false, unordered: false }
+    TaskConfig::Modular { p, op, train_fraction, symmetric_split: false, unordered: false, python_split: false }
 }
 
 #[test]
@@ -57,7 +57,7 @@ fn split_is_a_partition_that_depends_on_the_seed() {
 
 #[test]
 fn symmetric_split_keeps_both_orders_together() {
-    let task = TaskConfig::Modular { p: 67, op: ModOp::Add, train_fraction: 0.4, symmetric_split: true, unordered: false };
+    let task = TaskConfig::Modular { p: 67, op: ModOp::Add, train_fraction: 0.4, symmetric_split: true, unordered: false, python_split: false };
     let data = tasks::build(&task, 0);
     let train: HashSet<(u32, u32)> = data.train.tokens.chunks(3).map(|t| (t[0], t[1])).collect();
     assert!(train.iter().all(|&(a, b)| train.contains(&(b, a))));
@@ -69,7 +69,7 @@ fn symmetric_split_keeps_both_orders_together() {
 #[test]
 fn unordered_data_is_the_pairs_a_at_most_b_split_as_pairs_notebook() {
     // PAIR's notebook: the 2,278 pairs a ≤ b of 67 numbers, int(0.4 · 2,278) = 911 to train.
-    let task = TaskConfig::Modular { p: 67, op: ModOp::Add, train_fraction: 0.4, symmetric_split: true, unordered: true };
+    let task = TaskConfig::Modular { p: 67, op: ModOp::Add, train_fraction: 0.4, symmetric_split: true, unordered: true, python_split: false };
     let data = tasks::build(&task, 165);
     let pairs = |e: &groklab::tasks::Examples| -> Vec<(u32, u32)> { e.tokens.chunks(3).map(|t| (t[0], t[1])).collect() };
     let (train, test) = (pairs(&data.train), pairs(&data.test));
@@ -303,4 +303,23 @@ fn overrides_switch_operation_and_enable_grokfast() {
     let c = presets::flagship().config.with_override("train.grokfast.lambda", "5").unwrap();
     let g = c.train.grokfast.unwrap();
     assert_eq!((g.alpha, g.lambda), (0.98, 5.0));
+}
+
+#[test]
+fn python_split_is_nandas_gen_train_test() {
+    // Nanda et al.'s `gen_train_test(frac_train=0.3, num=113, seed=0)`: random.seed(0), then
+    // random.shuffle of [(i, j) for i in range(113) for j in range(113)]; the first 3,830 train.
+    // The pairs below are CPython 3.11's (pairs[:4], pairs[3829], pairs[3830], pairs[-1]).
+    let task = TaskConfig::Modular { p: 113, op: ModOp::Add, train_fraction: 0.3, symmetric_split: false, unordered: false, python_split: true };
+    let data = tasks::build(&task, 0);
+    let pair = |e: &tasks::Examples, i: usize| (e.tokens[3 * i], e.tokens[3 * i + 1]);
+    assert_eq!(data.train.len, 3_830);
+    assert_eq!((0..4).map(|i| pair(&data.train, i)).collect::<Vec<_>>(), [(18, 34), (10, 83), (55, 28), (25, 51)]);
+    assert_eq!(pair(&data.train, 3_829), (65, 24));
+    assert_eq!(pair(&data.test, 0), (50, 67));
+    assert_eq!(pair(&data.test, data.test.len - 1), (55, 96));
+    assert_eq!(presets::find("nanda-transformer").unwrap().config.task, task, "the preset trains on the paper's pairs");
+    // Groklab's own shuffle of the same seed is another split.
+    let own = tasks::build(&modular(113, ModOp::Add, 0.3), 0);
+    assert_ne!(own.train.tokens[..12], data.train.tokens[..12]);
 }

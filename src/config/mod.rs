@@ -260,6 +260,9 @@ impl RunConfig {
         if let TaskConfig::Modular { unordered: true, .. } = self.task {
             out.push("task.symmetric_split");
         }
+        if let TaskConfig::Modular { symmetric_split: true, unordered: false, .. } = self.task {
+            out.push("task.python_split");
+        }
         // Only a cross-entropy has classes to average over.
         if matches!(self.task, TaskConfig::TeacherStudent { .. }) || matches!(self.model, ModelConfig::Toy { mse_target_dim: Some(_), .. }) {
             out.push("train.class_mean");

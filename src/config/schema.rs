@@ -140,6 +140,7 @@ pub const SETTINGS: &[Setting] = &[
     fraction("task.train_fraction", "train fraction", "share of all pairs the network trains on; the rest is the test set"),
     int("task.train_count", "train count", "exact number of training examples", 1, EXAMPLES),
     flag("task.symmetric_split", "symmetric split", "keep (a, b) and (b, a) on the same side of the split"),
+    flag("task.python_split", "Python's split", "draw the split as Nanda et al.'s code: Python's random.seed(seed), then random.shuffle of the pairs in row order; the run trains on the paper's very pairs"),
     flag("task.unordered", "pairs a ≤ b only", "the data is the p(p+1)/2 pairs with a ≤ b, as PAIR's notebook, not all p² ordered pairs"),
     int("task.bits", "bits", "input bits per example", 1, 256),
     int("task.k", "k", "how many of the bits decide the parity (at most bits)", 1, 256),

@@ -23,6 +23,11 @@ pub enum TaskConfig {
         /// p² ordered pairs: PAIR's notebook (`is_symmetric_input`, docs/science.md §8).
         #[serde(default)]
         unordered: bool,
+        /// Draw the split as Nanda et al.'s `gen_train_test`: Python's `random.seed(seed)`,
+        /// then `random.shuffle` of the pairs in row order (docs/science.md §8), so the run
+        /// trains on the paper's very pairs; otherwise Groklab's own shuffle.
+        #[serde(default)]
+        python_split: bool,
     },
     /// Liu's toy task: a + b over unordered pairs of {0…p−1}, no modulus (docs/science.md §2).
     Addition {
@@ -174,7 +179,7 @@ impl TaskConfig {
     /// others). Panics on an unknown kind: callers check against [`TASK_KINDS`].
     pub fn defaults(kind: &str) -> TaskConfig {
         match kind {
-            "modular" => TaskConfig::Modular { p: 23, op: ModOp::Add, train_fraction: 0.7, symmetric_split: false, unordered: false },
+            "modular" => TaskConfig::Modular { p: 23, op: ModOp::Add, train_fraction: 0.7, symmetric_split: false, unordered: false, python_split: false },
             "addition" => TaskConfig::Addition { p: 10, train_fraction: 0.8, train_count: None },
             "permutation" => TaskConfig::Permutation { n: 3, train_fraction: 0.8 },
             "formula" => TaskConfig::Formula { formula: "(a*b + a + b) % p".into(), p: 23, train_fraction: 0.7, train_count: None },

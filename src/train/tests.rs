@@ -68,7 +68,7 @@ impl burn::module::ModuleMapper for Nudge {
 fn the_ntk_from_per_example_gradients_matches_a_finite_difference_jacobian() {
     // A tiny MLP on a + b mod 5 with 4 probes.
     let mut config = crate::presets::find("quick-grok").unwrap().config;
-    config.task = crate::config::TaskConfig::Modular { p: 5, op: ModOp::Add, train_fraction: 0.6, symmetric_split: false, unordered: false };
+    config.task = crate::config::TaskConfig::Modular { p: 5, op: ModOp::Add, train_fraction: 0.6, symmetric_split: false, unordered: false, python_split: false };
     if let ModelConfig::Mlp { d_emb, widths, .. } = &mut config.model {
         *d_emb = 3;
         *widths = vec![4];
@@ -108,7 +108,7 @@ fn the_balance_of_a_two_layer_net_equals_a_direct_computation() {
     // against ‖∇ℓ‖² of u (hidden weights and bias) and w (read-out weights) by central
     // differences of the training loss, and C from the weights themselves.
     let mut config = crate::presets::find("quick-grok").unwrap().config;
-    config.task = crate::config::TaskConfig::Modular { p: 5, op: ModOp::Add, train_fraction: 0.6, symmetric_split: false, unordered: false };
+    config.task = crate::config::TaskConfig::Modular { p: 5, op: ModOp::Add, train_fraction: 0.6, symmetric_split: false, unordered: false, python_split: false };
     if let ModelConfig::Mlp { d_emb, widths, .. } = &mut config.model {
         *d_emb = 3;
         *widths = vec![4];
