@@ -10,7 +10,7 @@
 //                 | landscaped {id, report, error} | overlaid {id, overlay, error}
 //                 | sweepPlanned {id, plan, error} | sweepResulted {id, result, error}
 //                 | fileOpened {id, run, sweep: {plan, result}, error} | axisPartsRead {id, parts, error} | runFiled {id, text, error} | asked {id, answer, error}
-//                 | created {run, backend, adapter, fellBack, threads, layers, liuPrediction, symmetryPairs, views, fourierNote, names}
+//                 | created {run, at, backend, adapter, fellBack, threads, layers, liuPrediction, symmetryPairs, views, fourierNote, names}
 //                 | records {run, records, snapshots, graph, step, status, summary, seconds, steps, at, backend}
 //                 | batchCreated {run, backend, fellBack, threads, size} | batchRecords {run, runs: [{status, summary}], step, status, seconds, steps, at, backend}
 //                 | switched {run, backend, step, adapter, threads} | switchFailed {run, backend, target, message, nextRun}
@@ -21,8 +21,8 @@
 // and says in `fellBack` why a run is on the CPU. `ready`'s gpu is {available, software,
 // label, reason}; `threads` (null on WebGPU) and `cpuThreads` are {count, reason}, the reason
 // saying why the CPU has one thread (the page is not cross-origin isolated, or the run is in
-// the WebGPU build). A run in the CPU build on every core cannot move to WebGPU: its
-// switchFailed has nextRun (the setting stands for the next run). The first `records` of a run carries step 1 before its snapshot; the
+// the WebGPU build). A run in the CPU build (every run that starts on the CPU) cannot move to
+// WebGPU: its switchFailed has nextRun (the setting stands for the next run). The first `records` of a run carries step 1 before its snapshot; the
 // next one carries step 1's record again, complete, with the snapshot (run.js replaces it).
 //
 // Every run has an id, chosen by the page when it asks for the run. Messages about a run

@@ -76,6 +76,7 @@ export class RunController {
         this.page.ready(msg, next);
       },
       created: (msg) => {
+        app.timings.created ??= msg.at - performance.timeOrigin;
         app.backend = msg.backend;
         const reason = msg.backend === 'cpu' ? (msg.fellBack || (app.page.backend === 'cpu' ? 'chosen in the link or settings' : null)) : null;
         view.showBackend({ backend: msg.backend, adapter: msg.adapter, reason, threads: msg.threads });

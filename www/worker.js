@@ -3,10 +3,12 @@
 // message about a run carries the run's id, so the page can drop those of older runs.
 
 // Two builds of the core (scripts/build-web.sh): "webgpu" (WebGPU, and the CPU on one thread)
-// and "threads" (the CPU only, on every core: rayon on Web Workers sharing the wasm's memory,
-// which the browser allows only on a cross-origin isolated page; wgpu's WebGPU handles cannot
-// be shared between threads, so that build has no WebGPU). A run on WebGPU takes the first, a
-// run on the CPU the second when the page is isolated; each is loaded when first needed.
+// and "threads" (the CPU only, on every core: rayon on Web Workers sharing the wasm's memory;
+// wgpu's WebGPU handles cannot be shared between threads, so that build has no WebGPU). A run
+// on WebGPU takes the first, a run on the CPU the second; each is loaded when first needed.
+// Sharing memory with other workers needs a cross-origin isolated page; on any other page the
+// threaded build runs on this worker alone (`initOneThread`), still a third the size of the
+// WebGPU build, so a run on the CPU starts sooner there too.
 const BUILDS = { webgpu: '../groklab.js', threads: '../threads/groklab.js' };
 /** Whether this page may share memory between workers (its server sent COOP and COEP). */
 const isolated = self.crossOriginIsolated === true && typeof SharedArrayBuffer === 'function';
@@ -17,19 +19,22 @@ let cpuThreads = isolated
 /** The loaded builds: name → promise of the module. */
 const builds = {};
 /** The build a run on `backend` ("webgpu" or "cpu") trains in. */
-const buildFor = (backend) => (backend === 'cpu' && cpuThreads.count > 1 ? 'threads' : 'webgpu');
+/** Whether the threaded build failed to start (the CPU then runs in the WebGPU build). */
+let threadsFailed = false;
+const buildFor = (backend) => (backend === 'cpu' && !threadsFailed ? 'threads' : 'webgpu');
 /** Load a build (once): its module, its wasm, and for "threads" its thread pool. */
 function load(build) {
   builds[build] ??= (async () => {
     const module = await import(new URL(BUILDS[build], import.meta.url));
     await module.default({ module_or_path: await wasmSource(build) });
-    if (build === 'threads') await module.initThreadPool(cpuThreads.count);
+    if (build === 'threads') await (isolated ? module.initThreadPool(cpuThreads.count) : module.initOneThread());
     return module;
   })();
   if (build !== 'threads') return builds[build];
   // Threads that cannot start leave the CPU on one thread, in the other build, and say why.
   return builds[build].catch((e) => {
-    cpuThreads = { count: 1, reason: `the CPU's threads could not start (${e.message || e}), so it runs on one thread` };
+    threadsFailed = true;
+    cpuThreads = { count: 1, reason: `the CPU build could not start (${e.message || e}), so the CPU runs on one thread in the WebGPU build` };
     return load('webgpu');
   });
 }
@@ -76,7 +81,7 @@ let gpu = null;
 /** What the CPU runs on for the current run: {count, reason} (count 1 with why). */
 function threads() {
   if (backend !== 'cpu') return null;
-  if (built === 'threads') return { count: cpuThreads.count, reason: null };
+  if (built === 'threads') return cpuThreads;
   return { count: 1, reason: cpuThreads.reason || 'a run started on WebGPU stays in the WebGPU build, whose CPU runs on one thread' };
 }
 
@@ -119,7 +124,7 @@ async function replace(msg, build) {
 async function create(msg) {
   batch = false;
   const fellBack = await replace(msg, (core, want) => core.Trainer.create(msg.config, want));
-  post({ type: 'created', run, backend, adapter: gpu.label, fellBack, threads: threads(), layers: trainer.layerNames(), liuPrediction: trainer.liuPrediction(), symmetryPairs: trainer.symmetryPairs(), views: trainer.views(), fourierNote: trainer.fourierNote(), names: trainer.tokenNames() });
+  post({ type: 'created', run, at: now(), backend, adapter: gpu.label, fellBack, threads: threads(), layers: trainer.layerNames(), liuPrediction: trainer.liuPrediction(), symmetryPairs: trainer.symmetryPairs(), views: trainer.views(), fourierNote: trainer.fourierNote(), names: trainer.tokenNames() });
 }
 
 /** Start K runs of one shape as one batch (a sweep's batch); the loop trains it like a run. */
@@ -213,7 +218,7 @@ async function doSwitch() {
   if (target === backend) return;
   if (built === 'threads') {
     // The threaded build has no WebGPU, and a run's weights live in its build's memory.
-    post({ type: 'switchFailed', run, backend, target, nextRun: true, message: 'this run trains in the CPU build that runs on every core, which has no WebGPU; the next run (Reset) starts on WebGPU' });
+    post({ type: 'switchFailed', run, backend, target, nextRun: true, message: 'this run trains in the CPU build, which has no WebGPU (and a run cannot leave its build); the next run (Reset) starts on WebGPU' });
     return;
   }
   try {
@@ -280,11 +285,11 @@ async function wasmSource(build) {
 /** The wasm core and the WebGPU probe; every handler waits for them. */
 const t0 = now();
 const ready = (async () => {
-  // The build the page's first run will want (the backend of its link, in this worker's URL).
-  // A page that is not isolated has one build; on an isolated one "auto" waits for the probe.
+  // The build the page's first run will want (the backend of its link, in this worker's URL);
+  // "auto" and "webgpu" wait for the probe.
   const asked = new URL(import.meta.url).searchParams.get('backend') || 'auto';
   const probing = probeWebGpu();
-  const want = asked === 'cpu' || !isolated ? 'cpu' : ((gpu = await probing), pick(asked).want);
+  const want = asked === 'cpu' ? 'cpu' : ((gpu = await probing), pick(asked).want);
   core = await load(buildFor(want));
   gpu = await probing;
 })();

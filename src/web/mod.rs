@@ -20,6 +20,20 @@ pub fn start() {
 #[cfg(feature = "threads")]
 pub use wasm_bindgen_rayon::init_thread_pool;
 
+/// Makes burn's CPU thread pool the calling worker alone (the `threads` build on a page that
+/// is not cross-origin isolated): such a page may not share memory with other workers, but the
+/// worker itself may use the build, which is a third the size of the WebGPU one and so starts
+/// sooner. rayon then runs every parallel loop inline, on this thread, and starts no worker.
+#[cfg(feature = "threads")]
+#[wasm_bindgen(js_name = initOneThread)]
+pub fn init_one_thread() -> Result<(), JsError> {
+    rayon_core::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .use_current_thread()
+        .build_global()
+        .map_err(|e| JsError::new(&format!("the one-thread pool could not start: {e}")))
+}
+
 /// A Rust value as a plain JS value (maps as objects).
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
     value

@@ -1,6 +1,7 @@
 // The CPU on every core: served cross-origin isolated (as `make serve` does), the page trains
 // on the CPU in the threaded build (rayon on Web Workers sharing the wasm's memory); served
-// without the headers (as most static hosts do), it trains on one thread and says why.
+// without the headers (as most static hosts do), it trains in the same build on one thread
+// (the worker's own) and says why.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -36,6 +37,9 @@ test('isolated, the CPU trains on every core, and the run is the one trained on 
   await finished(single, 300_000);
   assert.equal(await text(single, '#backend'), 'CPU (chosen in the link or settings) · 1 thread');
   assert.match(await single.locator('#backend').getAttribute('title'), /not cross-origin isolated/);
+  // The same small build, without the WebGPU one (three times its size).
+  const wasms = (page) => page.requests.filter((u) => u.endsWith('_bg.wasm')).map((u) => new URL(u).pathname);
+  assert.deepEqual(wasms(single), ['/threads/groklab_bg.wasm'], 'only the CPU build was loaded');
   // Same config and seed: threads change only the order of float sums, if anything.
   const a = await records(threaded);
   const b = await records(single);
@@ -51,7 +55,7 @@ test('isolated, a CPU run asked onto WebGPU stays where it is and the next run s
   await until(page, () => window.groklab.step >= 5, 120_000);
   await page.selectOption('#ctl-backend', 'webgpu');
   await until(page, () => /stays on the CPU/.test(document.getElementById('messages').innerText), 60_000);
-  assert.match(await text(page, '#messages'), /The run stays on the CPU: this run trains in the CPU build that runs on every core, which has no WebGPU; the next run \(Reset\) starts on WebGPU/);
+  assert.match(await text(page, '#messages'), /The run stays on the CPU: this run trains in the CPU build, which has no WebGPU \(and a run cannot leave its build\); the next run \(Reset\) starts on WebGPU/);
   await finished(page, 120_000);
   const steps = (await records(page)).map((r) => r.step);
   assert.deepEqual(steps, Array.from({ length: 40 }, (_, i) => i + 1), 'the run went on, every step once');
