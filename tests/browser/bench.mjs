@@ -49,6 +49,16 @@ async function timeToFirstStep(base) {
   return t;
 }
 
+/** What "auto" picks for the flagship in this browser, and why: the badge and its tooltip. */
+async function autoPick(base) {
+  const page = await open(browser, '#preset=quick-grok&train.steps=3&autoplay=1', undefined, base);
+  await until(page, () => window.groklab.step >= 1, 60_000);
+  const badge = page.locator('#backend');
+  const out = { badge: await badge.innerText(), why: await badge.getAttribute('title') };
+  await page.close();
+  return out;
+}
+
 /** Main-thread tasks over 50 ms while the flagship trains on the CPU in the worker: the page
  * should only draw. Reported, not asserted (tests never time anything). */
 async function longTasksWhileTraining() {
@@ -135,6 +145,10 @@ if (!only) {
   console.log(`main-thread tasks over 50 ms while training 1,500 steps: ${longTasks.length} ${JSON.stringify(longTasks)}`);
   for (const [what, x] of [['one thread, the WebGPU build', t], ['cross-origin isolated, the threaded CPU build', ti]]) {
     console.log(`\npage load → wasm ready: ${(x.wasmReady / 1000).toFixed(2)} s; → first training step: ${(x.firstStep / 1000).toFixed(2)} s (local server; ${what})`);
+  }
+  for (const [what, base] of [['plain', BASE], ['isolated', ISOLATED]]) {
+    const { badge, why } = await autoPick(base);
+    console.log(`"auto" picked, ${what} page: ${badge}${why ? ` (${why})` : ''}`);
   }
   const events = await landscapeEvents();
   console.log(`\nlandscape simulator, 100,000 walk events in wasm: ${events.toFixed(1)} ms (native ${native.landscape_events_ms?.toFixed(1) ?? 'n/a'} ms)`);
