@@ -57,6 +57,17 @@ echo "== Same start (float32 both; the losses must agree to 1e-3 relative at eve
 "$py" "$ref/nanda_transformer.py" --start "$out/nanda.start.json" --steps 80 --out "$out/nanda.reference.same.json"
 "$py" "$ref/compare.py" same-start "$out/nanda.groklab.same.json" "$out/nanda.reference.same.json" --min-steps 80 \
   --name "Nanda's transformer (nanda-transformer)"
+# ...and the other way round: the reference's own start for seed 0 (the paper's split, torch's
+# CPU draw of the weights) written as a start file, which Groklab trains from (--init-from).
+"$py" "$ref/nanda_transformer.py" --seed 0 --steps 80 --every 1 --save-start "$out/nanda.start.json" "$out/nanda.torch-start.json" \
+  --out "$out/nanda.reference.torch-start.json"
+"$bin" train --init-from "$out/nanda.torch-start.json" --steps 80 "${every[@]}" --quiet \
+  --out "$out/nanda.groklab.torch-start.json" >/dev/null
+"$py" "$ref/compare.py" same-start "$out/nanda.groklab.torch-start.json" "$out/nanda.reference.torch-start.json" --min-steps 80 \
+  --name "Nanda's transformer from the reference's start (--init-from)"
+# The preset's split (task.python_split) is the one the reference's own Python draws.
+"$py" "$ref/compare.py" same-split "$out/nanda.start.json" "$out/nanda.torch-start.json" \
+  --name "Nanda's split: Groklab's python_split against the reference's random.shuffle"
 
 # Liu's permutation toy (S3): 500 steps. At the preset's cell (decoder lr 4.64e-3, wd 30)
 # float32 rounding alone grows to 3e-5 by step 500 and 6e-4 by step 1,000; leaving out the

@@ -36,6 +36,47 @@ impl From<&Examples> for SplitFile {
     }
 }
 
+impl SplitFile {
+    /// The examples, as a data set holds them.
+    pub fn to_examples(&self) -> Examples {
+        Examples { len: self.len, tokens: self.tokens.clone(), features: self.features.clone(), labels: self.labels.clone(), targets: self.targets.clone() }
+    }
+
+    /// Whether this side fits a task of these shapes: each array as long as `len` rows of it,
+    /// every token below the vocabulary and every label below the class count.
+    fn check(&self, side: &str, input: InputKind, output: OutputKind) -> Result<(), String> {
+        let bad = |what: String| Err(format!("the start file's {side} split: {what}"));
+        let (tokens, features) = match input {
+            InputKind::Tokens { vocab, seq_len } => {
+                if let Some(t) = self.tokens.iter().find(|&&t| t as usize >= vocab) {
+                    return bad(format!("token {t} is outside the vocabulary of {vocab}"));
+                }
+                (self.len * seq_len, 0)
+            }
+            InputKind::Features { dim } => (0, self.len * dim),
+        };
+        let (labels, targets) = match output {
+            OutputKind::Classes(c) => {
+                if let Some(l) = self.labels.iter().find(|&&l| l as usize >= c) {
+                    return bad(format!("label {l} is not one of the {c} classes"));
+                }
+                (self.len, 0)
+            }
+            OutputKind::Values(d) => (0, self.len * d),
+        };
+        let lengths = [("tokens", self.tokens.len(), tokens), ("features", self.features.len(), features), ("labels", self.labels.len(), labels), ("targets", self.targets.len(), targets)];
+        for (name, got, want) in lengths {
+            if got != want {
+                return bad(format!("{got} {name} where {} examples of this task have {want}", self.len));
+            }
+        }
+        if self.len == 0 {
+            return bad("no examples".into());
+        }
+        Ok(())
+    }
+}
+
 /// One parameter tensor, row-major, under Groklab's name for it (`params::visit_parameters`);
 /// a dense layer's weight is `[fan_in, fan_out]` (PyTorch's `Linear.weight` is its transpose).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -77,6 +118,16 @@ pub struct StartFile {
 }
 
 impl StartFile {
+    /// Whether the file's split fits a task with these shapes (a start written for another
+    /// task or vocabulary is refused, not trained on).
+    pub fn check_fits(&self, input: InputKind, output: OutputKind) -> Result<(), String> {
+        if self.version != START_FILE_VERSION {
+            return Err(format!("start-file version {} is not {START_FILE_VERSION}", self.version));
+        }
+        self.train.check("train", input, output)?;
+        self.test.check("test", input, output)
+    }
+
     /// The shape facts of a data set, for the file's header fields.
     pub(crate) fn shapes(input: InputKind, output: OutputKind) -> (usize, usize, usize, usize, bool) {
         let (seq_len, vocab, features) = match input {

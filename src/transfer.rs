@@ -69,6 +69,31 @@ pub async fn move_module<M: Module>(module: M, device: &Device) -> Result<M, Str
     Ok(module.map(&mut Upload { values, device: device.clone() }))
 }
 
+/// The same module with each parameter's values taken from `files`, matched by name
+/// (`start::ParamFile`, as `--save-init` writes them) and uploaded to `device`. Every
+/// parameter must be there with its shape, and nothing else may be.
+pub fn load_parameters<M: Module>(module: M, files: &[crate::start::ParamFile], device: &Device) -> Result<M, String> {
+    let mut by_name: HashMap<&str, &crate::start::ParamFile> = files.iter().map(|f| (f.name.as_str(), f)).collect();
+    if by_name.len() != files.len() {
+        return Err("the start file names a parameter twice".into());
+    }
+    let mut values = HashMap::new();
+    for p in crate::train::visit_parameters(&module) {
+        let file = by_name.remove(p.name.as_str()).ok_or_else(|| format!("the start file has no parameter {}", p.name))?;
+        if file.shape != p.shape || file.values.len() != p.shape.iter().product::<usize>() {
+            return Err(format!("parameter {}: the start file's is {:?} ({} values), the model's {:?}", p.name, file.shape, file.values.len(), p.shape));
+        }
+        if let Some(bad) = file.values.iter().find(|v| !v.is_finite()) {
+            return Err(format!("parameter {}: the start file holds {bad}", p.name));
+        }
+        values.insert(p.id, TensorData::new(file.values.clone(), [file.values.len()]));
+    }
+    if let Some(extra) = by_name.keys().next() {
+        return Err(format!("the start file has a parameter the model does not: {extra}"));
+    }
+    Ok(module.map(&mut Upload { values, device: device.clone() }))
+}
+
 /// Every float parameter as a flat 1-D tensor (one readback per parameter, any rank).
 struct Flatten(Vec<(ParamId, Tensor<1>)>);
 

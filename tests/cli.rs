@@ -79,6 +79,28 @@ fn train_writes_a_run_file_that_reruns_exactly() {
 }
 
 #[test]
+fn init_from_trains_from_the_start_file_save_init_wrote() {
+    let (start, first, second) = (temp("start.json"), temp("first.json"), temp("second.json"));
+    let p = |x: &std::path::PathBuf| x.to_str().unwrap().to_string();
+    let out = groklab(&["train", "--preset", "quick-grok", "--steps", "30", "--set", "train.eval_every=10", "-q", "--save-init", &p(&start), "--out", &p(&first)]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // Its config, split and weights: the same run. --steps and --set still apply.
+    let out = groklab(&["train", "--init-from", &p(&start), "--steps", "30", "-q", "--out", &p(&second)]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let read = |x: &std::path::PathBuf| serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(x).unwrap()).unwrap();
+    assert_eq!(read(&second)["history"], read(&first)["history"]);
+    // A start file fixes the task and model; a preset or config beside it is refused.
+    let out = groklab(&["train", "--init-from", &p(&start), "--set", "model.widths=[64]"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("fixes the task and the model"), "{}", text(&out.stderr));
+    let out = groklab(&["train", "--init-from", &p(&start), "--preset", "quick-grok"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = groklab(&["train", "--init-from", &p(&first)]);
+    assert_eq!(out.status.code(), Some(2), "a run.json is not a start file");
+    assert!(text(&out.stderr).contains("not a start file"), "{}", text(&out.stderr));
+}
+
+#[test]
 fn bad_arguments_and_configs_exit_2_with_the_field_named() {
     let cases: [(&[&str], &str); 6] = [
         (&["train", "--set", "task.p=91"], "task.p"),

@@ -6,6 +6,9 @@
   compare.py same-outcome GROKLAB.json REFERENCE.json
       Both runs started from the same start file and trained long past the steps where they
       agree to rounding: both must reach test 90 %, or neither. Prints both steps.
+  compare.py same-split GROKLAB_START.json REFERENCE_START.json
+      Two start files hold the same train and test examples in the same order (Groklab's
+      `task.python_split` against the split the reference's own Python draws). Exits 1 if not.
   compare.py table TITLE --groklab A.json … --reference B.json …
       One row per run: seed, train and test 90 %, RQI 0.95 (where recorded), test accuracy
       at the steps given by --at (the last record at or before each), final accuracies and
@@ -124,6 +127,16 @@ def table(args):
                   f"{h[-1]['weight_norm']:>12.2f}" + (f"  {key_frequencies(run)}" if args.keys else ""))
 
 
+def same_split(args):
+    g, r = load(args.groklab), load(args.reference)
+    for side in ("train", "test"):
+        for key in ("len", "tokens", "labels"):
+            if g[side].get(key) != r[side].get(key):
+                print(f"FAIL {args.name}: the {side} split's {key} differ")
+                sys.exit(1)
+    print(f"ok   {args.name}: the same {g['train']['len']} training and {g['test']['len']} test examples, in the same order")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -137,6 +150,10 @@ def main():
     o.add_argument("groklab")
     o.add_argument("reference")
     o.add_argument("--name", default="run")
+    p = sub.add_parser("same-split")
+    p.add_argument("groklab")
+    p.add_argument("reference")
+    p.add_argument("--name", default="run")
     t = sub.add_parser("table")
     t.add_argument("title")
     t.add_argument("--groklab", nargs="+", default=[])
@@ -144,7 +161,7 @@ def main():
     t.add_argument("--at", nargs="*", type=int, default=[])
     t.add_argument("--keys", action="store_true", help="a column of the final key frequencies")
     args = ap.parse_args()
-    {"same-start": same_start, "same-outcome": same_outcome, "table": table}[args.cmd](args)
+    {"same-start": same_start, "same-outcome": same_outcome, "same-split": same_split, "table": table}[args.cmd](args)
 
 
 if __name__ == "__main__":

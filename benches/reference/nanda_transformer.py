@@ -27,10 +27,13 @@ Two starts:
                  per-step losses must match Groklab's.
   --seed S       the paper's split for seed S and weights drawn by torch.manual_seed(S) on the
                  CPU in the paper's module order (their run drew on a GPU, another stream);
-                 the paper's run is seed 0.
+                 the paper's run is seed 0. With --save-start it also writes that start as a
+                 Groklab start file, which `groklab train --init-from` trains from: the same
+                 run the other way round, its per-step losses again Groklab's.
 Writes a run.json-shaped file (--out) with a record at step 1 and every --every steps.
 """
 
+import json
 import random
 
 import numpy as np
@@ -85,6 +88,39 @@ def from_groklab(t):
         "W_out": t["blocks.0.mlp_out.weight"].T, "b_out": t["blocks.0.mlp_out.bias"],
         "W_U": t["unembed.weight"],
     }
+
+
+def to_groklab(w):
+    """Groklab's tensors from the paper's: `from_groklab` undone."""
+    heads = lambda t: t.reshape(HEADS * D_HEAD, D_MODEL).T
+    return {
+        "embed.tokens": w["W_E"].T, "embed.positions": w["W_pos"],
+        "blocks.0.w_k": heads(w["W_K"]), "blocks.0.w_q": heads(w["W_Q"]), "blocks.0.w_v": heads(w["W_V"]),
+        "blocks.0.w_o": w["W_O"].T,
+        "blocks.0.mlp_in.weight": w["W_in"].T, "blocks.0.mlp_in.bias": w["b_in"],
+        "blocks.0.mlp_out.weight": w["W_out"].T, "blocks.0.mlp_out.bias": w["b_out"],
+        "unembed.weight": w["W_U"],
+    }
+
+
+def save_start(template, path, seed, weights, train_split, test_split):
+    """This seed's start (the paper's split, torch's draw) as a Groklab start file, in the
+    shape of `template` (Groklab's own start file of `nanda-transformer`), for
+    `groklab train --init-from`."""
+    with open(template) as f:
+        start = json.load(f)
+    t = to_groklab(weights)
+    assert [p["name"] for p in start["parameters"]] and {p["name"] for p in start["parameters"]} == set(t), \
+        f"{template}: not the paper's model ({sorted(p['name'] for p in start['parameters'])})"
+    for p in start["parameters"]:
+        value = t[p["name"]].contiguous()
+        assert list(value.shape) == p["shape"], f"{p['name']}: {list(value.shape)} against the template's {p['shape']}"
+        p["values"] = [float(v) for v in value.reshape(-1).tolist()]
+    for side, (tok, y) in (("train", train_split), ("test", test_split)):
+        start[side] = {"len": len(y), "tokens": tok.reshape(-1).tolist(), "labels": y.tolist()}
+    start["config"]["seed"] = seed
+    with open(path, "w") as f:
+        json.dump(start, f)
 
 
 def from_start(path):
@@ -226,11 +262,18 @@ def train(weights, train_split, test_split, steps, every, dtype=torch.float32):
 def main():
     ap = arguments(__doc__, "the paper's split for this seed, torch's CPU draw of the weights", 20000)
     ap.add_argument("--every", type=int, default=1)
+    ap.add_argument("--save-start", nargs=2, metavar=("TEMPLATE", "FILE"),
+                    help="(with --seed) also write this seed's start, the paper's split and torch's draw, to FILE as a "
+                         "Groklab start file shaped as TEMPLATE (`groklab train --preset nanda-transformer --save-init "
+                         "TEMPLATE`), for `groklab train --init-from FILE`")
     ap.add_argument("--float64", action="store_true",
                     help="train in float64: how far float32 rounding alone moves the run (docs/science.md §8)")
     args = ap.parse_args()
     torch.set_num_threads(1)
     config, weights, train_split, test_split = from_start(args.start) if args.start else from_seed(args.seed, args.steps)
+    if args.save_start:
+        assert args.seed is not None, "--save-start writes a seed's start: give --seed"
+        save_start(*args.save_start, args.seed, weights, train_split, test_split)
     dtype = torch.float64 if args.float64 else torch.float32
     history, model = train(weights, train_split, test_split, args.steps, args.every, dtype)
     write_run(args.out, config, history, {

@@ -66,6 +66,11 @@ pub fn resolve_config_after(args: &ConfigArgs, first: &[(&str, &str)]) -> Result
             .config,
         (None, None) => presets::flagship().config,
     };
+    resolve_on(base, args, first)
+}
+
+/// `base` with the arguments' overrides (`first` before the user's own) applied and checked.
+pub fn resolve_on(base: RunConfig, args: &ConfigArgs, first: &[(&str, &str)]) -> Result<RunConfig, Failure> {
     let mut sets: Vec<(String, String)> = first.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     if let Some(path) = &args.table {
         let text = std::fs::read_to_string(path).map_err(|e| Failure::Usage(format!("--table {path}: {e}")))?;

@@ -1,10 +1,11 @@
 //! `groklab train`: one run (and optionally a twin seed beside it), its summary and run.json.
 
-use super::{resolve_config, write_json, ConfigArgs, Failure};
+use super::{resolve_config, resolve_on, write_json, ConfigArgs, Failure};
 use clap::Args;
 use groklab::config::RunConfig;
 use groklab::device::{self, Backend};
 use groklab::run::RunFile;
+use groklab::start::StartFile;
 use groklab::train::{Session, Status};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
@@ -31,18 +32,37 @@ pub struct TrainArgs {
     /// the first step, for a reference trainer to start from (benches/reference/).
     #[arg(long, value_name = "FILE")]
     pub save_init: Option<String>,
+    /// Start from this start file (as --save-init writes, or a reference's `--save-start`): its
+    /// config, split and initial weights; --set, --steps and --seed may change the seed, optim.*
+    /// and train.* only.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["preset", "config", "table"])]
+    pub init_from: Option<String>,
+}
+
+/// A start file, read and parsed.
+fn read_start(path: &str) -> Result<StartFile, Failure> {
+    let bad = |e: String| Failure::Usage(format!("--init-from {path}: {e}"));
+    let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
+    serde_json::from_str(&text).map_err(|e| bad(format!("not a start file: {e}")))
 }
 
 /// Train one run to its budget (or divergence), print its summary and write its run.json;
 /// a diverged run is a failed run (exit 1), its history kept.
 pub fn run(args: &TrainArgs) -> Result<(), Failure> {
-    let config = resolve_config(&args.config)?;
+    let start = args.init_from.as_deref().map(read_start).transpose()?;
+    let config = match &start {
+        Some(s) => resolve_on(s.config.clone(), &args.config, &[])?,
+        None => resolve_config(&args.config)?,
+    };
     let backend: Backend = args.device.parse().map_err(Failure::Usage)?;
     let device = match backend {
         Backend::Cpu => device::cpu(),
         Backend::Gpu => pollster::block_on(device::gpu()).map_err(Failure::Run)?,
     };
-    let mut session = Session::new(config.clone(), &device).map_err(Failure::Usage)?;
+    let mut session = match (&start, &args.init_from) {
+        (Some(s), Some(path)) => Session::from_start(config.clone(), s, &device).map_err(|e| Failure::Usage(format!("--init-from {path}: {e}")))?,
+        _ => Session::new(config.clone(), &device).map_err(Failure::Usage)?,
+    };
     // A twin of another seed, trained in step, whose representations are compared with this
     // run's at every snapshot step (docs/science.md §5: entropic forces align them).
     let mut twin = match args.twin_seed {

@@ -14,6 +14,7 @@ mod history;
 mod inspect;
 mod objective;
 mod params;
+pub(crate) use params::visit_parameters;
 mod runs;
 mod split;
 
@@ -113,6 +114,36 @@ impl Session {
         let device = device.clone().autodiff();
         let data = tasks::build(&config.task, config.seed);
         let model = Network::new(&config, data.input, data.output, &device);
+        Ok(Session::assemble(config, device, data, model))
+    }
+
+    /// Start a run from a start file (`groklab train --init-from`): its split and its initial
+    /// weights in place of those the seed draws, so that Groklab trains from a reference's
+    /// start (benches/reference/, docs/science.md §8). `config` must keep the file's task and
+    /// model (the optimiser, the budget and the records may differ); every parameter must be
+    /// in the file under its name with its shape, and the split must fit the task's shapes.
+    pub fn from_start(config: RunConfig, start: &crate::start::StartFile, device: &Device) -> Result<Session, String> {
+        config.validate().map_err(|e| e.to_string())?;
+        if config.task != start.config.task || config.model != start.config.model {
+            return Err("the start file fixes the task and the model: only the seed, optim.* and train.* may be changed".into());
+        }
+        let device = device.clone().autodiff();
+        let mut data = tasks::build(&config.task, config.seed);
+        start.check_fits(data.input, data.output)?;
+        if let (Some(targets), ModelConfig::Toy { mse_target_dim: Some(d), .. }) = (&start.class_targets, &config.model) {
+            if targets.concat() != objective::class_targets(config.seed, targets.len(), *d) {
+                return Err("the start file's class targets are not those this seed draws, and Groklab draws them from the seed".into());
+            }
+        }
+        data.train = start.train.to_examples();
+        data.test = start.test.to_examples();
+        let model = Network::new(&config, data.input, data.output, &device);
+        let model = crate::transfer::load_parameters(model, &start.parameters, &device)?;
+        Ok(Session::assemble(config, device, data, model))
+    }
+
+    /// The session of a run whose data and start are drawn: everything else follows from them.
+    fn assemble(config: RunConfig, device: Device, data: Dataset, model: Network) -> Session {
         let objective = objective_for(&config, &data, &device);
         let (params, layer_names) = params::param_layers(&model);
         let optim = AdamW::new(&config.optim, model.embeddings().map(param_ids).unwrap_or_default());
@@ -125,7 +156,7 @@ impl Session {
             ModelConfig::Mlp { activation: Activation::Relu, .. } | ModelConfig::Toy { activation: Activation::Relu, .. }
         );
         let pairs = dynamics::symmetry_pairs(&model, relu);
-        Ok(Session {
+        Session {
             probes,
             pairs,
             batches: BatchOrder::new(config.seed),
@@ -151,7 +182,7 @@ impl Session {
             kept: ask::KeptNetworks::default(),
             defer_first_snapshot: false,
             snapshot_due: false,
-        })
+        }
     }
 
     /// The run's config.
