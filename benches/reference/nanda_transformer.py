@@ -76,31 +76,29 @@ PARAMS = [
 ]
 
 
+# Each parameter's name in Groklab and in the paper, and how Groklab's layout becomes the
+# paper's: dense weights are [fan_in, fan_out] in Groklab ("T": transposed), and a head's
+# columns of w_q are head·d_head … head·d_head + d_head − 1 ("heads").
+LAYOUT = [
+    ("embed.tokens", "W_E", "T"), ("embed.positions", "W_pos", ""),
+    ("blocks.0.w_k", "W_K", "heads"), ("blocks.0.w_q", "W_Q", "heads"), ("blocks.0.w_v", "W_V", "heads"),
+    ("blocks.0.w_o", "W_O", "T"),
+    ("blocks.0.mlp_in.weight", "W_in", "T"), ("blocks.0.mlp_in.bias", "b_in", ""),
+    ("blocks.0.mlp_out.weight", "W_out", "T"), ("blocks.0.mlp_out.bias", "b_out", ""),
+    ("unembed.weight", "W_U", ""),
+]
+
+
 def from_groklab(t):
-    """The paper's tensors from Groklab's (dense weights are [fan_in, fan_out]; a head's
-    columns of w_q are head·d_head … head·d_head + d_head − 1)."""
-    heads = lambda w: w.T.reshape(HEADS, D_HEAD, D_MODEL)
-    return {
-        "W_E": t["embed.tokens"].T, "W_pos": t["embed.positions"],
-        "W_K": heads(t["blocks.0.w_k"]), "W_Q": heads(t["blocks.0.w_q"]), "W_V": heads(t["blocks.0.w_v"]),
-        "W_O": t["blocks.0.w_o"].T,
-        "W_in": t["blocks.0.mlp_in.weight"].T, "b_in": t["blocks.0.mlp_in.bias"],
-        "W_out": t["blocks.0.mlp_out.weight"].T, "b_out": t["blocks.0.mlp_out.bias"],
-        "W_U": t["unembed.weight"],
-    }
+    """The paper's tensors from Groklab's."""
+    paper = {"T": lambda w: w.T, "heads": lambda w: w.T.reshape(HEADS, D_HEAD, D_MODEL), "": lambda w: w}
+    return {name: paper[how](t[ours]) for ours, name, how in LAYOUT}
 
 
 def to_groklab(w):
     """Groklab's tensors from the paper's: `from_groklab` undone."""
-    heads = lambda t: t.reshape(HEADS * D_HEAD, D_MODEL).T
-    return {
-        "embed.tokens": w["W_E"].T, "embed.positions": w["W_pos"],
-        "blocks.0.w_k": heads(w["W_K"]), "blocks.0.w_q": heads(w["W_Q"]), "blocks.0.w_v": heads(w["W_V"]),
-        "blocks.0.w_o": w["W_O"].T,
-        "blocks.0.mlp_in.weight": w["W_in"].T, "blocks.0.mlp_in.bias": w["b_in"],
-        "blocks.0.mlp_out.weight": w["W_out"].T, "blocks.0.mlp_out.bias": w["b_out"],
-        "unembed.weight": w["W_U"],
-    }
+    ours = {"T": lambda t: t.T, "heads": lambda t: t.reshape(HEADS * D_HEAD, D_MODEL).T, "": lambda t: t}
+    return {mine: ours[how](w[name]) for mine, name, how in LAYOUT}
 
 
 def save_start(template, path, seed, weights, train_split, test_split):
