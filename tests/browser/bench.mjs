@@ -8,8 +8,8 @@ import { launch, open, until, BASE, ISOLATED } from './harness.mjs';
 const native = JSON.parse(readFileSync(new URL('../../test-results/bench-native.json', import.meta.url)));
 const CASES = [
   // [preset, backend, warm-up steps, timed steps]: SwiftShader takes minutes per transformer
-  // step. "cpu threads" is the CPU on a cross-origin isolated page (the threaded build, on
-  // every core); "cpu" the page as most static hosts serve it (one thread).
+  // step. "cpu threads" is the CPU on a cross-origin isolated page (the CPU build, on every
+  // core); "cpu" the page as most static hosts serve it (the same build on one thread).
   ['modular-97', 'cpu threads', 2, 40],
   ['modular-97', 'cpu', 2, 20],
   ['modular-97', 'webgpu', 1, 3],
@@ -143,7 +143,7 @@ if (!only) {
   const ti = await timeToFirstStep(ISOLATED);
   const longTasks = await longTasksWhileTraining();
   console.log(`main-thread tasks over 50 ms while training 1,500 steps: ${longTasks.length} ${JSON.stringify(longTasks)}`);
-  for (const [what, x] of [['one thread, the WebGPU build', t], ['cross-origin isolated, the threaded CPU build', ti]]) {
+  for (const [what, x] of [['not isolated: the CPU build on one thread', t], ['cross-origin isolated: the CPU build on every core', ti]]) {
     console.log(`\npage load → wasm ready: ${(x.wasmReady / 1000).toFixed(2)} s; → first training step: ${(x.firstStep / 1000).toFixed(2)} s (local server; ${what})`);
   }
   for (const [what, base] of [['plain', BASE], ['isolated', ISOLATED]]) {
