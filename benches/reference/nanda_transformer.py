@@ -159,8 +159,9 @@ def from_start(path):
     return config, w, train_split, test_split
 
 
-def from_seed(seed, steps):
-    """The paper's split (`gen_train_test`) and weights drawn by torch.manual_seed(seed)."""
+def from_seed(seed, steps, torch_seed=None):
+    """The paper's split (`gen_train_test`) and weights drawn by torch.manual_seed(torch_seed),
+    the seed itself unless given."""
     pairs = [(i, j, P) for i in range(P) for j in range(P)]
     random.seed(seed)
     random.shuffle(pairs)
@@ -170,7 +171,7 @@ def from_seed(seed, steps):
         tok = torch.tensor(rows, dtype=torch.long)
         return tok, (tok[:, 0] + tok[:, 1]) % P
 
-    torch.manual_seed(seed)
+    torch.manual_seed(seed if torch_seed is None else torch_seed)
     w = {name: (torch.randn(shape) * std if std else torch.zeros(shape)) for name, shape, std in PARAMS}
     config = {"seed": seed, "task": PAPER_TASK, "model": PAPER_MODEL, "optim": PAPER_OPTIM,
               "train": {"steps": steps, "batch_size": 0}}
@@ -264,11 +265,15 @@ def main():
                     help="(with --seed) also write this seed's start, the paper's split and torch's draw, to FILE as a "
                          "Groklab start file shaped as TEMPLATE (`groklab train --preset nanda-transformer --save-init "
                          "TEMPLATE`), for `groklab train --init-from FILE`")
+    ap.add_argument("--torch-seed", type=int,
+                    help="(with --seed) draw the weights from this torch seed instead: their transformers.py never "
+                         "seeds torch, so their draw came from torch's default generator (67280421310721 in the "
+                         "torch of 2022, when nothing had drawn before the model)")
     ap.add_argument("--float64", action="store_true",
                     help="train in float64: how far float32 rounding alone moves the run (docs/science.md §8)")
     args = ap.parse_args()
     torch.set_num_threads(1)
-    config, weights, train_split, test_split = from_start(args.start) if args.start else from_seed(args.seed, args.steps)
+    config, weights, train_split, test_split = from_start(args.start) if args.start else from_seed(args.seed, args.steps, args.torch_seed)
     if args.save_start:
         assert args.seed is not None, "--save-start writes a seed's start: give --seed"
         save_start(*args.save_start, args.seed, weights, train_split, test_split)
