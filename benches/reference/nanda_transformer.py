@@ -26,10 +26,12 @@ Two starts:
                  optimiser and warm-up are the paper's, whatever the config says. The
                  per-step losses must match Groklab's.
   --seed S       the paper's split for seed S and weights drawn by torch.manual_seed(S) on the
-                 CPU in the paper's module order (their run drew on a GPU, another stream);
-                 the paper's run is seed 0. With --save-start it also writes that start as a
-                 Groklab start file, which `groklab train --init-from` trains from: the same
-                 run the other way round, its per-step losses again Groklab's.
+                 CPU in the paper's module order (their code builds the model on the CPU too,
+                 from a torch generator it never seeds itself); the paper's run is seed 0.
+                 With --save-start it also writes that start as a Groklab start file, which
+                 `groklab train --init-from` trains from: the same run the other way round,
+                 its per-step losses again Groklab's. From seed 0's start Groklab ends on the
+                 paper's five key frequencies (docs/science.md §8).
 Writes a run.json-shaped file (--out) with a record at step 1 and every --every steps.
 """
 
@@ -159,9 +161,8 @@ def from_start(path):
     return config, w, train_split, test_split
 
 
-def from_seed(seed, steps, torch_seed=None):
-    """The paper's split (`gen_train_test`) and weights drawn by torch.manual_seed(torch_seed),
-    the seed itself unless given."""
+def from_seed(seed, steps):
+    """The paper's split (`gen_train_test`) and weights drawn by torch.manual_seed(seed)."""
     pairs = [(i, j, P) for i in range(P) for j in range(P)]
     random.seed(seed)
     random.shuffle(pairs)
@@ -171,7 +172,7 @@ def from_seed(seed, steps, torch_seed=None):
         tok = torch.tensor(rows, dtype=torch.long)
         return tok, (tok[:, 0] + tok[:, 1]) % P
 
-    torch.manual_seed(seed if torch_seed is None else torch_seed)
+    torch.manual_seed(seed)
     w = {name: (torch.randn(shape) * std if std else torch.zeros(shape)) for name, shape, std in PARAMS}
     config = {"seed": seed, "task": PAPER_TASK, "model": PAPER_MODEL, "optim": PAPER_OPTIM,
               "train": {"steps": steps, "batch_size": 0}}
@@ -265,15 +266,11 @@ def main():
                     help="(with --seed) also write this seed's start, the paper's split and torch's draw, to FILE as a "
                          "Groklab start file shaped as TEMPLATE (`groklab train --preset nanda-transformer --save-init "
                          "TEMPLATE`), for `groklab train --init-from FILE`")
-    ap.add_argument("--torch-seed", type=int,
-                    help="(with --seed) draw the weights from this torch seed instead: their transformers.py never "
-                         "seeds torch, so their draw came from torch's default generator (67280421310721 in the "
-                         "torch of 2022, when nothing had drawn before the model)")
     ap.add_argument("--float64", action="store_true",
                     help="train in float64: how far float32 rounding alone moves the run (docs/science.md §8)")
     args = ap.parse_args()
     torch.set_num_threads(1)
-    config, weights, train_split, test_split = from_start(args.start) if args.start else from_seed(args.seed, args.steps, args.torch_seed)
+    config, weights, train_split, test_split = from_start(args.start) if args.start else from_seed(args.seed, args.steps)
     if args.save_start:
         assert args.seed is not None, "--save-start writes a seed's start: give --seed"
         save_start(*args.save_start, args.seed, weights, train_split, test_split)
