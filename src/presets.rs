@@ -49,6 +49,7 @@ fn full_batch(steps: u64, eval_every: u64) -> TrainConfig {
         ntk_probes: 16,
         grokfast: None,
         class_mean: false,
+        high_precision_loss: false,
     }
 }
 
@@ -202,7 +203,7 @@ pub fn all() -> Vec<Preset> {
         },
         Preset {
             name: "nanda-transformer",
-            about: "Nanda et al.: a + b mod 113, 30 % (3,830 pairs, the paper's own: Python's random.shuffle of seed 0), 1-layer transformer d 128, 4 heads, MLP 512, no LayerNorm, started and warmed up as their transformers.py",
+            about: "Nanda et al.: a + b mod 113, 30 % (3,830 pairs, the paper's own: Python's random.shuffle of seed 0), 1-layer transformer d 128, 4 heads, MLP 512, no LayerNorm, started from the weights their transformers.py draws after torch.manual_seed(0), and warmed up as theirs",
             config: RunConfig {
                 seed: 0,
                 task: TaskConfig::Modular { p: 113, op: ModOp::Add, train_fraction: 0.3, symmetric_split: false, unordered: false, python_split: true },
@@ -212,11 +213,11 @@ pub fn all() -> Vec<Preset> {
                     heads: 4,
                     d_mlp: 512,
                     layer_norm: false,
-                    init: WeightInit::Nanda,
+                    init: WeightInit::NandaTorch,
                     equals_output: true,
                 },
                 optim: OptimConfig { warmup_from_zero: true, ..adamw(1e-3, 1.0, 10) },
-                train: full_batch(20_000, 100),
+                train: TrainConfig { high_precision_loss: true, ..full_batch(20_000, 100) },
             },
             promise: Phase::Grokking,
         },

@@ -1,10 +1,13 @@
-//! A tiny deterministic random number generator (SplitMix64), and Python's for a paper's split.
+//! A tiny deterministic random number generator (SplitMix64), and Python's and PyTorch's for a
+//! paper's split and start.
 //!
 //! Every random choice in a run (data split, initial weights, fixed targets, minibatch order)
 //! comes from here, seeded by the run's config, so a config reproduces the same run on every
 //! backend and platform: weights are drawn on the host, then uploaded.
 
+pub mod mt19937;
 pub mod python;
+pub mod torch;
 
 /// SplitMix64: small, fast, and identical on native and wasm.
 #[derive(Clone, Debug)]

@@ -25,7 +25,7 @@ const VALUES: &[&str] = &[
     "4096", "99999999999999999999", "18446744073709551616", "-0.0", "1e-300", "0.5", "0.999", "1.5", "", " ",
     "[]", "[1,2]", "[0]", "[5,100,5]", "[-1]", "[1e9]", "{}", "{\"alpha\":0.5}", "\"x\"", "true", "false",
     "null", "abc", "on", "off", "<script>alert(1)</script>", "%zz", "modular", "addition", "permutation",
-    "sparse_parity", "teacher_student", "toy", "mlp", "transformer", "add", "div", "relu", "sum", "concat", "haiku", "nanda", "groklab",
+    "sparse_parity", "teacher_student", "toy", "mlp", "transformer", "add", "div", "relu", "sum", "concat", "haiku", "nanda", "nanda_torch", "groklab",
     "[[1]]", "1,2", "0x10", "+3", "3.", ".5", "1_000",
 ];
 

@@ -126,9 +126,12 @@ fn settings_that_cannot_change_the_run_are_listed_for_the_page() {
         assert!(inactive.contains(&k), "{k}: {inactive:?}");
     }
     let toy = presets::find("toy-addition").unwrap().config;
-    // train_count overrides the fraction; MSE to class vectors has no classes to average over.
-    // With no warm-up, where it starts is moot.
-    assert_eq!(toy.inactive_settings(), vec!["task.train_fraction", "train.class_mean", "optim.warmup_from_zero"]);
+    // train_count overrides the fraction; MSE to class vectors has no classes to average over
+    // and no log-softmax to compute precisely. With no warm-up, where it starts is moot.
+    assert_eq!(
+        toy.inactive_settings(),
+        vec!["task.train_fraction", "train.class_mean", "train.high_precision_loss", "optim.warmup_from_zero"]
+    );
     // PAIR's pairs a ≤ b leave no (b, a) to keep on a's side of the split.
     assert_eq!(
         presets::find("modular-mlp").unwrap().config.inactive_settings(),

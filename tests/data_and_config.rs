@@ -279,6 +279,14 @@ fn validation_refuses_models_that_do_not_fit_and_bad_shapes() {
     v["model"] = presets::find("nanda-transformer").unwrap().config.to_value()["model"].clone();
     let e = RunConfig::from_value(v).unwrap_err();
     assert_eq!(e.field, "model.kind");
+    // torch's draw is reproduced for tensors of 16 values or more only, so d_model ≥ 8.
+    let e = base.with_override("model.d_model", "4").unwrap_err();
+    assert_eq!(e.field, "model.d_model");
+    assert!(e.to_string().contains("16 values"), "{e}");
+    assert!(base.with_override("model.init", "nanda").unwrap().with_override("model.d_model", "4").is_ok());
+    let e = presets::flagship().config.with_override("model.init", "nanda_torch").unwrap_err();
+    assert_eq!(e.field, "model.init");
+    assert!(e.to_string().contains("transformer's init"), "{e}");
 }
 
 #[test]

@@ -339,36 +339,71 @@ fn nanda_transformer_starts_from_randn_over_root_d_model() {
     // Nanda et al.'s transformers.py: every weight randn/√d_model (W_out too, though its fan-in
     // is d_mlp), W_U randn/√d_vocab over all 114 tokens, biases zero. PyTorch's default for
     // W_out would be U(±1/√512), std 0.0255, not 0.0884.
-    let s = Session::new(config("nanda-transformer", &[]), &device::cpu()).unwrap();
-    let p = params(&s);
-    let d = 1.0 / 128f64.sqrt();
-    let mut draws = 0;
-    for (name, shape, std) in [
-        ("embed.tokens", [114, 128], d),
-        ("embed.positions", [3, 128], d),
-        ("blocks.0.w_q", [128, 128], d),
-        ("blocks.0.w_k", [128, 128], d),
-        ("blocks.0.w_v", [128, 128], d),
-        ("blocks.0.w_o", [128, 128], d),
-        ("blocks.0.mlp_in.weight", [128, 512], d),
-        ("blocks.0.mlp_out.weight", [512, 128], d),
-        ("unembed.weight", [128, 114], 1.0 / 114f64.sqrt()),
-    ] {
+    // Both draws of the scheme: Groklab's own generator (`nanda`) and torch's (`nanda_torch`).
+    for init in ["nanda", "nanda_torch"] {
+        let s = Session::new(config("nanda-transformer", &[("model.init", init)]), &device::cpu()).unwrap();
+        let p = params(&s);
+        let d = 1.0 / 128f64.sqrt();
+        let mut draws = 0;
+        for (name, shape, std) in [
+            ("embed.tokens", [114, 128], d),
+            ("embed.positions", [3, 128], d),
+            ("blocks.0.w_q", [128, 128], d),
+            ("blocks.0.w_k", [128, 128], d),
+            ("blocks.0.w_v", [128, 128], d),
+            ("blocks.0.w_o", [128, 128], d),
+            ("blocks.0.mlp_in.weight", [128, 512], d),
+            ("blocks.0.mlp_out.weight", [512, 128], d),
+            ("unembed.weight", [128, 114], 1.0 / 114f64.sqrt()),
+        ] {
+            let (v, r, c) = mat(&p, name);
+            assert_eq!([r, c], shape, "{init}: {name}: shape");
+            let (sd, max) = spread(v);
+            assert!((sd / std - 1.0).abs() < 0.06, "{init}: {name}: std {sd}, want {std}");
+            if v.len() >= 10_000 {
+                // An untruncated normal: 0.27 % of draws lie beyond 3σ (a uniform has none).
+                assert!(max > 3.0 * std, "{init}: {name}: max |w| {max}, not a normal's tail beyond 3σ = {}", 3.0 * std);
+            }
+            draws += v.len();
+        }
+        for name in ["blocks.0.mlp_in.bias", "blocks.0.mlp_out.bias"] {
+            assert!(vecp(&p, name).unwrap().iter().all(|&b| b == 0.0), "{init}: {name} starts at zero");
+        }
+        assert_eq!(p.len(), 11, "{:?}", p.keys().collect::<Vec<_>>());
+        assert_eq!(draws, 114 * 128 + 3 * 128 + 4 * 128 * 128 + 2 * 128 * 512 + 128 * 114);
+    }
+}
+
+#[test]
+fn nanda_transformer_starts_from_the_weights_torch_draws_for_seed_0() {
+    // The preset's `nanda_torch` start is the paper's `torch.manual_seed(0)` draw in their
+    // module order, each weight randn/√fan in float32, in Groklab's layout. Expected: the
+    // bits of the same entries of the reference's own draw (benches/reference/
+    // nanda_transformer.py --seed 0 --save-start, PyTorch 2.15): the first, second, first of
+    // the second row and last entry of each weight. Entry 1 of embed.tokens is W_E[1][0], the
+    // 129th value torch draws; entry 128 is W_E[0][1], its second (the table is transposed).
+    let p = params(&Session::new(config("nanda-transformer", &[]), &device::cpu()).unwrap());
+    let want: [(&str, [usize; 2], [u32; 4]); 9] = [
+        ("embed.tokens", [114, 128], [0xbdcb_cc7d, 0xbbd3_2f07, 0xbdd0_9978, 0x3d2a_289a]),
+        ("embed.positions", [3, 128], [0x3dbd_8651, 0x3e27_1206, 0x3c5d_b715, 0xbe1b_db80]),
+        ("blocks.0.w_q", [128, 128], [0x3e21_651f, 0xbcee_a259, 0x3d3d_e61a, 0x3db1_f5d5]),
+        ("blocks.0.w_k", [128, 128], [0x3d9c_ecf6, 0x3ca5_9566, 0x3e06_c14f, 0xbc1f_e57d]),
+        ("blocks.0.w_v", [128, 128], [0x3c53_25d0, 0x3e48_fa8f, 0xbd84_5645, 0x3d81_7865]),
+        ("blocks.0.w_o", [128, 128], [0xbd3e_509d, 0x3d64_f2b6, 0x3d78_d251, 0x3e1d_703d]),
+        ("blocks.0.mlp_in.weight", [128, 512], [0x3cd4_4670, 0x3e4f_ba48, 0xbc75_1775, 0x3d8f_5303]),
+        ("blocks.0.mlp_out.weight", [512, 128], [0x3d01_8b7c, 0xbd9b_ccc0, 0x3b54_ac06, 0xbe6f_5c9c]),
+        ("unembed.weight", [128, 114], [0x3d01_5cc3, 0x3d37_0e32, 0xbd48_6b26, 0xbe4b_2141]),
+    ];
+    for (name, shape, bits) in want {
         let (v, r, c) = mat(&p, name);
         assert_eq!([r, c], shape, "{name}: shape");
-        let (sd, max) = spread(v);
-        assert!((sd / std - 1.0).abs() < 0.06, "{name}: std {sd}, want {std}");
-        if v.len() >= 10_000 {
-            // An untruncated normal: 0.27 % of draws lie beyond 3σ (a uniform has none).
-            assert!(max > 3.0 * std, "{name}: max |w| {max}, not a normal's tail beyond 3σ = {}", 3.0 * std);
+        for (i, b) in [0, 1, c, r * c - 1].into_iter().zip(bits) {
+            assert_eq!((v[i] as f32).to_bits(), b, "{name}[{i}] = {}, torch's {}", v[i], f32::from_bits(b));
         }
-        draws += v.len();
     }
-    for name in ["blocks.0.mlp_in.bias", "blocks.0.mlp_out.bias"] {
-        assert!(vecp(&p, name).unwrap().iter().all(|&b| b == 0.0), "{name} starts at zero");
-    }
-    assert_eq!(p.len(), 11, "{:?}", p.keys().collect::<Vec<_>>());
-    assert_eq!(draws, 114 * 128 + 3 * 128 + 4 * 128 * 128 + 2 * 128 * 512 + 128 * 114);
+    // Groklab's own draw of the same scheme (`nanda`) is another start.
+    let own = params(&Session::new(config("nanda-transformer", &[("model.init", "nanda")]), &device::cpu()).unwrap());
+    assert_ne!(mat(&own, "embed.tokens").0[0], mat(&p, "embed.tokens").0[0]);
 }
 
 #[test]

@@ -6,9 +6,11 @@
   compare.py same-outcome GROKLAB.json REFERENCE.json
       Both runs started from the same start file and trained long past the steps where they
       agree to rounding: both must reach test 90 %, or neither. Prints both steps.
-  compare.py same-split GROKLAB_START.json REFERENCE_START.json
+  compare.py same-split GROKLAB_START.json REFERENCE_START.json [--weights]
       Two start files hold the same train and test examples in the same order (Groklab's
-      `task.python_split` against the split the reference's own Python draws). Exits 1 if not.
+      `task.python_split` against the split the reference's own Python draws), and with
+      --weights the same parameters bit for bit as float32 (Groklab's `model.init =
+      nanda_torch` against torch's own draw). Exits 1 if not.
   compare.py table TITLE --groklab A.json … --reference B.json …
       One row per run: seed, train and test 90 %, RQI 0.95 (where recorded), test accuracy
       at the steps given by --at (the last record at or before each), final accuracies and
@@ -134,7 +136,24 @@ def same_split(args):
             if g[side].get(key) != r[side].get(key):
                 print(f"FAIL {args.name}: the {side} split's {key} differ")
                 sys.exit(1)
-    print(f"ok   {args.name}: the same {g['train']['len']} training and {g['test']['len']} test examples, in the same order")
+    weights = ""
+    if args.weights:
+        import numpy as np
+        ours = {p["name"]: p for p in g["parameters"]}
+        theirs = {p["name"]: p for p in r["parameters"]}
+        if set(ours) != set(theirs):
+            print(f"FAIL {args.name}: parameters {sorted(ours)} against {sorted(theirs)}")
+            sys.exit(1)
+        for name, p in ours.items():
+            a, b = (np.asarray(x["values"], dtype=np.float32).view(np.uint32) for x in (p, theirs[name]))
+            if p["shape"] != theirs[name]["shape"] or a.shape != b.shape:
+                print(f"FAIL {args.name}: {name} is {p['shape']} against {theirs[name]['shape']}")
+                sys.exit(1)
+            if (a != b).any():
+                print(f"FAIL {args.name}: {name} differs in {int((a != b).sum())} of {a.size} values")
+                sys.exit(1)
+        weights = f", and the same {sum(len(p['values']) for p in ours.values())} weights bit for bit"
+    print(f"ok   {args.name}: the same {g['train']['len']} training and {g['test']['len']} test examples, in the same order{weights}")
 
 
 def main():
@@ -154,6 +173,7 @@ def main():
     p.add_argument("groklab")
     p.add_argument("reference")
     p.add_argument("--name", default="run")
+    p.add_argument("--weights", action="store_true")
     t = sub.add_parser("table")
     t.add_argument("title")
     t.add_argument("--groklab", nargs="+", default=[])

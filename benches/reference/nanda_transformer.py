@@ -7,6 +7,7 @@ docs/science.md §8, "Nanda's transformer"), in PyTorch float32.
   position's 114 logits (`full_loss`), a prediction their argmax. No LayerNorm, ReLU.
   Every weight starts `randn / √d_model` (W_E, W_pos, W_Q, W_K, W_V, W_O, W_in and W_out,
   though W_out's fan-in is d_mlp), W_U `randn / √d_vocab`, b_in and b_out zero.
+  The loss is `cross_entropy_high_precision`: the log-softmax in float64, then the mean.
   torch AdamW lr 1e-3, weight decay 1 on every parameter, β = (0.9, 0.98), ε = 1e-8,
   LambdaLR(min(step/10, 1)) stepped after each update: update n (from 1) has lr
   1e-3 · min((n − 1)/10, 1), so the first has lr 0 (its moments still count the gradient).
@@ -62,19 +63,20 @@ PAPER_TASK = {"kind": "modular", "p": P, "op": "add", "train_fraction": TRAIN_FR
 PAPER_MODEL = {"kind": "transformer", "layers": 1, "d_model": D_MODEL, "heads": HEADS, "d_mlp": D_MLP,
                "layer_norm": False, "init": "nanda", "equals_output": True}
 
-# (name, shape in the paper's layout, std of its randn draw) in the paper's module order.
+# (name, shape in the paper's layout, the fan its randn draw is divided by the root of; 0 for
+# zeros) in the paper's module order.
 PARAMS = [
-    ("W_E", (D_MODEL, VOCAB), D_MODEL ** -0.5),
-    ("W_pos", (N_CTX, D_MODEL), D_MODEL ** -0.5),
-    ("W_K", (HEADS, D_HEAD, D_MODEL), D_MODEL ** -0.5),
-    ("W_Q", (HEADS, D_HEAD, D_MODEL), D_MODEL ** -0.5),
-    ("W_V", (HEADS, D_HEAD, D_MODEL), D_MODEL ** -0.5),
-    ("W_O", (D_MODEL, HEADS * D_HEAD), D_MODEL ** -0.5),
-    ("W_in", (D_MLP, D_MODEL), D_MODEL ** -0.5),
-    ("b_in", (D_MLP,), 0.0),
-    ("W_out", (D_MODEL, D_MLP), D_MODEL ** -0.5),
-    ("b_out", (D_MODEL,), 0.0),
-    ("W_U", (D_MODEL, VOCAB), VOCAB ** -0.5),
+    ("W_E", (D_MODEL, VOCAB), D_MODEL),
+    ("W_pos", (N_CTX, D_MODEL), D_MODEL),
+    ("W_K", (HEADS, D_HEAD, D_MODEL), D_MODEL),
+    ("W_Q", (HEADS, D_HEAD, D_MODEL), D_MODEL),
+    ("W_V", (HEADS, D_HEAD, D_MODEL), D_MODEL),
+    ("W_O", (D_MODEL, HEADS * D_HEAD), D_MODEL),
+    ("W_in", (D_MLP, D_MODEL), D_MODEL),
+    ("b_in", (D_MLP,), 0),
+    ("W_out", (D_MODEL, D_MLP), D_MODEL),
+    ("b_out", (D_MODEL,), 0),
+    ("W_U", (D_MODEL, VOCAB), VOCAB),
 ]
 
 
@@ -136,14 +138,14 @@ def from_start(path):
         f"blocks.0.{n}" for n in ("w_q", "w_k", "w_v", "w_o", "mlp_in.weight", "mlp_in.bias", "mlp_out.weight", "mlp_out.bias")}
     assert set(t) == want, f"parameters {sorted(t)}; the paper's model has exactly {sorted(want)}"
     w = from_groklab(t)
-    for name, shape, std in PARAMS:
+    for name, shape, fan in PARAMS:
         got = w[name]
         assert tuple(got.shape) == shape, f"{name} is {list(got.shape)}; the paper's is {list(shape)}"
-        if std == 0.0:
+        if fan == 0:
             assert bool((got == 0).all()), f"{name}: the paper starts its biases at zero"
         else:
-            s = float(got.double().std())
-            assert abs(s / std - 1) <= 0.1, f"{name}: std {s:.4f}; the paper draws randn × {std:.4f}"
+            s, std = float(got.double().std()), fan ** -0.5
+            assert abs(s / std - 1) <= 0.1, f"{name}: std {s:.4f}; the paper draws randn / √{fan} = {std:.4f}"
     assert start["seq_len"] == N_CTX and start["vocab"] == VOCAB, "expected (a, b, '=') over 114 tokens"
 
     def split(side):
@@ -172,10 +174,11 @@ def from_seed(seed, steps):
         tok = torch.tensor(rows, dtype=torch.long)
         return tok, (tok[:, 0] + tok[:, 1]) % P
 
+    # As transformers.py: `torch.randn(...) / np.sqrt(fan)`, float32 over the root as float32.
     torch.manual_seed(seed)
-    w = {name: (torch.randn(shape) * std if std else torch.zeros(shape)) for name, shape, std in PARAMS}
+    w = {name: (torch.randn(shape) / np.sqrt(fan) if fan else torch.zeros(shape)) for name, shape, fan in PARAMS}
     config = {"seed": seed, "task": PAPER_TASK, "model": PAPER_MODEL, "optim": PAPER_OPTIM,
-              "train": {"steps": steps, "batch_size": 0}}
+              "train": {"steps": steps, "batch_size": 0, "high_precision_loss": True}}
     return config, w, split(pairs[:div]), split(pairs[div:])
 
 
@@ -241,7 +244,9 @@ def train(weights, train_split, test_split, steps, every, dtype=torch.float32):
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: min(step / 10, 1))
 
     def loss_of(z, y):
-        return -F.log_softmax(z, dim=-1).gather(-1, y[:, None]).mean()
+        # `helpers.cross_entropy_high_precision`: the log-softmax in float64, whatever the
+        # model's dtype (Groklab: train.high_precision_loss).
+        return -F.log_softmax(z.to(torch.float64), dim=-1).gather(-1, y[:, None]).mean()
 
     def evaluate(x, y):
         z = model(x)[:, -1]

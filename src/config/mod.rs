@@ -123,6 +123,11 @@ pub struct TrainConfig {
     /// it makes classes times larger (docs/science.md §8).
     #[serde(default)]
     pub class_mean: bool,
+    /// Compute the cross-entropy as Nanda et al.'s `cross_entropy_high_precision` does in
+    /// float64: here in float32 without cancellation, so a sure example's loss and its true
+    /// logit's gradient are not rounded to zero (docs/science.md §8).
+    #[serde(default)]
+    pub high_precision_loss: bool,
 }
 
 /// Grokfast-EMA: h ← α h + (1 − α) g; g ← g + λ h (arXiv 2405.20233).
@@ -265,7 +270,7 @@ impl RunConfig {
         }
         // Only a cross-entropy has classes to average over.
         if matches!(self.task, TaskConfig::TeacherStudent { .. }) || matches!(self.model, ModelConfig::Toy { mse_target_dim: Some(_), .. }) {
-            out.push("train.class_mean");
+            out.extend(["train.class_mean", "train.high_precision_loss"]);
         }
         if self.optim.method == Method::Sgd {
             out.extend(["optim.beta1", "optim.beta2", "optim.eps"]);

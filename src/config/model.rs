@@ -127,6 +127,10 @@ pub enum WeightInit {
     /// A transformer as Nanda et al.'s `transformers.py` starts: every weight
     /// `randn / √d_model` (the MLP's out-map too), the read-out `randn / √vocab`, biases zero.
     Nanda,
+    /// `nanda`, drawn as their code draws it: `torch.manual_seed(seed)`, then each weight
+    /// `torch.randn(...) / √fan` in float32 in their module order and layout, bit for bit
+    /// (`crate::rng::torch`). Seed 0 is the start their seed-0 run most likely had.
+    NandaTorch,
 }
 
 /// A hidden-layer nonlinearity.

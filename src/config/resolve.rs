@@ -254,7 +254,7 @@ fn set_path(root: &mut Value, path: &str, new: Value) -> Result<(), ConfigError>
 fn optional_key(key: &str) -> bool {
     matches!(
         key,
-        "train_count" | "mse_target_dim" | "symmetric_split" | "unordered" | "python_split" | "init" | "equals_row" | "class_mean" | "equals_output" | "warmup_from_zero"
+        "train_count" | "mse_target_dim" | "symmetric_split" | "unordered" | "python_split" | "init" | "equals_row" | "class_mean" | "high_precision_loss" | "equals_output" | "warmup_from_zero"
     )
 }
 

@@ -139,8 +139,8 @@ impl ModelConfig {
                 Ok(())
             }
             ModelConfig::Mlp { d_emb, widths, unembed, combine, init, .. } => {
-                if *init == WeightInit::Nanda {
-                    return Err(ConfigError::new("model.init", "nanda", "nanda is a transformer's init: an MLP starts groklab or haiku"));
+                if matches!(init, WeightInit::Nanda | WeightInit::NandaTorch) {
+                    return Err(ConfigError::new("model.init", if *init == WeightInit::Nanda { "nanda" } else { "nanda_torch" }, "nanda is a transformer's init: an MLP starts groklab or haiku"));
                 }
                 check_int("model.d_emb", *d_emb as u64)?;
                 check_list("model.widths", widths)?;
@@ -159,12 +159,20 @@ impl ModelConfig {
             ModelConfig::Transformer { layers, d_model, heads, d_mlp, init, .. } => {
                 needs_tokens("transformer")?;
                 if *init == WeightInit::Haiku {
-                    return Err(ConfigError::new("model.init", "haiku", "haiku is an MLP's init: a transformer starts groklab or nanda"));
+                    return Err(ConfigError::new("model.init", "haiku", "haiku is an MLP's init: a transformer starts groklab, nanda or nanda_torch"));
                 }
                 check_int("model.layers", *layers as u64)?;
                 check_int("model.d_model", *d_model as u64)?;
                 check_int("model.heads", *heads as u64)?;
                 check_int("model.d_mlp", *d_mlp as u64)?;
+                if *init == WeightInit::NandaTorch && *d_model < 8 {
+                    // Then every drawn tensor (W_pos is seq_len × d_model) has 16 values or more.
+                    return Err(ConfigError::new(
+                        "model.d_model",
+                        d_model,
+                        "nanda_torch needs d_model ≥ 8: torch draws a tensor of fewer than 16 values another way, which Groklab does not reproduce",
+                    ));
+                }
                 if d_model % heads != 0 {
                     return Err(ConfigError::new(
                         "model.heads",

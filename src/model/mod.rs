@@ -66,6 +66,12 @@ impl<'a> Init<'a> {
         self.upload(values, shape)
     }
 
+    /// Values drawn elsewhere (in row-major order), ·α.
+    fn given<const D: usize>(&self, values: Vec<f32>, shape: [usize; D]) -> Param<Tensor<D>> {
+        let scale = self.scale as f32;
+        self.upload(values.into_iter().map(|v| v * scale).collect(), shape)
+    }
+
     /// A constant (LayerNorm's gain and bias are not scaled).
     fn constant(&self, n: usize, value: f32) -> Param<Tensor<1>> {
         self.upload(vec![value; n], [n])
@@ -241,7 +247,7 @@ impl Network {
                 embed: None,
                 decoder: Decoder::build(&mut init, dim, widths, out, *activation, |i, a, b| match scheme {
                     WeightInit::Haiku => Dense::new_haiku(i, a, b, *bias),
-                    WeightInit::Groklab | WeightInit::Nanda => Dense::new(i, a, b, *bias),
+                    _ => Dense::new(i, a, b, *bias),
                 }),
                 combine: Combine::Concat,
                 unembed: false,
@@ -270,7 +276,7 @@ impl Network {
                     // The unembedded (PAIR-shaped) model's first, untruncated take on the
                     // notebook: E ~ N(0, 2/rows), layers N(0, 1/fan_in). (Validation keeps
                     // `nanda` for transformers.)
-                    WeightInit::Groklab | WeightInit::Nanda => {
+                    WeightInit::Groklab | WeightInit::Nanda | WeightInit::NandaTorch => {
                         let std = if *unembed { (2.0 / rows as f64).sqrt() } else { emb_std(*d_emb) };
                         let tokens = init.normal([rows, *d_emb], std);
                         let second = (!tied).then(|| init.normal([rows, *d_emb], std));
@@ -290,6 +296,9 @@ impl Network {
                     equals_row: *equals_row,
                 })
             }
+            (ModelConfig::Transformer { layers, d_model, heads, d_mlp, layer_norm, init: WeightInit::NandaTorch, .. }, InputKind::Tokens { seq_len, .. }) => {
+                Network::Transformer(Transformer::nanda_torch(&init, config.seed, [vocab, seq_len, out], *layers, *d_model, *d_mlp, *heads, *layer_norm))
+            }
             (ModelConfig::Transformer { layers, d_model, heads, d_mlp, layer_norm, init: scheme, .. }, InputKind::Tokens { seq_len, .. }) => {
                 let d = *d_model;
                 let embed = Embeddings {
@@ -302,7 +311,7 @@ impl Network {
                 let unembed = match scheme {
                     // W_U = randn(d_model, d_vocab)/√d_vocab, the vocabulary with '='.
                     WeightInit::Nanda => Dense { weight: init.normal([d, out], emb_std(vocab)), bias: None },
-                    WeightInit::Groklab | WeightInit::Haiku => Dense::new(&mut init, d, out, false),
+                    _ => Dense::new(&mut init, d, out, false),
                 };
                 Network::Transformer(Transformer { embed, blocks, norm_final, unembed })
             }

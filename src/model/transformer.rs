@@ -3,6 +3,7 @@
 
 use super::{Dense, Embeddings, Init};
 use crate::config::WeightInit;
+use crate::rng::torch::Torch;
 use burn::module::{Module, Param};
 use burn::tensor::activation::{relu, softmax};
 use burn::tensor::{Device, Int, Tensor, TensorData};
@@ -60,7 +61,7 @@ impl Block {
         // with zero biases; Groklab's default is PyTorch's `Linear`.
         let dense = |init: &mut Init, fan_in: usize, fan_out: usize| match scheme {
             WeightInit::Nanda => Dense { weight: init.normal([fan_in, fan_out], std), bias: Some(init.constant(fan_out, 0.0)) },
-            WeightInit::Groklab | WeightInit::Haiku => Dense::new(init, fan_in, fan_out, true),
+            _ => Dense::new(init, fan_in, fan_out, true),
         };
         Block {
             w_q: init.normal([d, d], std),
@@ -135,6 +136,54 @@ pub struct Transformer {
 }
 
 impl Transformer {
+    /// Nanda et al.'s start as their `transformers.py` draws it (`model.init = nanda_torch`,
+    /// docs/science.md §8): `torch.manual_seed(seed)`, then each weight `torch.randn(shape) /
+    /// √fan` in float32, in their module order (W_E, W_pos, then per block W_K, W_Q, W_V, W_O,
+    /// W_in, W_out, then W_U) and their layouts, turned into Groklab's. Biases start at zero
+    /// and LayerNorm at (1, 0), drawing nothing, as theirs. The sizes are [vocab, seq_len, outputs].
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn nanda_torch(
+        init: &Init,
+        seed: u64,
+        [vocab, seq_len, out]: [usize; 3],
+        layers: usize,
+        d: usize,
+        d_mlp: usize,
+        heads: usize,
+        layer_norm: bool,
+    ) -> Transformer {
+        let mut torch = Torch::manual_seed(seed);
+        // `randn(rows, cols) / np.sqrt(fan)`: float32 over the root rounded to float32, kept
+        // as [rows, cols] or, for a map they apply as W·x (Groklab: x·W), as [cols, rows].
+        let mut draw = |rows: usize, cols: usize, fan: usize, transpose: bool| -> Param<Tensor<2>> {
+            let root = (fan as f64).sqrt() as f32;
+            let v: Vec<f32> = torch.randn(rows * cols).into_iter().map(|x| x / root).collect();
+            match transpose {
+                true => init.given((0..rows * cols).map(|i| v[(i % rows) * cols + i / rows]).collect(), [cols, rows]),
+                false => init.given(v, [rows, cols]),
+            }
+        };
+        // W_E is [d_model, d_vocab]; W_pos [n_ctx, d_model] is Groklab's layout already.
+        let tokens = draw(d, vocab, d, true);
+        let positions = draw(seq_len, d, d, false);
+        let blocks = (0..layers)
+            .map(|_| {
+                // W_K, W_Q, W_V are [heads, d_head, d_model]: as [d_model, d_model] rows
+                // head·d_head + i, Groklab's columns. W_O is [d_model, heads·d_head].
+                let (w_k, w_q, w_v, w_o) = (draw(d, d, d, true), draw(d, d, d, true), draw(d, d, d, true), draw(d, d, d, true));
+                // W_in [d_mlp, d_model] and W_out [d_model, d_mlp], both over √d_model.
+                let mlp_in = Dense { weight: draw(d_mlp, d, d, true), bias: Some(init.constant(d_mlp, 0.0)) };
+                let mlp_out = Dense { weight: draw(d, d_mlp, d, true), bias: Some(init.constant(d, 0.0)) };
+                let norm = || layer_norm.then(|| Norm::new(init, d));
+                Block { w_q, w_k, w_v, w_o, mlp_in, mlp_out, norm_attn: norm(), norm_mlp: norm(), heads }
+            })
+            .collect();
+        // W_U is [d_model, d_vocab] over √d_vocab, Groklab's layout.
+        let unembed = Dense { weight: draw(d, out, vocab, false), bias: None };
+        let norm_final = layer_norm.then(|| Norm::new(init, d));
+        Transformer { embed: Embeddings { tokens, second: None, positions: Some(positions) }, blocks, norm_final, unembed }
+    }
+
     /// Token plus position embeddings, `[n, t, d]`.
     pub(super) fn embedded(&self, cols: &[Tensor<1, Int>]) -> Tensor<3> {
         let positions = self.embed.positions.as_ref().expect("transformers have positions").val();

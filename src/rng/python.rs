@@ -2,76 +2,29 @@
 //! integer n, then `random.shuffle`. Nanda et al.'s `gen_train_test` draws its train/test split
 //! this way, so with it Groklab trains on the paper's very pairs (docs/science.md §8).
 //!
-//! CPython's generator is the Mersenne Twister MT19937 (Matsumoto and Nishimura), seeded by
+//! CPython's generator is the Mersenne Twister ([`super::mt19937`]), seeded by
 //! `init_by_array` with the integer's 32-bit words, least significant first; `shuffle` is
 //! Fisher–Yates from the end with `_randbelow`, which draws `k = n.bit_length()` bits
 //! (`getrandbits(k)`, the top k bits of one 32-bit output) and redraws while the value is ≥ n.
 
-const N: usize = 624;
-const M: usize = 397;
+use super::mt19937::Mt19937;
 
-/// CPython's `random.Random` seeded with an integer: its Mersenne Twister state.
+/// CPython's `random.Random` seeded with an integer.
 #[derive(Clone)]
 pub struct Random {
-    state: [u32; N],
-    index: usize,
+    mt: Mt19937,
 }
 
 impl Random {
     /// `random.seed(seed)`: `init_by_array` with the seed's 32-bit words (zero is one word).
     pub fn new(seed: u64) -> Random {
         let key: Vec<u32> = if seed >> 32 == 0 { vec![seed as u32] } else { vec![seed as u32, (seed >> 32) as u32] };
-        let mut mt = [0u32; N];
-        mt[0] = 19_650_218;
-        for i in 1..N {
-            mt[i] = 1_812_433_253u32.wrapping_mul(mt[i - 1] ^ (mt[i - 1] >> 30)).wrapping_add(i as u32);
-        }
-        let (mut i, mut j) = (1usize, 0usize);
-        for _ in 0..N.max(key.len()) {
-            mt[i] = (mt[i] ^ (mt[i - 1] ^ (mt[i - 1] >> 30)).wrapping_mul(1_664_525)).wrapping_add(key[j]).wrapping_add(j as u32);
-            i += 1;
-            j += 1;
-            if i >= N {
-                mt[0] = mt[N - 1];
-                i = 1;
-            }
-            if j >= key.len() {
-                j = 0;
-            }
-        }
-        for _ in 0..N - 1 {
-            mt[i] = (mt[i] ^ (mt[i - 1] ^ (mt[i - 1] >> 30)).wrapping_mul(1_566_083_941)).wrapping_sub(i as u32);
-            i += 1;
-            if i >= N {
-                mt[0] = mt[N - 1];
-                i = 1;
-            }
-        }
-        mt[0] = 0x8000_0000;
-        Random { state: mt, index: N }
+        Random { mt: Mt19937::from_key(&key) }
     }
 
-    /// The next 32-bit output (`genrand_uint32`).
+    /// The next 32-bit output (`getrandbits(32)`).
     pub fn next_u32(&mut self) -> u32 {
-        if self.index >= N {
-            self.twist();
-        }
-        let mut y = self.state[self.index];
-        self.index += 1;
-        y ^= y >> 11;
-        y ^= (y << 7) & 0x9d2c_5680;
-        y ^= (y << 15) & 0xefc6_0000;
-        y ^ (y >> 18)
-    }
-
-    /// Regenerates the 624 words of state.
-    fn twist(&mut self) {
-        let mt = &mut self.state;
-        for k in 0..N {
-            let y = (mt[k] & 0x8000_0000) | (mt[(k + 1) % N] & 0x7fff_ffff);
-            mt[k] = mt[(k + M) % N] ^ (y >> 1) ^ if y & 1 == 1 { 0x9908_b0df } else { 0 };
-        }
-        self.index = 0;
+        self.mt.next_u32()
     }
 
     /// `_randbelow(n)`: uniform in [0, n) by rejection on `n.bit_length()` random bits.
