@@ -6,7 +6,9 @@ times full-batch training steps per second, so the two can be compared in one ru
   mlp97           a + b mod 97, half the pairs; embedding (128) of a and b, concatenated,
                   then Linear(256, 256) -> ReLU -> Linear(256, 97).
   transformer113  a + b mod 113, 30 % of the pairs; Nanda et al.'s one-layer transformer
-                  over tokens (a, b, =): d_model 128, 4 heads, MLP 512, ReLU, no LayerNorm.
+                  over tokens (a, b, =): d_model 128, 4 heads, MLP 512, ReLU, no LayerNorm,
+                  a logit per token ('=' too: 114), and their loss, the log-softmax in
+                  float64 (`cross_entropy_high_precision`), as `nanda-transformer` has them.
 
 Both use AdamW(lr 1e-3, weight decay 1, betas (0.9, 0.98)) on the mean cross-entropy. One
 JSON line per model goes to stdout. The venv comes from benches/torch_setup.sh.
@@ -51,7 +53,7 @@ class Transformer(nn.Module):
         self.W_pos = nn.Parameter(torch.randn(3, d_model) / math.sqrt(d_model))
         self.q, self.k, self.v, self.o = (nn.Linear(d_model, d_model, bias=False) for _ in range(4))
         self.mlp = nn.Sequential(nn.Linear(d_model, d_mlp), nn.ReLU(), nn.Linear(d_mlp, d_model))
-        self.unembed = nn.Linear(d_model, p, bias=False)
+        self.unembed = nn.Linear(d_model, p + 1, bias=False)  # a logit for '=' too
 
     def forward(self, a, b):
         x = self.W_E[torch.stack([a, b, torch.full_like(a, self.p)], dim=1)] + self.W_pos
@@ -67,14 +69,19 @@ class Transformer(nn.Module):
         return self.unembed(x[:, -1])
 
 
-MODELS = {  # name: (p, training fraction, model class)
-    "mlp97": (97, 0.5, Mlp),
-    "transformer113": (113, 0.3, Transformer),
+def high_precision(logits, labels):
+    """Nanda et al.'s `cross_entropy_high_precision`: the log-softmax in float64."""
+    return -F.log_softmax(logits.double(), dim=-1).gather(-1, labels[:, None]).mean()
+
+
+MODELS = {  # name: (p, training fraction, model class, loss)
+    "mlp97": (97, 0.5, Mlp, F.cross_entropy),
+    "transformer113": (113, 0.3, Transformer, high_precision),
 }
 
 
 def bench(name, steps, warmup):
-    p, frac, model_class = MODELS[name]
+    p, frac, model_class, loss_of = MODELS[name]
     torch.manual_seed(0)
     a, b, y = modular_addition(p, frac)
     model = model_class(p)
@@ -82,7 +89,7 @@ def bench(name, steps, warmup):
 
     def step():
         opt.zero_grad()
-        loss = F.cross_entropy(model(a, b), y)
+        loss = loss_of(model(a, b), y)
         loss.backward()
         opt.step()
         return loss
